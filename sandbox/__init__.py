@@ -1,0 +1,1 @@
+"""Local stand-ins for Azure and the outside systems. Never deployed (see .funcignore)."""
