@@ -1,0 +1,218 @@
+"""One typed Settings object, read from app settings (or local.settings.json Values).
+
+Secrets may be Key Vault references. The platform resolves them before the app starts; when it could
+not, the literal `@Microsoft.KeyVault(...)` text is left in the setting, so `load_settings` resolves
+it itself with azure-keyvault-secrets, or stops at start-up with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KEY_VAULT_PREFIX = "@Microsoft.KeyVault("
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the message names the setting."""
+
+
+class WooStoreSettings(BaseModel):
+    """One WooCommerce store: `WOO_STORES__<store id>__<FIELD>`."""
+
+    url: str = Field(description="Store home URL, e.g. https://shop.example.com/")
+    consumer_key: SecretStr
+    consumer_secret: SecretStr
+    webhook_secret: SecretStr = Field(description="The secret the store signs webhooks with")
+    currency: str = "USD"
+
+    @property
+    def api_url(self) -> str:
+        return self.url.rstrip("/") + "/wp-json/wc/v3"
+
+
+class Settings(BaseSettings):
+    """Every setting the connector reads. The README's configuration reference lists them all."""
+
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__", extra="ignore", case_sensitive=False, populate_by_name=True
+    )
+
+    # Storage: a connection string, or identity-based AzureWebJobsStorage__* settings (see shared.storage).
+    azure_web_jobs_storage: str | None = Field(default=None, alias="AzureWebJobsStorage")
+
+    # WooCommerce stores (one or more).
+    woo_stores: dict[str, WooStoreSettings] = Field(default_factory=dict)
+    paid_statuses: list[str] = Field(default=["processing", "completed"])
+
+    # ERP selection and Business Central connection.
+    erp: Literal["bc"] = "bc"
+    bc_tenant_id: str = ""
+    bc_environment: str = "production"
+    bc_company_id: str = ""
+    bc_client_id: str = ""
+    bc_client_secret: SecretStr = SecretStr("")
+    bc_api_url: str = "https://api.businesscentral.dynamics.com"
+    bc_authority: str = "https://login.microsoftonline.com"
+    bc_scope: str = "https://api.businesscentral.dynamics.com/.default"
+
+    # Outside calls.
+    http_timeout_seconds: float = 30.0
+    http_max_attempts: int = 4
+    # Sandbox only: trust the local CA of the emulators. Empty in production.
+    sandbox_ca_bundle: str = ""
+
+    # Money.
+    total_tolerance: Decimal = Decimal("0.01")
+
+    @field_validator("paid_statuses", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def store(self, store_id: str) -> WooStoreSettings:
+        try:
+            return self.woo_stores[store_id.lower()]
+        except KeyError:
+            raise ConfigError(f"Unknown store {store_id!r}: set WOO_STORES__{store_id}__URL etc.") from None
+
+    def secret_fields(self) -> dict[str, SecretStr]:
+        """Every secret setting by its app-setting name."""
+        found = {"BC_CLIENT_SECRET": self.bc_client_secret}
+        for store_id, store in self.woo_stores.items():
+            for name in ("consumer_key", "consumer_secret", "webhook_secret"):
+                found[f"WOO_STORES__{store_id}__{name.upper()}"] = getattr(store, name)
+        return found
+
+
+# ---------------------------------------------------------------- Key Vault references
+
+
+@dataclass(frozen=True)
+class KeyVaultReference:
+    vault_url: str
+    name: str
+    version: str | None = None
+
+
+_SECRET_URI = re.compile(r"^https://(?P<host>[^/]+)/secrets/(?P<name>[^/]+)(?:/(?P<version>[^/]*))?/?$")
+
+
+def parse_key_vault_reference(value: str) -> KeyVaultReference | None:
+    """Parse `@Microsoft.KeyVault(SecretUri=...)` or `@Microsoft.KeyVault(VaultName=..;SecretName=..)`."""
+    text = value.strip()
+    if not (text.startswith(KEY_VAULT_PREFIX) and text.endswith(")")):
+        return None
+    inner = text[len(KEY_VAULT_PREFIX) : -1]
+    parts: dict[str, str] = {}
+    for item in inner.split(";"):
+        key, _, val = item.partition("=")
+        if key.strip():
+            parts[key.strip()] = val.strip()
+    if "SecretUri" in parts:
+        match = _SECRET_URI.match(parts["SecretUri"])
+        if not match:
+            raise ConfigError(f"Malformed Key Vault SecretUri: {parts['SecretUri']!r}")
+        return KeyVaultReference(f"https://{match['host']}", match["name"], match["version"] or None)
+    if "VaultName" in parts and "SecretName" in parts:
+        return KeyVaultReference(
+            f"https://{parts['VaultName']}.vault.azure.net", parts["SecretName"], parts.get("SecretVersion")
+        )
+    raise ConfigError("A Key Vault reference needs SecretUri=... or VaultName=...;SecretName=...")
+
+
+SecretResolver = Callable[[KeyVaultReference], str]
+
+
+def key_vault_resolver() -> SecretResolver:
+    """Resolve references with the app's managed identity (AZURE_CLIENT_ID picks a user-assigned one)."""
+    from azure.identity import DefaultAzureCredential
+    from azure.keyvault.secrets import SecretClient
+
+    credential = DefaultAzureCredential(managed_identity_client_id=os.environ.get("AZURE_CLIENT_ID"))
+    clients: dict[str, SecretClient] = {}
+
+    def resolve(ref: KeyVaultReference) -> str:
+        client = clients.setdefault(ref.vault_url, SecretClient(ref.vault_url, credential))
+        value = client.get_secret(ref.name, ref.version).value
+        if value is None:
+            raise ConfigError(f"secret {ref.name!r} in {ref.vault_url} has no value")
+        return value
+
+    return resolve
+
+
+def resolve_secrets(settings: Settings, resolver: SecretResolver) -> Settings:
+    """Replace unresolved Key Vault references with their values; fail naming the setting."""
+    for setting_name, secret in settings.secret_fields().items():
+        ref = parse_key_vault_reference(secret.get_secret_value())
+        if ref is None:
+            continue
+        try:
+            value = resolver(ref)
+        except Exception as exc:
+            raise ConfigError(
+                f"Setting {setting_name} is a Key Vault reference the platform did not resolve, and "
+                f"reading secret {ref.name!r} from {ref.vault_url} failed: {type(exc).__name__}"
+            ) from exc
+        _assign_secret(settings, setting_name, SecretStr(value))
+    return settings
+
+
+def _assign_secret(settings: Settings, setting_name: str, value: SecretStr) -> None:
+    if setting_name == "BC_CLIENT_SECRET":
+        settings.bc_client_secret = value
+        return
+    _, store_id, field = setting_name.split("__")
+    setattr(settings.woo_stores[store_id], field.lower(), value)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_settings(resolver: SecretResolver | None = None) -> Settings:
+    """Read settings from the environment, validate them and resolve Key Vault references.
+
+    Any problem is a ConfigError naming the setting.
+    """
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{_setting_name(err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False))
+        raise ConfigError(f"Invalid settings: {problems}") from None
+    needs_vault = any(parse_key_vault_reference(s.get_secret_value()) for s in settings.secret_fields().values())
+    if needs_vault:
+        resolve_secrets(settings, resolver or key_vault_resolver())
+    return settings
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    return "__".join(str(part).upper() for part in loc)
+
+
+def require(settings: Settings, *names: str) -> None:
+    """Fail at start-up, naming each missing setting, when a feature needs settings that are empty."""
+    missing = [name for name in names if not _value_of(settings, name)]
+    if missing:
+        raise ConfigError("Missing required setting(s): " + ", ".join(missing))
+
+
+def _value_of(settings: Settings, name: str) -> str:
+    value = getattr(settings, name.lower())
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value or "")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once on first use."""
+    return load_settings()

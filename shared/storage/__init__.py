@@ -1,0 +1,1 @@
+"""Storage plumbing: queues (base64 + claim-check), tables (ETag-guarded), blobs."""
