@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 KEY_VAULT_PREFIX = "@Microsoft.KeyVault("
 
@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     # WooCommerce stores (one or more).
     woo_stores: dict[str, WooStoreSettings] = Field(default_factory=dict)
-    paid_statuses: list[str] = Field(default=["processing", "completed"])
+    paid_statuses: Annotated[list[str], NoDecode] = Field(default=["processing", "completed"])
 
     # ERP selection and Business Central connection.
     erp: Literal["bc"] = "bc"
@@ -63,6 +63,27 @@ class Settings(BaseSettings):
     bc_api_url: str = "https://api.businesscentral.dynamics.com"
     bc_authority: str = "https://login.microsoftonline.com"
     bc_scope: str = "https://api.businesscentral.dynamics.com/.default"
+
+    # How orders become Business Central documents.
+    bc_document_kind: Literal["salesOrder", "salesInvoice"] = "salesOrder"
+    bc_post_invoices: bool = False
+    bc_local_currency: str = "USD"
+    bc_shipping_line_type: Literal["Account", "Charge", "Item"] = "Account"
+    bc_shipping_number: str = ""
+    bc_fee_line_type: Literal["Account", "Charge", "Item"] = "Account"
+    bc_fee_number: str = ""
+    bc_sku_map: dict[str, str] = Field(default_factory=dict)
+    bc_tax_code_map: dict[str, str] = Field(default_factory=dict)
+    bc_payment_journal_id: str = ""  # record Woo payments in this customer payment journal when set
+
+    # Customers: match by e-mail then phone and create when unknown, or book every order to one customer.
+    customer_matching: Literal["email_then_phone", "default_customer"] = "email_then_phone"
+    default_customer_number: str = ""
+
+    # Orders.
+    hold_notes: bool = True  # write a private note on the Woo order when it is held
+    claim_timeout_seconds: int = 300  # a posting claim older than this is taken over
+    max_reschedules: int = 12  # transient failures re-queued with backoff before the host's retries
 
     # Outside calls.
     http_timeout_seconds: float = 30.0
@@ -190,6 +211,8 @@ def load_settings(resolver: SecretResolver | None = None) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"{_setting_name(err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False))
         raise ConfigError(f"Invalid settings: {problems}") from None
+    except SettingsError as exc:
+        raise ConfigError(f"Invalid settings: {exc} ({exc.__cause__})") from None
     needs_vault = any(parse_key_vault_reference(s.get_secret_value()) for s in settings.secret_fields().values())
     if needs_vault:
         resolve_secrets(settings, resolver or key_vault_resolver())
@@ -200,16 +223,29 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     return "__".join(str(part).upper() for part in loc)
 
 
-def require(settings: Settings, *names: str) -> None:
-    """Fail at start-up, naming each missing setting, when a feature needs settings that are empty."""
-    missing = [name for name in names if not _value_of(settings, name)]
+def check_app_settings(settings: Settings) -> Settings:
+    """What the function app cannot run without; a start-up error names every missing setting."""
+    missing = [
+        name
+        for name, value in (
+            ("AzureWebJobsStorage", settings.azure_web_jobs_storage or _identity_storage_configured()),
+            ("WOO_STORES__<store>__URL (at least one store)", settings.woo_stores),
+            ("BC_TENANT_ID", settings.bc_tenant_id),
+            ("BC_COMPANY_ID", settings.bc_company_id),
+            ("BC_CLIENT_ID", settings.bc_client_id),
+            ("BC_CLIENT_SECRET", settings.bc_client_secret.get_secret_value()),
+        )
+        if not value
+    ]
+    if settings.customer_matching == "default_customer" and not settings.default_customer_number:
+        missing.append("DEFAULT_CUSTOMER_NUMBER (CUSTOMER_MATCHING=default_customer)")
     if missing:
         raise ConfigError("Missing required setting(s): " + ", ".join(missing))
+    return settings
 
 
-def _value_of(settings: Settings, name: str) -> str:
-    value = getattr(settings, name.lower())
-    return value.get_secret_value() if isinstance(value, SecretStr) else str(value or "")
+def _identity_storage_configured() -> bool:
+    return any(key.lower().startswith("azurewebjobsstorage__") for key in os.environ)
 
 
 @lru_cache(maxsize=1)

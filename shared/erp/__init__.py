@@ -1,0 +1,1 @@
+"""The ERP port and one sub-package per ERP (bc/, fo/, gp/)."""

@@ -1,0 +1,263 @@
+"""Business Central API v2.0 adapter: implements the ERP port over HTTP (facts: dynamics.md §1).
+
+Cost model (ARCHITECTURE "Performance"): one deep-insert POST per new order at steady state. Item
+numbers are cached per process; a lookup by external document number happens only when a retry makes
+it possible that an earlier attempt created the document.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from shared.auth import EntraTokens
+from shared.config import Settings
+from shared.erp.bc.mapping import (
+    BcCustomerOptions,
+    BcDocumentOptions,
+    BcItemRef,
+    BcMappingError,
+    bc_customer_from_json,
+    bc_document_from_json,
+    bc_item_from_json,
+    customer_payload,
+    json_ready,
+    required_item_keys,
+    sales_document_payload,
+)
+from shared.erp.port import (
+    DocumentKind,
+    ErpConflict,
+    ErpCustomer,
+    ErpDataProblem,
+    ErpDocument,
+    ErpError,
+    ErpItem,
+    ErpPayment,
+    PermanentErpError,
+    TransientErpError,
+)
+from shared.http import ApiClient, PermanentHttpError, RetryPolicy, TokenSource, TransientHttpError
+from shared.model import Customer, HoldReason, Order, Refund, Shipment
+
+ITEM_CACHE_SECONDS = 900
+FILTER_CHUNK = 20  # item numbers per $filter (OR on one field is allowed; keep URLs short)
+
+
+def odata_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def document_options(settings: Settings) -> BcDocumentOptions:
+    return BcDocumentOptions(
+        document_kind=DocumentKind(settings.bc_document_kind),
+        post_invoice=settings.bc_post_invoices,
+        local_currency=settings.bc_local_currency,
+        shipping_line_type=settings.bc_shipping_line_type,
+        shipping_number=settings.bc_shipping_number or None,
+        fee_line_type=settings.bc_fee_line_type,
+        fee_number=settings.bc_fee_number or None,
+        sku_map=settings.bc_sku_map,
+        tax_code_map=settings.bc_tax_code_map,
+    )
+
+
+def company_url(settings: Settings) -> str:
+    return (
+        f"{settings.bc_api_url.rstrip('/')}/v2.0/{settings.bc_tenant_id}/{settings.bc_environment}"
+        f"/api/v2.0/companies({settings.bc_company_id})"
+    )
+
+
+class BcAdapter:
+    def __init__(self, settings: Settings, *, tokens: TokenSource | None = None) -> None:
+        verify: str | bool = settings.sandbox_ca_bundle or True
+        self.tokens = tokens or EntraTokens(
+            tenant_id=settings.bc_tenant_id,
+            client_id=settings.bc_client_id,
+            client_secret=settings.bc_client_secret.get_secret_value(),
+            scope=settings.bc_scope,
+            authority=settings.bc_authority,
+            verify=verify,
+        )
+        self.api = ApiClient(
+            "bc",
+            company_url(settings),
+            timeout=settings.http_timeout_seconds,
+            policy=RetryPolicy(max_attempts=settings.http_max_attempts),
+            tokens=self.tokens,
+            verify=verify,
+        )
+        self.options = document_options(settings)
+        self.customer_options = BcCustomerOptions(local_currency=settings.bc_local_currency)
+        self._items: dict[str, tuple[BcItemRef, float]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def calls(self) -> int:
+        return self.api.calls
+
+    def close(self) -> None:
+        self.api.close()
+
+    # -------------------------------------------------------------- HTTP with BC error classification
+
+    def _call(self, method: str, path: str, *, context: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+        try:
+            response = self.api.request(method, path, **kwargs)
+        except TransientHttpError as exc:
+            raise TransientErpError(str(exc), status=exc.status, retry_after=exc.retry_after) from exc
+        except PermanentHttpError as exc:
+            raise classify_bc_error(exc.status, exc.body, context or {}) from exc
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _list(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        page = self._call("GET", path, params=dict(params))
+        values: list[dict[str, Any]] = list(page.get("value", []))
+        while page.get("@odata.nextLink"):
+            page = self._call("GET", page["@odata.nextLink"])
+            values.extend(page.get("value", []))
+        return values
+
+    # -------------------------------------------------------------- customers
+
+    def find_customer(self, email: str, phone: str | None = None) -> ErpCustomer | None:
+        for field, value in (("email", email), ("phoneNumber", phone)):
+            if not value:
+                continue
+            found = self._list("customers", {"$filter": f"{field} eq {odata_string(value)}", "$top": "1"})
+            if found:
+                return bc_customer_from_json(found[0])
+        return None
+
+    def get_customer(self, number: str) -> ErpCustomer | None:
+        found = self._list("customers", {"$filter": f"number eq {odata_string(number)}", "$top": "1"})
+        return bc_customer_from_json(found[0]) if found else None
+
+    def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
+        payload = customer_payload(customer, self.customer_options, currency)
+        return bc_customer_from_json(self._call("POST", "customers", json=json_ready(payload)))
+
+    # -------------------------------------------------------------- sales documents
+
+    def _entity_set(self, kind: DocumentKind) -> str:
+        return "salesOrders" if kind == DocumentKind.SALES_ORDER else "salesInvoices"
+
+    def find_sales_document(self, external_document_number: str) -> ErpDocument | None:
+        kind = self.options.document_kind
+        params = {"$filter": f"externalDocumentNumber eq {odata_string(external_document_number)}", "$top": "1"}
+        found = self._list(self._entity_set(kind), params)
+        return bc_document_from_json(found[0], kind) if found else None
+
+    def create_sales_document(
+        self, order: Order, customer: ErpCustomer, *, parent_skus: Mapping[int, str] | None = None
+    ) -> ErpDocument:
+        if customer.blocked:
+            raise ErpDataProblem([HoldReason.blocked_customer(customer.number, customer.blocked_reason)])
+        items = self.resolve_items(required_item_keys(order, self.options))
+        try:
+            plan = sales_document_payload(order, customer.number, items, self.options, parent_skus=parent_skus)
+        except BcMappingError as exc:
+            raise PermanentErpError(str(exc)) from exc
+        if plan.holds:
+            raise ErpDataProblem(plan.holds)
+        assert plan.payload is not None
+        try:
+            context = {"customer": customer.number, "currency": order.currency}
+            created = self._call("POST", plan.entity_set, json=json_ready(plan.payload), context=context)
+        except ErpDataProblem:
+            self.forget_items(items)  # an item may have been blocked or deleted since it was cached
+            raise
+        document = bc_document_from_json(created, plan.kind)
+        if plan.post_after_create:
+            self._call("POST", f"{plan.entity_set}({document.id})/Microsoft.NAV.post")
+            document = self.get_sales_document(document)
+        return document
+
+    def get_sales_document(self, document: ErpDocument) -> ErpDocument:
+        data = self._call("GET", f"{self._entity_set(document.kind)}({document.id})")
+        return bc_document_from_json(data, document.kind)
+
+    def shipped_anything(self, document: ErpDocument) -> bool:
+        if document.kind != DocumentKind.SALES_ORDER:
+            return document.shipped
+        lines = self._list(f"salesOrders({document.id})/salesOrderLines", {})
+        return any(Decimal(str(line.get("shippedQuantity") or 0)) > 0 for line in lines)
+
+    def cancel_sales_document(self, document: ErpDocument) -> None:
+        current = self.get_sales_document(document)
+        if current.shipped or self.shipped_anything(current):
+            raise ErpConflict(f"{current.number} has shipped; it cannot be cancelled", code="shipped")
+        path = f"{self._entity_set(current.kind)}({current.id})"
+        self._call("DELETE", path, headers={"If-Match": current.etag or "*"})
+
+    def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
+        raise PermanentErpError("credit memos are not supported by this adapter yet")
+
+    def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
+        raise PermanentErpError("payment journal posting is not supported by this adapter yet")
+
+    # -------------------------------------------------------------- items
+
+    def resolve_items(self, numbers: Sequence[str]) -> dict[str, BcItemRef]:
+        """Item refs by number: from the cache, else one $filter query for all the missing ones."""
+        now = time.monotonic()
+        found: dict[str, BcItemRef] = {}
+        with self._lock:
+            for number in numbers:
+                cached = self._items.get(number)
+                if cached and now - cached[1] < ITEM_CACHE_SECONDS:
+                    found[number] = cached[0]
+        missing = [n for n in numbers if n not in found]
+        for item in self.list_items(missing):
+            ref = BcItemRef.from_item(item)
+            found[item.number] = ref
+            with self._lock:
+                self._items[item.number] = (ref, now)
+        return found
+
+    def forget_items(self, items: Mapping[str, BcItemRef]) -> None:
+        with self._lock:
+            for number in items:
+                self._items.pop(number, None)
+
+    def list_items(self, skus: Sequence[str]) -> list[ErpItem]:
+        items: list[ErpItem] = []
+        for start in range(0, len(skus), FILTER_CHUNK):
+            chunk = skus[start : start + FILTER_CHUNK]
+            expression = " or ".join(f"number eq {odata_string(n)}" for n in chunk)
+            items.extend(bc_item_from_json(row) for row in self._list("items", {"$filter": expression}))
+        return [item for item in items if not item.blocked]
+
+    def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
+        stamp = since.isoformat().replace("+00:00", "Z")
+        return [bc_item_from_json(row) for row in self._list("items", {"$filter": f"lastModifiedDateTime gt {stamp}"})]
+
+    def list_shipments_since(self, since: datetime) -> list[Shipment]:
+        raise PermanentErpError("shipment sync is not supported by this adapter yet")
+
+
+def classify_bc_error(status: int | None, body: Any, context: Mapping[str, str]) -> ErpError:
+    """Turn a BC error answer into the port's error types; data problems become holds.
+
+    `context` names what the request was about (customer number, currency) for the hold message.
+    """
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    code = str(error.get("code") or "")
+    message = str(error.get("message") or body or "")
+    lowered = message.lower()
+    if status == 409 or code == "Request_EntityChanged":
+        return ErpConflict(message, status=status, code=code)
+    if "blocked" in lowered and "customer" in lowered:
+        hold = HoldReason.blocked_customer(context.get("customer", "?"), "")
+        return ErpDataProblem([hold], status=status, code=code)
+    if "currency" in lowered and "does not match" in lowered:
+        hold = HoldReason.currency_not_set_up(context.get("currency", "?"))
+        return ErpDataProblem([hold], status=status, code=code)
+    return PermanentErpError(f"BC answered {status}: {code} {message}".strip(), status=status, code=code)

@@ -1,0 +1,225 @@
+"""The ERP port: what the flows need from any ERP (BC, F&O, GP). No I/O here.
+
+Adapters (``shared.erp.bc``, ``shared.erp.fo``, ``shared.erp.gp``) implement these protocols;
+flows depend only on this module and :mod:`shared.model`. The protocols are split by concern so a
+flow can ask for just what it uses; :class:`ErpPort` is all of them together.
+
+Methods are synchronous (the Functions worker runs each invocation on its own thread).
+
+Errors: every adapter failure is an :class:`ErpError`:
+
+* :class:`TransientErpError` – worth retrying (throttling 429, 408, 5xx, timeouts, connection
+  errors); ``retry_after`` carries the server's Retry-After in seconds when given.
+* :class:`ErpConflict` – the record changed underneath (stale ETag, 409) or already exists; re-read.
+* :class:`PermanentErpError` – retrying will not help (validation errors, 400/401/403/404 after
+  the token was refreshed once).
+* :class:`ErpDataProblem` – a data-fixable problem (unknown SKU, blocked customer, currency not
+  set up): the order is *held* with the carried :class:`~shared.model.HoldReason` list, not poisoned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from shared.model import Customer, HoldReason, Order, Refund, Shipment
+
+__all__ = [
+    "CatalogPort",
+    "CustomerPort",
+    "DocumentKind",
+    "ErpConflict",
+    "ErpCustomer",
+    "ErpDataProblem",
+    "ErpDocument",
+    "ErpError",
+    "ErpItem",
+    "ErpPayment",
+    "ErpPort",
+    "PermanentErpError",
+    "SalesDocumentPort",
+    "ShipmentPort",
+    "TransientErpError",
+]
+
+
+# ----------------------------------------------------------------------------------------- errors
+
+
+class ErpError(Exception):
+    """Base of all ERP adapter errors. ``status`` is the HTTP status, ``code`` the ERP error code."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class TransientErpError(ErpError):
+    """Retry later; ``retry_after`` (seconds) when the ERP said how long to wait."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentErpError(ErpError):
+    """Retrying the same request will fail the same way."""
+
+
+class ErpConflict(ErpError):
+    """Concurrency conflict (stale ETag, 409) or the record already exists; re-read and decide."""
+
+
+class ErpDataProblem(ErpError):
+    """A data-fixable problem; the order is held with these reasons until the data is fixed."""
+
+    def __init__(self, holds: Sequence[HoldReason], *, status: int | None = None, code: str | None = None) -> None:
+        if not holds:
+            raise ValueError("ErpDataProblem needs at least one HoldReason")
+        super().__init__("; ".join(hold.message for hold in holds), status=status, code=code)
+        self.holds: tuple[HoldReason, ...] = tuple(holds)
+
+    @property
+    def hold(self) -> HoldReason:
+        """The first reason (most problems have exactly one)."""
+        return self.holds[0]
+
+
+# ------------------------------------------------------------------------------------ result types
+
+
+class DocumentKind(StrEnum):
+    SALES_ORDER = "salesOrder"
+    SALES_INVOICE = "salesInvoice"
+    CREDIT_MEMO = "salesCreditMemo"
+
+
+@dataclass(frozen=True, slots=True)
+class ErpCustomer:
+    number: str
+    id: str
+    display_name: str = ""
+    email: str = ""
+    phone: str = ""
+    blocked: bool = False
+    blocked_reason: str = ""
+    """How it is blocked in the ERP's words (BC: ``Ship``, ``Invoice``, ``All``); "" when not blocked."""
+    currency_code: str = ""
+    etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpDocument:
+    id: str
+    number: str
+    external_document_number: str
+    kind: DocumentKind
+    total_including_tax: Decimal
+    shipped: bool = False
+    """Fully shipped (a sales order), or posted (an invoice): it can no longer be cancelled."""
+    status: str = ""
+    customer_number: str = ""
+    currency_code: str = ""
+    etag: str | None = None
+    modified_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpItem:
+    """An ERP item as stock and price sync need it. ``number`` is what Woo calls the SKU."""
+
+    number: str
+    id: str
+    display_name: str = ""
+    inventory: Decimal = Decimal(0)
+    unit_price: Decimal | None = None
+    blocked: bool = False
+    modified_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpPayment:
+    id: str
+    document_number: str
+    amount: Decimal
+    external_document_number: str = ""
+
+
+# -------------------------------------------------------------------------------------- protocols
+
+
+@runtime_checkable
+class CustomerPort(Protocol):
+    def find_customer(self, email: str, phone: str | None = None) -> ErpCustomer | None:
+        """The customer with this e-mail (case-insensitive), else this phone, else None."""
+        ...
+
+    def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
+        """Create a customer from the Woo buyer; ``currency`` when it is not the ERP's local one."""
+        ...
+
+
+@runtime_checkable
+class SalesDocumentPort(Protocol):
+    def find_sales_document(self, external_document_number: str) -> ErpDocument | None:
+        """The order/invoice carrying this Woo order number, or None (the idempotency check)."""
+        ...
+
+    def create_sales_document(self, order: Order, customer: ErpCustomer) -> ErpDocument:
+        """Create the sales order or invoice (header and lines in one request).
+
+        Raises :class:`ErpDataProblem` when the order must be held (unknown SKU, …).
+        """
+        ...
+
+    def get_sales_document(self, document: ErpDocument) -> ErpDocument:
+        """Re-read the document's current state (shipped?, total, etag)."""
+        ...
+
+    def cancel_sales_document(self, document: ErpDocument) -> None:
+        """Cancel/delete an unshipped document. Raises :class:`ErpConflict` when it has shipped."""
+        ...
+
+    def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
+        """Create (and post, per configuration) the credit memo for a Woo refund."""
+        ...
+
+    def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
+        """Record the customer's payment of ``amount`` against the document."""
+        ...
+
+
+@runtime_checkable
+class CatalogPort(Protocol):
+    def list_items(self, skus: Sequence[str]) -> list[ErpItem]:
+        """The items with these numbers (missing ones are simply absent)."""
+        ...
+
+    def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
+        """Items whose master data, price or stock changed after ``since``."""
+        ...
+
+
+@runtime_checkable
+class ShipmentPort(Protocol):
+    def list_shipments_since(self, since: datetime) -> list[Shipment]:
+        """Posted shipments modified after ``since``, with tracking where the ERP has it."""
+        ...
+
+
+@runtime_checkable
+class ErpPort(CustomerPort, SalesDocumentPort, CatalogPort, ShipmentPort, Protocol):
+    """Everything the flows need from one ERP."""

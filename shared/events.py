@@ -1,0 +1,34 @@
+"""The messages on the connector's queues."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+ENVELOPE_VERSION = 1
+
+
+class WooEvent(BaseModel):
+    """A WooCommerce webhook delivery (or a re-drive of one), as queued by the ingress function."""
+
+    v: int = ENVELOPE_VERSION
+    store: str
+    topic: str  # e.g. "order.updated"; "order.retry" for re-drives without a body
+    resource_id: int
+    modified: str | None = None  # date_modified_gmt of the payload, naive GMT as Woo sends it
+    status: str | None = None
+    delivery_id: str | None = None
+    webhook_id: str | None = None
+    received_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
+    attempt: int = 0  # re-schedules so far (transient failures), see shared.flows.orders
+    body: dict[str, Any] | None = None  # the webhook payload; None when it must be re-read
+
+    @property
+    def resource(self) -> str:
+        return self.topic.split(".", 1)[0]
+
+    @property
+    def event(self) -> str:
+        return self.topic.split(".", 1)[1] if "." in self.topic else ""

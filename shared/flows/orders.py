@@ -1,0 +1,396 @@
+"""Order to cash: a queued Woo order event becomes exactly one ERP sales document.
+
+The story of one message:
+1. Read the order: the webhook body, or WooCommerce itself when the body is missing or stale.
+2. Route by Woo status: paid → post; cancelled → cancel; anything else → remember and wait.
+3. Post: claim the order in the ledger (ETag-guarded), look the document up in the ERP when an earlier
+   attempt may have created it, resolve the customer (cached), create the document in one call, and
+   record the result. Totals are compared with the Woo total (invariant 5).
+4. Data problems hold the order with a readable reason (invariant 3); transient failures re-queue the
+   message with backoff (the queue trigger itself has none); unexpected errors raise, so the host's
+   retries end in the poison queue (invariant 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.erp.bc.mapping import expected_total
+from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
+from shared.events import WooEvent
+from shared.flows.services import Services
+from shared.http import PermanentHttpError, TransientHttpError
+from shared.model import HoldReason, Order
+from shared.storage.customers import buyer_key
+from shared.storage.ledger import LedgerEntry, OrderState, now_iso
+from shared.storage.queues import open_message
+from shared.storage.tables import WriteConflict
+from shared.telemetry import NEEDS_ATTENTION, ORDER_HELD, POISON_MESSAGE, log_event
+from shared.woo.mapping import IGNORED_ORDER_STATUSES, order_from_woo, woo_order_fingerprint
+
+log = logging.getLogger("connector.orders")
+
+
+class Reschedule(Exception):
+    """Try this message again later (transient failure, or another worker holds the order)."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+# ------------------------------------------------------------------------------ entry point
+
+
+def handle_woo_event(message: Mapping[str, Any], services: Services) -> None:
+    """Process one message from the woo-events queue."""
+    event = WooEvent.model_validate(message)
+    try:
+        if event.resource == "order":
+            process_order_event(event, services)
+        else:
+            log_event(log, "event_ignored", store=event.store, topic=event.topic, resource_id=event.resource_id)
+    except Reschedule as again:
+        reschedule(event, again, services)
+
+
+def reschedule(event: WooEvent, again: Reschedule, services: Services) -> None:
+    """Re-queue a copy with a backoff delay; past the cap, raise so the host retries and poisons."""
+    limit = services.settings.max_reschedules
+    if event.attempt >= limit:
+        subject = f"{event.store}/{event.resource_id}"
+        raise RuntimeError(f"order {subject}: still failing after {limit} re-schedules: {again.reason}")
+    backoff = min(900.0, 2.0 * 2**event.attempt) * random.uniform(0.5, 1.0)
+    delay = max(again.delay or 0.0, backoff)
+    services.enqueue_woo_event(event.model_copy(update={"attempt": event.attempt + 1}), delay_seconds=int(delay))
+    log_event(
+        log,
+        "order_rescheduled",
+        logging.WARNING,
+        store=event.store,
+        order=event.resource_id,
+        attempt=event.attempt + 1,
+        delay_s=int(delay),
+        reason=again.reason,
+    )
+
+
+# ------------------------------------------------------------------------------ reading the order
+
+
+def _is_stale(event: WooEvent, entry: LedgerEntry | None) -> bool:
+    return bool(entry and entry.woo_modified and event.modified and event.modified < entry.woo_modified)
+
+
+def read_order(event: WooEvent, entry: LedgerEntry | None, services: Services) -> dict[str, Any] | None:
+    """The order's payload: the webhook body, unless missing, partial or older than what we saw."""
+    body = event.body
+    partial = body is None or "line_items" not in body or event.topic == "order.deleted"
+    if not partial and not _is_stale(event, entry):
+        return body
+    try:
+        return services.woo(event.store).get_order(event.resource_id)
+    except PermanentHttpError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    except TransientHttpError as exc:
+        raise Reschedule(f"WooCommerce unavailable: {exc}", exc.retry_after) from exc
+
+
+def process_order_event(event: WooEvent, services: Services) -> None:
+    entry = services.ledger.get(event.store, event.resource_id)
+    payload = read_order(event, entry, services)
+    subject = f"{event.store}/{event.resource_id}"
+    if payload is None:
+        services.audit.record(subject, "received", "order no longer exists in WooCommerce", topic=event.topic)
+        return
+    order = order_from_woo(payload, event.store)
+    if order.status in IGNORED_ORDER_STATUSES:
+        return
+    if entry is None or entry.state == OrderState.RECEIVED:
+        services.audit.record(subject, "received", order.status, topic=event.topic, delivery=event.delivery_id or "")
+    if order.status in services.settings.paid_statuses:
+        post_order(order, payload, entry, services)
+    elif order.status == "cancelled":
+        cancel_order(order, entry, services)
+    else:
+        remember_unpaid(order, payload, entry, services)
+
+
+def remember_unpaid(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
+    if entry is not None and entry.state != OrderState.RECEIVED:
+        return
+    entry = entry or LedgerEntry(order.store, order.woo_order_id, order_number=order.number)
+    entry.woo_status = order.status
+    entry.woo_modified = str(payload.get("date_modified_gmt") or "")
+    # A conflict means another delivery of the same order got there first and recorded as much.
+    with contextlib.suppress(WriteConflict):
+        services.ledger.save(entry)
+
+
+# ------------------------------------------------------------------------------ posting
+
+
+def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
+    fingerprint = woo_order_fingerprint(payload)
+    if entry is not None and entry.state in (OrderState.POSTED, OrderState.CANCELLED):
+        if entry.state == OrderState.POSTED and entry.fingerprint != fingerprint:
+            flag(entry, "changed in WooCommerce after posting; not re-posted", services)
+        return
+    entry = claim(order, payload, entry, services)
+    try:
+        document = existing_document(order, entry, services) or create_document(order, payload, entry, services)
+    except ErpDataProblem as problem:
+        hold(order, entry, problem.holds, services)
+        return
+    except TransientErpError as exc:
+        raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
+    record_posted(order, fingerprint, entry, document, services)
+
+
+def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> LedgerEntry:
+    """Take the order for this worker; another live claim or a lost write race re-schedules."""
+    timeout = timedelta(seconds=services.settings.claim_timeout_seconds)
+    if entry is not None and entry.state == OrderState.POSTING and entry.claimed_at:
+        age = datetime.now(UTC) - datetime.fromisoformat(entry.claimed_at)
+        if age < timeout:
+            raise Reschedule("another worker is posting this order", (timeout - age).total_seconds())
+    entry = entry or LedgerEntry(order.store, order.woo_order_id)
+    entry.state = OrderState.POSTING
+    entry.order_number = order.number
+    entry.woo_status = order.status
+    entry.woo_modified = str(payload.get("date_modified_gmt") or "")
+    entry.woo_total = str(order.total)
+    entry.currency = order.currency
+    entry.attempts += 1
+    entry.claim_id = uuid.uuid4().hex
+    entry.claimed_at = now_iso()
+    try:
+        return services.ledger.save(entry)
+    except WriteConflict as exc:
+        raise Reschedule("the order's ledger entry changed while claiming", 1.0) from exc
+
+
+def existing_document(order: Order, entry: LedgerEntry, services: Services) -> ErpDocument | None:
+    """After an earlier attempt, the document may exist (crash after the ERP write): look it up."""
+    if entry.attempts <= 1:
+        return None
+    return services.erp.find_sales_document(order.number)
+
+
+def create_document(order: Order, payload: dict[str, Any], entry: LedgerEntry, services: Services) -> ErpDocument:
+    customer = resolve_customer(order, services)
+    entry.customer_number = customer.number
+    return services.erp.create_sales_document(order, customer, parent_skus=parent_skus(order, payload, services))
+
+
+def parent_skus(order: Order, payload: dict[str, Any], services: Services) -> dict[int, str]:
+    """SKUs of the parents of variation lines, to catch variations that only inherit the parent's SKU."""
+    parents = sorted({line.product_id for line in order.lines if line.variation_id and line.product_id})
+    if not parents:
+        return {}
+    cache = services.parent_skus
+    missing = [pid for pid in parents if (order.store, pid) not in cache]
+    if missing:
+        try:
+            products = services.woo(order.store).list_products(include=",".join(map(str, missing)))
+            for product in products:
+                cache[(order.store, int(product["id"]))] = str(product.get("sku") or "")
+        except TransientHttpError as exc:
+            raise Reschedule(f"WooCommerce unavailable: {exc}", exc.retry_after) from exc
+    return {pid: cache[(order.store, pid)] for pid in parents if (order.store, pid) in cache}
+
+
+def resolve_customer(order: Order, services: Services) -> ErpCustomer:
+    """The ERP customer for the buyer: the configured default, a cached match, a lookup, or a new one."""
+    settings = services.settings
+    erp = services.erp
+    if settings.customer_matching == "default_customer":
+        found = erp.get_customer(settings.default_customer_number)
+        if found is None:
+            raise ErpDataProblem([HoldReason.blocked_customer(settings.default_customer_number, "missing")])
+        return found
+    buyer = order.customer
+    key = buyer_key(buyer.email, buyer.phone)
+    if key is not None:
+        cached = services.customers.get(order.store, key)
+        if cached is not None:
+            return ErpCustomer(number=cached[0], id=cached[1])
+    customer = erp.find_customer(buyer.email or "", buyer.phone or None)
+    if customer is None:
+        currency = order.currency if order.currency != settings.bc_local_currency else None
+        customer = erp.create_customer(buyer, currency)
+    if key is not None:
+        services.customers.put(order.store, key, customer.number, customer.id)
+    return customer
+
+
+def record_posted(
+    order: Order, fingerprint: str, entry: LedgerEntry, document: ErpDocument, services: Services
+) -> None:
+    entry.state = OrderState.POSTED
+    entry.fingerprint = fingerprint
+    entry.document_kind = str(document.kind)
+    entry.document_id = document.id
+    entry.document_number = document.number
+    entry.erp_total = str(document.total_including_tax)
+    entry.hold_code = entry.hold_reason = entry.held_since = ""
+    entry.claim_id = entry.claimed_at = ""
+    entry.posted_at = now_iso()
+    difference = abs(document.total_including_tax - expected_total(order))
+    if difference > services.settings.total_tolerance:
+        entry.attention = f"ERP total {document.total_including_tax} differs from Woo total {order.total}"
+    try:
+        services.ledger.save(entry)
+    except WriteConflict:
+        # Our claim was taken over (it outlived claim_timeout); the taker looks the document up.
+        log.warning(
+            "ledger entry %s/%s changed while posting; left to the newer claim", order.store, order.woo_order_id
+        )
+        return
+    subject = f"{order.store}/{order.woo_order_id}"
+    services.audit.record(
+        subject,
+        "posted",
+        "ok",
+        document=document.number,
+        kind=str(document.kind),
+        erp_total=str(document.total_including_tax),
+        woo_total=str(order.total),
+        attempts=entry.attempts,
+    )
+    log_event(log, "order_posted", store=order.store, order=order.woo_order_id, document=document.number)
+    if entry.attention:
+        log_event(
+            log,
+            NEEDS_ATTENTION,
+            logging.WARNING,
+            store=order.store,
+            order=order.woo_order_id,
+            reason="total_mismatch",
+            difference=str(difference),
+        )
+
+
+# ------------------------------------------------------------------------------ holds and flags
+
+
+def hold(order: Order, entry: LedgerEntry, reasons: tuple[HoldReason, ...], services: Services) -> None:
+    first = reasons[0]
+    message = "; ".join(reason.message for reason in reasons)
+    newly_held = entry.state != OrderState.HELD or entry.hold_reason != message
+    entry.state = OrderState.HELD
+    entry.hold_code = str(first.code)
+    entry.hold_reason = message
+    entry.held_since = entry.held_since or now_iso()
+    entry.claim_id = entry.claimed_at = ""
+    entry.attempts = 0  # nothing was created: the next attempt needs no lookup first
+    try:
+        services.ledger.save(entry)
+    except WriteConflict as exc:
+        raise Reschedule("the order's ledger entry changed while holding", 1.0) from exc
+    if not newly_held:
+        return
+    subject = f"{order.store}/{order.woo_order_id}"
+    services.audit.record(subject, "held", str(first.code), reason=message)
+    log_event(log, ORDER_HELD, logging.WARNING, store=order.store, order=order.woo_order_id, code=str(first.code))
+    if services.settings.hold_notes:
+        note = f"Not yet in the ERP: {message}. It is retried automatically once fixed."
+        try:
+            services.woo(order.store).add_order_note(order.woo_order_id, note)
+        except (TransientHttpError, PermanentHttpError):
+            log.warning("could not write the hold note on %s", subject)
+
+
+def flag(entry: LedgerEntry, reason: str, services: Services) -> None:
+    """Mark a posted order for a person; recorded once per distinct reason."""
+    if entry.attention == reason:
+        return
+    entry.attention = reason
+    try:
+        services.ledger.save(entry)
+    except WriteConflict:
+        return  # a concurrent delivery of the same change flags it
+    subject = f"{entry.store}/{entry.order_id}"
+    services.audit.record(subject, "flagged", "needs attention", reason=reason)
+    log_event(log, NEEDS_ATTENTION, logging.WARNING, store=entry.store, order=entry.order_id, reason=reason)
+
+
+# ------------------------------------------------------------------------------ cancellation
+
+
+def cancel_order(order: Order, entry: LedgerEntry | None, services: Services) -> None:
+    """Cancel the ERP order while nothing has shipped; otherwise a person decides."""
+    if entry is None or entry.state in (OrderState.RECEIVED, OrderState.HELD):
+        entry = entry or LedgerEntry(order.store, order.woo_order_id, order_number=order.number)
+        entry.state = OrderState.CANCELLED
+        entry.woo_status = order.status
+        try:
+            services.ledger.save(entry)
+        except WriteConflict as exc:
+            raise Reschedule("ledger changed while cancelling", 1.0) from exc
+        services.audit.record(f"{order.store}/{order.woo_order_id}", "cancelled", "never posted")
+        return
+    if entry.state != OrderState.POSTED:
+        if entry.state == OrderState.POSTING:
+            raise Reschedule("order is being posted; cancel after", 5.0)
+        return
+    document = ErpDocument(
+        id=entry.document_id,
+        number=entry.document_number,
+        external_document_number=order.number,
+        kind=DocumentKind(entry.document_kind or DocumentKind.SALES_ORDER),
+        total_including_tax=Decimal(entry.erp_total or "0"),
+    )
+    try:
+        services.erp.cancel_sales_document(document)
+    except ErpConflict:
+        flag(entry, f"cancelled in WooCommerce but {document.number} has shipped or changed in the ERP", services)
+        return
+    except TransientErpError as exc:
+        raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
+    entry.state = OrderState.CANCELLED
+    entry.woo_status = order.status
+    try:
+        services.ledger.save(entry)
+    except WriteConflict as exc:
+        raise Reschedule("ledger changed while cancelling", 1.0) from exc
+    services.audit.record(
+        f"{order.store}/{order.woo_order_id}", "cancelled", "ERP document deleted", document=document.number
+    )
+
+
+# ------------------------------------------------------------------------------ re-driving held orders
+
+
+def redrive_held_orders(services: Services) -> int:
+    """Queue a retry for every held order; fixed data posts, unfixed stays held (no new note)."""
+    count = 0
+    for entry in services.ledger.in_state(OrderState.HELD):
+        services.enqueue_woo_event(WooEvent(store=entry.store, topic="order.retry", resource_id=entry.order_id))
+        count += 1
+    if count:
+        log_event(log, "held_orders_redriven", count=count)
+    return count
+
+
+def process_queue_message(body: bytes, dequeue_count: int, services: Services, *, max_dequeue_count: int) -> None:
+    """The woo-events queue function: open the message (claim-check too) and handle it.
+
+    A failure on the last try is logged as a poison event (the host then moves the message).
+    """
+    try:
+        handle_woo_event(open_message(body, services.blobs), services)
+    except Exception as exc:
+        if dequeue_count >= max_dequeue_count:
+            log_event(log, POISON_MESSAGE, logging.ERROR, queue="woo-events", error=type(exc).__name__)
+        raise

@@ -1,0 +1,203 @@
+"""The one way the connector calls outside systems: timeouts, classified errors, backoff, token refresh.
+
+Rules (ARCHITECTURE invariant 7):
+- every call has a timeout;
+- 429 / 503 and connection failures before the request was sent are retried with backoff, honouring
+  Retry-After; so are 408 / 500 / 502 / 504 and timeouts, except for non-idempotent requests (POST),
+  where the server may have acted: those raise `TransientHttpError(ambiguous=True)` so the caller can
+  look up what happened before trying again;
+- a Retry-After longer than the in-call budget is not slept through: the error goes up with
+  `retry_after`, and the queue flow re-schedules the message instead of blocking a worker;
+- 401 re-acquires the token once;
+- other 4xx are permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+
+log = logging.getLogger("connector.http")
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Statuses that say the server did not act on the request, so even a POST may be sent again.
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class HttpError(Exception):
+    """An outside call failed. `status` is None when no response arrived."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class TransientHttpError(HttpError):
+    """Worth trying again later. `ambiguous`: the server may have acted on the request."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
+    ) -> None:
+        super().__init__(message, status=status, body=body)
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+class PermanentHttpError(HttpError):
+    """Trying again will not help (validation errors, not found, forbidden...)."""
+
+
+class TokenSource(Protocol):
+    def token(self, *, refresh: bool = False) -> str: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    # The longest Retry-After we sleep through inside one call; longer waits go back to the caller.
+    max_inline_wait: float = 10.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter (attempt counts from 1)."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Retry-After as seconds, from delta-seconds or an HTTP date."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
+
+
+class ApiClient:
+    """An httpx client for one outside system, with the connector's call rules."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        policy: RetryPolicy | None = None,
+        auth: httpx.Auth | None = None,
+        tokens: TokenSource | None = None,
+        verify: str | bool = True,
+        headers: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.name = name
+        self.policy = policy or RetryPolicy()
+        self.tokens = tokens
+        self.sleep = sleep
+        self.calls = 0
+        self.client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            auth=auth,
+            verify=verify,
+            headers=dict(headers or {}),
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send a request; return a 2xx response or raise a classified HttpError."""
+        method = method.upper()
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._send(method, path, params, json, headers, refresh=False)
+            except httpx.ConnectError as exc:
+                # Nothing reached the server: safe to send again, whatever the method.
+                self._wait_or_raise(attempt, None, f"{self.name}: cannot connect ({type(exc).__name__})")
+                continue
+            except httpx.TransportError as exc:
+                message = f"{self.name}: {method} {path} failed ({type(exc).__name__})"
+                if method not in IDEMPOTENT_METHODS:
+                    raise TransientHttpError(message, ambiguous=True) from exc
+                self._wait_or_raise(attempt, None, message)
+                continue
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 401 and self.tokens is not None and not refreshed:
+                refreshed = True
+                self.tokens.token(refresh=True)
+                attempt -= 1
+                continue
+            message = f"{self.name}: {method} {path} answered {status}"
+            if status not in RETRYABLE_STATUSES:
+                raise PermanentHttpError(message, status=status, body=_body(response))
+            wait = retry_after_seconds(response.headers)
+            if method not in IDEMPOTENT_METHODS and status not in NOT_PROCESSED_STATUSES:
+                raise TransientHttpError(message, status=status, body=_body(response), retry_after=wait, ambiguous=True)
+            self._wait_or_raise(attempt, wait, message, status=status, body=_body(response))
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        *,
+        refresh: bool,
+    ) -> httpx.Response:
+        merged = dict(headers or {})
+        if self.tokens is not None:
+            merged["Authorization"] = f"Bearer {self.tokens.token(refresh=refresh)}"
+        self.calls += 1
+        return self.client.request(method, path, params=params, json=json, headers=merged)
+
+    def _wait_or_raise(
+        self, attempt: int, retry_after: float | None, message: str, *, status: int | None = None, body: Any = None
+    ) -> None:
+        too_long = retry_after is not None and retry_after > self.policy.max_inline_wait
+        if attempt >= self.policy.max_attempts or too_long:
+            raise TransientHttpError(message, status=status, body=body, retry_after=retry_after)
+        delay = retry_after if retry_after is not None else self.policy.backoff(attempt)
+        log.info("%s; retrying in %.2fs (attempt %d of %d)", message, delay, attempt, self.policy.max_attempts)
+        self.sleep(delay)

@@ -1,0 +1,23 @@
+"""Structured log events: one name per thing that happened, with order id, store, stage and outcome.
+
+With Application Insights (OpenTelemetry) the `extra` attributes become customDimensions, so alert
+rules and saved queries filter on `customDimensions.event`. Never pass secrets or personal data here:
+ids, numbers, states, codes and counts only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+# Events the alert rules in infra/ watch.
+ORDER_HELD = "order_held"
+POISON_MESSAGE = "poison_message"
+WEBHOOK_DISABLED = "webhook_disabled"
+RECONCILIATION_EXCEPTIONS = "reconciliation_exceptions"
+NEEDS_ATTENTION = "order_needs_attention"
+
+
+def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **dimensions: Any) -> None:
+    details = " ".join(f"{key}={value}" for key, value in dimensions.items() if value not in (None, ""))
+    logger.log(level, "%s %s", event, details, extra={"event": event, **dimensions})

@@ -1,0 +1,1 @@
+"""WooCommerce: webhook verification, Woo JSON to model (and the REST client)."""
