@@ -64,7 +64,7 @@ def serve_in_thread(
         log_level="warning",
         access_log=False,
         lifespan="auto",
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=1,
         ssl_certfile=str(files.cert_chain) if files else None,
         ssl_keyfile=str(files.private_key) if files else None,
     )

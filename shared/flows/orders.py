@@ -163,7 +163,8 @@ def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, serv
     if entry is not None and entry.state == OrderState.POSTING and entry.claimed_at:
         age = datetime.now(UTC) - datetime.fromisoformat(entry.claimed_at)
         if age < timeout:
-            raise Reschedule("another worker is posting this order", (timeout - age).total_seconds())
+            # Usually the other worker finishes within seconds; backoff covers one that crashed.
+            raise Reschedule("another worker is posting this order", min(5.0, (timeout - age).total_seconds()))
     entry = entry or LedgerEntry(order.store, order.woo_order_id)
     entry.state = OrderState.POSTING
     entry.order_number = order.number
@@ -287,7 +288,7 @@ def record_posted(
 def hold(order: Order, entry: LedgerEntry, reasons: tuple[HoldReason, ...], services: Services) -> None:
     first = reasons[0]
     message = "; ".join(reason.message for reason in reasons)
-    newly_held = entry.state != OrderState.HELD or entry.hold_reason != message
+    newly_held = entry.hold_reason != message  # claim() keeps the previous reason: same reason, no new note
     entry.state = OrderState.HELD
     entry.hold_code = str(first.code)
     entry.hold_reason = message

@@ -142,7 +142,8 @@ class BcAdapter:
 
     def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
         payload = customer_payload(customer, self.customer_options, currency)
-        return bc_customer_from_json(self._call("POST", "customers", json=json_ready(payload)))
+        context = {"currency": currency or self.customer_options.local_currency}
+        return bc_customer_from_json(self._call("POST", "customers", json=json_ready(payload), context=context))
 
     # -------------------------------------------------------------- sales documents
 

@@ -1,0 +1,51 @@
+# Two commands set up a fresh machine (see README):
+#   make run    installs everything and runs the connector locally on Azurite + the sandbox emulators
+#   make test   installs everything and runs the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.13 for the worker-parity test (azure-functions-runtime needs >= 3.13).
+PY313 ?= $(shell command -v python3.13 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+
+.PHONY: setup run test test-fast lint format bench chaos clean
+
+setup: $(VENV)/.installed node_modules/.installed .venv313/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.venv313/.installed: requirements.txt
+	@test -n "$(PY313)" || { echo "Python 3.13 not found (pyenv install 3.13, or set PY313=...): needed for the worker-parity test" >&2; exit 1; }
+	test -x .venv313/bin/python || $(PY313) -m venv .venv313
+	.venv313/bin/python -m pip install --quiet --upgrade pip
+	.venv313/bin/python -m pip install --quiet -r requirements.txt azure-functions-runtime==1.3.0
+	touch $@
+
+run: setup
+	$(PY) -m sandbox
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest tests/unit
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf .sandbox .pytest_cache .mypy_cache .ruff_cache
