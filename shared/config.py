@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     bc_fee_number: str = ""
     bc_sku_map: dict[str, str] = Field(default_factory=dict)
     bc_tax_code_map: dict[str, str] = Field(default_factory=dict)
-    bc_payment_journal_id: str = ""  # record Woo payments in this customer payment journal when set
+    bc_payment_journal: str = ""  # code of a customer payment journal (e.g. CASHRCPT): record Woo payments there
 
     # Customers: match by e-mail then phone and create when unknown, or book every order to one customer.
     customer_matching: Literal["email_then_phone", "default_customer"] = "email_then_phone"
@@ -114,6 +114,17 @@ class Settings(BaseSettings):
             for name in ("consumer_key", "consumer_secret", "webhook_secret"):
                 found[f"WOO_STORES__{store_id}__{name.upper()}"] = getattr(store, name)
         return found
+
+
+def app_setting_names(store_id: str = "<store>") -> list[str]:
+    """The app-setting name of every setting, as the README, local.settings and Bicep must list them."""
+    names: list[str] = []
+    for name, field in Settings.model_fields.items():
+        if name == "woo_stores":
+            names += [f"WOO_STORES__{store_id}__{sub.upper()}" for sub in WooStoreSettings.model_fields]
+        else:
+            names.append(field.alias or name.upper())
+    return names
 
 
 # ---------------------------------------------------------------- Key Vault references

@@ -41,10 +41,11 @@ log = logging.getLogger("connector.orders")
 class Reschedule(Exception):
     """Try this message again later (transient failure, or another worker holds the order)."""
 
-    def __init__(self, reason: str, delay: float | None = None) -> None:
+    def __init__(self, reason: str, delay: float | None = None, *, routine: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.delay = delay
+        self.routine = routine  # a race between deliveries of one order, not a failure
 
 
 # ------------------------------------------------------------------------------ entry point
@@ -74,7 +75,7 @@ def reschedule(event: WooEvent, again: Reschedule, services: Services) -> None:
     log_event(
         log,
         "order_rescheduled",
-        logging.WARNING,
+        logging.INFO if again.routine else logging.WARNING,
         store=event.store,
         order=event.resource_id,
         attempt=event.attempt + 1,
@@ -143,8 +144,10 @@ def remember_unpaid(order: Order, payload: dict[str, Any], entry: LedgerEntry | 
 def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
     fingerprint = woo_order_fingerprint(payload)
     if entry is not None and entry.state in (OrderState.POSTED, OrderState.CANCELLED):
-        if entry.state == OrderState.POSTED and entry.fingerprint != fingerprint:
-            flag(entry, "changed in WooCommerce after posting; not re-posted", services)
+        if entry.state == OrderState.POSTED:
+            record_payment(order, entry, services)
+            if entry.fingerprint != fingerprint:
+                flag(entry, "changed in WooCommerce after posting; not re-posted", services)
         return
     entry = claim(order, payload, entry, services)
     try:
@@ -155,6 +158,7 @@ def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None,
     except TransientErpError as exc:
         raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
     record_posted(order, fingerprint, entry, document, services)
+    record_payment(order, entry, services)
 
 
 def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> LedgerEntry:
@@ -164,7 +168,9 @@ def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, serv
         age = datetime.now(UTC) - datetime.fromisoformat(entry.claimed_at)
         if age < timeout:
             # Usually the other worker finishes within seconds; backoff covers one that crashed.
-            raise Reschedule("another worker is posting this order", min(5.0, (timeout - age).total_seconds()))
+            raise Reschedule(
+                "another worker is posting this order", min(5.0, (timeout - age).total_seconds()), routine=True
+            )
     entry = entry or LedgerEntry(order.store, order.woo_order_id)
     entry.state = OrderState.POSTING
     entry.order_number = order.number
@@ -178,7 +184,7 @@ def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, serv
     try:
         return services.ledger.save(entry)
     except WriteConflict as exc:
-        raise Reschedule("the order's ledger entry changed while claiming", 1.0) from exc
+        raise Reschedule("the order's ledger entry changed while claiming", 1.0, routine=True) from exc
 
 
 def existing_document(order: Order, entry: LedgerEntry, services: Services) -> ErpDocument | None:
@@ -247,6 +253,8 @@ def record_posted(
     entry.hold_code = entry.hold_reason = entry.held_since = ""
     entry.claim_id = entry.claimed_at = ""
     entry.posted_at = now_iso()
+    entry.payment_state = "pending" if services.settings.bc_payment_journal and order.paid_at else ""
+    entry.customer_number = document.customer_number or entry.customer_number
     difference = abs(document.total_including_tax - expected_total(order))
     if difference > services.settings.total_tolerance:
         entry.attention = f"ERP total {document.total_including_tax} differs from Woo total {order.total}"
@@ -280,6 +288,41 @@ def record_posted(
             reason="total_mismatch",
             difference=str(difference),
         )
+
+
+def record_payment(order: Order, entry: LedgerEntry, services: Services) -> None:
+    """Record the Woo payment in the configured customer payment journal, once."""
+    if entry.payment_state != "pending":
+        return
+    erp = services.erp
+    try:
+        # The payment step runs after the document is recorded; a retry after an ambiguous attempt looks first.
+        payment = erp.find_payment(order.number) if entry.attempts > 1 or entry.claim_id else None
+        if payment is None:
+            document = ErpDocument(
+                id=entry.document_id,
+                number=entry.document_number,
+                external_document_number=order.number,
+                kind=DocumentKind(entry.document_kind or DocumentKind.SALES_ORDER),
+                total_including_tax=Decimal(entry.erp_total or "0"),
+                customer_number=entry.customer_number,
+            )
+            entry.claim_id = "payment"  # marks an attempt in flight for the lookup above
+            services.ledger.save(entry)
+            payment = erp.record_payment(order, document, order.total)
+    except TransientErpError as exc:
+        raise Reschedule(f"ERP unavailable for the payment: {exc.message}", exc.retry_after) from exc
+    except WriteConflict as exc:
+        raise Reschedule("ledger changed while recording the payment", 1.0, routine=True) from exc
+    entry.payment_state = "recorded"
+    entry.claim_id = ""
+    try:
+        services.ledger.save(entry)
+    except WriteConflict as exc:
+        raise Reschedule("ledger changed after recording the payment", 1.0, routine=True) from exc
+    services.audit.record(
+        f"{order.store}/{order.woo_order_id}", "payment", "recorded", amount=str(payment.amount), line=payment.id
+    )
 
 
 # ------------------------------------------------------------------------------ holds and flags

@@ -54,6 +54,7 @@ class LedgerEntry:
     held_since: str = ""
     attention: str = ""  # needs a person: changed after posting, total mismatch, cancel after shipping
     refunds_posted: str = ""  # comma-separated Woo refund ids already credited
+    payment_state: str = ""  # "" (none to record) | "pending" | "recorded"
     posted_at: str = ""
     updated_at: str = ""
     etag: str | None = None

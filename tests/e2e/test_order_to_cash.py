@@ -253,3 +253,19 @@ def test_wrong_signature_is_401_and_nothing_is_queued(stack: Stack, app) -> None
         assert unsigned.status_code == 401
     finally:
         stack.woo.resume_deliveries()
+
+
+def test_payment_is_recorded_once_in_the_configured_journal(stack: Stack, app) -> None:
+    app.settings.bc_payment_journal = app.erp.payment_journal = "CASHRCPT"
+    try:
+        order = stack.woo.place_order([("1964-W", 2)], pay=True, email="payer@example.com")
+        wait_for(lambda: (e := app.ledger.get("main", order["id"])) and e.payment_state == "recorded")
+        assert deliver(stack, order["id"]).status_code == 200  # a late duplicate records nothing more
+        stack.woo.flush_deliveries()
+        wait_for(lambda: len(app.audit.trail(f"main/{order['id']}")) >= 3)
+    finally:
+        app.settings.bc_payment_journal = app.erp.payment_journal = ""
+    payments = stack.bc.find("customerPayments", "externalDocumentNumber", order["number"])
+    assert len(payments) == 1
+    assert Decimal(str(payments[0]["amount"])) == -Decimal(order["total"])
+    assert payments[0]["customerNumber"] == bc_documents_for(stack, order)[0]["customerNumber"]

@@ -94,6 +94,8 @@ class BcAdapter:
         )
         self.options = document_options(settings)
         self.customer_options = BcCustomerOptions(local_currency=settings.bc_local_currency)
+        self.payment_journal = settings.bc_payment_journal
+        self._payment_journal_id: str | None = None
         self._items: dict[str, tuple[BcItemRef, float]] = {}
         self._lock = threading.Lock()
 
@@ -201,8 +203,37 @@ class BcAdapter:
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
         raise PermanentErpError("credit memos are not supported by this adapter yet")
 
+    def _journal_path(self) -> str:
+        if self._payment_journal_id is None:
+            code = odata_string(self.payment_journal)
+            found = self._list("customerPaymentJournals", {"$filter": f"code eq {code}", "$top": "1"})
+            if not found:
+                raise PermanentErpError(f"customer payment journal {self.payment_journal!r} does not exist in BC")
+            self._payment_journal_id = str(found[0]["id"])
+        return f"customerPaymentJournals({self._payment_journal_id})/customerPayments"
+
+    def find_payment(self, external_document_number: str) -> ErpPayment | None:
+        """The journal line already recorded for this Woo order, if any (after an ambiguous attempt)."""
+        params = {"$filter": f"externalDocumentNumber eq {odata_string(external_document_number)}", "$top": "1"}
+        found = self._list(self._journal_path(), params)
+        return _payment(found[0]) if found else None
+
     def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
-        raise PermanentErpError("payment journal posting is not supported by this adapter yet")
+        """A customer payment journal line for the Woo payment; posting the journal stays with finance.
+
+        The amount is negative: a payment credits the customer (cash receipt journal convention; the
+        API docs show both signs in their examples).
+        """
+        body: dict[str, Any] = {
+            "customerNumber": document.customer_number,
+            "postingDate": (order.paid_at or order.created_at).date().isoformat(),
+            "externalDocumentNumber": order.number,
+            "amount": -amount,
+            "description": f"WooCommerce order {order.number} {order.payment_method_title}".strip()[:100],
+        }
+        if document.kind == DocumentKind.SALES_INVOICE and document.shipped:
+            body["appliesToInvoiceNumber"] = document.number
+        return _payment(self._call("POST", self._journal_path(), json=json_ready(body)))
 
     # -------------------------------------------------------------- items
 
@@ -262,3 +293,12 @@ def classify_bc_error(status: int | None, body: Any, context: Mapping[str, str])
         hold = HoldReason.currency_not_set_up(context.get("currency", "?"))
         return ErpDataProblem([hold], status=status, code=code)
     return PermanentErpError(f"BC answered {status}: {code} {message}".strip(), status=status, code=code)
+
+
+def _payment(data: Mapping[str, Any]) -> ErpPayment:
+    return ErpPayment(
+        id=str(data["id"]),
+        document_number=str(data.get("documentNumber") or ""),
+        amount=-Decimal(str(data.get("amount") or 0)),
+        external_document_number=str(data.get("externalDocumentNumber") or ""),
+    )
