@@ -102,7 +102,7 @@ def main() -> None:
         console.print(
             "Place more orders with the store's control API, e.g.\n"
             f"  curl -sk -X POST {stack.woo.url}_sandbox/orders -H 'Content-Type: application/json' "
-            "-d '{\"lines\": [[\"1900-S\", 1]], \"pay\": true, \"email\": \"you@example.com\"}'\n"
+            '-d \'{"lines": [["1900-S", 1]], "pay": true, "email": "you@example.com"}\'\n'
             "Press Ctrl-C to stop."
         )
         stopped = threading.Event()

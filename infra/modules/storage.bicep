@@ -42,8 +42,6 @@ param deleteRetentionDays int = 7
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   // checkov:skip=CKV_AZURE_35: The Flex Consumption app reaches storage over the public endpoint unless the merchant adds VNet integration and private endpoints; access is Entra ID only (no shared keys), so a network deny-by-default would only break the app.
   // checkov:skip=CKV_AZURE_59: Same reason as CKV_AZURE_35: without VNet integration the function app needs the public endpoint. Anonymous access is still impossible (shared keys and public blob access are off).
-  // checkov:skip=CKV_AZURE_206: Replication is the skuName parameter, geo-redundant (Standard_GRS) by default; the check cannot evaluate a parameter.
-  // checkov:skip=CKV_AZURE_33: Queue read/write/delete logging is a classic diagnostic-settings resource this check looks for; the app logs every queue operation it cares about (poison, held) to Application Insights instead.
   name: name
   location: location
   tags: tags

@@ -40,7 +40,9 @@ def wait_for(predicate: Callable[[], T], timeout: float = 30.0, interval: float 
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {getattr(predicate, '__name__', 'condition')}")
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {getattr(predicate, '__name__', 'condition')}"
+            )
         time.sleep(interval)
 
 
