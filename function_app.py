@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from shared.flows import orders
+from shared.flows import backfill, orders, webhook_health
 from shared.flows.ingress import receive_woo_webhook
 from shared.flows.services import services
 from shared.storage.names import WOO_EVENTS_QUEUE
@@ -35,3 +35,15 @@ def handle_woo_event(msg: func.QueueMessage) -> None:
 def retry_held_orders(timer: func.TimerRequest) -> None:
     """Re-drive held orders: once the data is fixed they post; until then they stay held."""
     orders.redrive_held_orders(services())
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 */15 * * * *", run_on_startup=False)
+def backfill_orders(timer: func.TimerRequest) -> None:
+    """Queue the orders modified since the last run that the ledger has not seen (missed webhooks)."""
+    backfill.backfill_orders(services())
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 5-59/15 * * * *", run_on_startup=False)
+def watch_webhooks(timer: func.TimerRequest) -> None:
+    """Keep the store's webhooks present, pointed at this app and active; backfill after an outage."""
+    webhook_health.check_webhooks(services())

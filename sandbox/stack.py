@@ -7,6 +7,7 @@ The host runs in this process, so the settings it reads are put into os.environ.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +16,13 @@ from sandbox.azurite import Azurite
 from sandbox.bc import BcEmulator
 from sandbox.entra import EntraEmulator
 from sandbox.host import LocalHost
+from sandbox.server import bind_socket
 from sandbox.tls import ensure_tls_files
 from sandbox.woo import DeliveryOptions, WooEmulator
+from shared.flows.webhook_health import REQUIRED_TOPICS
 
 REPO = Path(__file__).resolve().parent.parent
 STORE_ID = "main"
-WEBHOOK_TOPICS = ("order.created", "order.updated", "order.deleted", "product.updated")
 
 
 @dataclass
@@ -57,6 +59,14 @@ class Stack:
         self.woo = WooEmulator(delivery=self.delivery or DeliveryOptions(verify=str(tls.ca_bundle)))
         self.woo.start(self.ports.woo)
         catalog.seed(self.woo, self.bc)
+        # The app must know its own URL and function key before it starts (settings are checked at start-up).
+        if not self.ports.host:
+            probe = bind_socket()
+            self.ports.host = probe.getsockname()[1]
+            probe.close()
+        self.function_key = os.environ.get("SANDBOX_FUNCTION_KEY") or secrets.token_urlsafe(24)
+        os.environ["SANDBOX_FUNCTION_KEY"] = self.function_key
+        os.environ.setdefault("SANDBOX_MASTER_KEY", secrets.token_urlsafe(24))
         self.settings = self.app_settings()
         os.environ.update(self.settings)
         from shared.flows.services import reset_services, services
@@ -65,7 +75,7 @@ class Stack:
         services().ensure_storage()
         self.host = LocalHost(REPO, host_id="sandbox").start(self.ports.host)
         self.webhook_url = self.host.function_url(f"webhooks/woo/{STORE_ID}")
-        for topic in WEBHOOK_TOPICS:
+        for topic in REQUIRED_TOPICS:
             self.woo.create_webhook(topic, self.webhook_url, self.webhook_secret, name=f"Connector {topic}")
         return self
 
@@ -89,6 +99,8 @@ class Stack:
             "BC_SHIPPING_NUMBER": "6410",
             "BC_FEE_NUMBER": "6910",
             "SANDBOX_CA_BUNDLE": str(ensure_tls_files().ca_bundle),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports.host}",
+            "WEBHOOK_FUNCTION_KEY": self.function_key,
             **self.extra_settings,
         }
 

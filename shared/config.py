@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     claim_timeout_seconds: int = 300  # a posting claim older than this is taken over
     max_reschedules: int = 12  # transient failures re-queued with backoff before the host's retries
 
+    # The app's own public address, for the webhooks it creates: <PUBLIC_BASE_URL>/api/webhooks/woo/<store>?code=<key>
+    public_base_url: str = ""
+    webhook_function_key: SecretStr = SecretStr("")  # the woo_webhook function key (secret)
+
+    # Safety net: the backfill polls Woo for orders the webhooks missed.
+    backfill_lookback_hours: int = 24  # how far back the first run looks
+    backfill_overlap_minutes: int = 10  # each run re-reads this much before the watermark
+
     # Outside calls.
     http_timeout_seconds: float = 30.0
     http_max_attempts: int = 4
@@ -93,6 +101,26 @@ class Settings(BaseSettings):
 
     # Money.
     total_tolerance: Decimal = Decimal("0.01")
+
+    # ERP → store: stock, prices and shipment tracking (shared.flows.stock, .prices, .shipments).
+    stock_sync: bool = True  # push available-to-sell stock to WooCommerce
+    stock_buffer: Decimal = Decimal(0)  # units held back on every SKU: ATS = ERP quantity - buffer, never below 0
+    stock_buffer_overrides: dict[str, Decimal] = Field(default_factory=dict)  # JSON {"<Woo SKU or item no.>": 5}
+    stock_manage_on: bool = True  # switch manage_stock on for products that do not manage stock yet
+    price_sync: bool = True  # push the ERP unit price to regular_price (sale_price stays WooCommerce's)
+    shipment_sync: bool = True  # write posted ERP shipments back to the Woo orders
+    shipment_order_status: str = "completed"  # status of a fully shipped order ("" leaves the status alone)
+    shipment_customer_note: bool = True  # one customer note per shipment with carrier and tracking
+    shipment_tracking_meta: Literal["shipment_tracking", "simple", "none"] = "shipment_tracking"
+    shipment_overlap_minutes: int = 10  # shipments are re-read this far behind the watermark (late commits)
+    bc_tracking_api: str = ""  # custom API with package tracking, e.g. wooConnector/shipping/v1.0 ("" = none)
+    bc_tracking_entity_set: str = "shipmentTrackings"
+
+    # ERP webhooks: BC subscriptions on items, hints that make the stock/price push come sooner.
+    public_base_url: str = ""  # e.g. https://<app>.azurewebsites.net; empty = no subscriptions (polling only)
+    erp_webhook_key: SecretStr = SecretStr("")  # function key of erp_webhook, sent as ?code= in the notificationUrl
+    bc_webhook_client_state: SecretStr = SecretStr("")  # shared secret BC returns in every notification
+    bc_subscription_renew_hours: int = 36  # renew a subscription that expires within this many hours
 
     @field_validator("paid_statuses", mode="before")
     @classmethod
@@ -109,7 +137,7 @@ class Settings(BaseSettings):
 
     def secret_fields(self) -> dict[str, SecretStr]:
         """Every secret setting by its app-setting name."""
-        found = {"BC_CLIENT_SECRET": self.bc_client_secret}
+        found = {"BC_CLIENT_SECRET": self.bc_client_secret, "WEBHOOK_FUNCTION_KEY": self.webhook_function_key}
         for store_id, store in self.woo_stores.items():
             for name in ("consumer_key", "consumer_secret", "webhook_secret"):
                 found[f"WOO_STORES__{store_id}__{name.upper()}"] = getattr(store, name)
@@ -202,8 +230,8 @@ def resolve_secrets(settings: Settings, resolver: SecretResolver) -> Settings:
 
 
 def _assign_secret(settings: Settings, setting_name: str, value: SecretStr) -> None:
-    if setting_name == "BC_CLIENT_SECRET":
-        settings.bc_client_secret = value
+    if setting_name in ("BC_CLIENT_SECRET", "WEBHOOK_FUNCTION_KEY"):
+        setattr(settings, setting_name.lower(), value)
         return
     _, store_id, field = setting_name.split("__")
     setattr(settings.woo_stores[store_id], field.lower(), value)

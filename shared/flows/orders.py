@@ -145,6 +145,7 @@ def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None,
     fingerprint = woo_order_fingerprint(payload)
     if entry is not None and entry.state in (OrderState.POSTED, OrderState.CANCELLED):
         if entry.state == OrderState.POSTED:
+            note_seen(entry, order, payload, services)
             record_payment(order, entry, services)
             if entry.fingerprint != fingerprint:
                 flag(entry, "changed in WooCommerce after posting; not re-posted", services)
@@ -159,6 +160,18 @@ def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None,
         raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
     record_posted(order, fingerprint, entry, document, services)
     record_payment(order, entry, services)
+
+
+def note_seen(entry: LedgerEntry, order: Order, payload: dict[str, Any], services: Services) -> None:
+    """Remember the newest Woo state seen, so the backfill does not queue it again."""
+    modified = str(payload.get("date_modified_gmt") or "")
+    if modified <= entry.woo_modified and entry.woo_status == order.status:
+        return
+    entry.woo_modified = max(modified, entry.woo_modified)
+    entry.woo_status = order.status
+    # A conflict means a concurrent delivery of this order updated the entry; it notes the state too.
+    with contextlib.suppress(WriteConflict):
+        services.ledger.save(entry)
 
 
 def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> LedgerEntry:

@@ -26,6 +26,8 @@ EXPECTED = {
     },
     "handle_woo_event": {"type": "queueTrigger", "queueName": "woo-events", "connection": "AzureWebJobsStorage"},
     "retry_held_orders": {"type": "timerTrigger", "schedule": "0 */10 * * * *", "runOnStartup": False},
+    "backfill_orders": {"type": "timerTrigger", "schedule": "0 */15 * * * *", "runOnStartup": False},
+    "watch_webhooks": {"type": "timerTrigger", "schedule": "0 5-59/15 * * * *", "runOnStartup": False},
 }
 
 
