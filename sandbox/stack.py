@@ -98,6 +98,7 @@ class Stack:
             "BC_AUTHORITY": self.entra.authority,
             "BC_SHIPPING_NUMBER": "6410",
             "BC_FEE_NUMBER": "6910",
+            "BC_REFUND_ACCOUNT": "6110",
             "SANDBOX_CA_BUNDLE": str(ensure_tls_files().ca_bundle),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports.host}",
             "WEBHOOK_FUNCTION_KEY": self.function_key,

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     bc_fee_number: str = ""
     bc_sku_map: dict[str, str] = Field(default_factory=dict)
     bc_tax_code_map: dict[str, str] = Field(default_factory=dict)
+    bc_refund_account: str = ""  # G/L account for refunds of an amount without lines (and items BC no longer has)
+    bc_post_credit_memos: bool = False  # post credit memos right after creating them
     bc_payment_journal: str = ""  # code of a customer payment journal (e.g. CASHRCPT): record Woo payments there
 
     # Customers: match by e-mail then phone and create when unknown, or book every order to one customer.
@@ -116,9 +118,9 @@ class Settings(BaseSettings):
     bc_tracking_api: str = ""  # custom API with package tracking, e.g. wooConnector/shipping/v1.0 ("" = none)
     bc_tracking_entity_set: str = "shipmentTrackings"
 
-    # ERP webhooks: BC subscriptions on items, hints that make the stock/price push come sooner.
-    public_base_url: str = ""  # e.g. https://<app>.azurewebsites.net; empty = no subscriptions (polling only)
-    erp_webhook_key: SecretStr = SecretStr("")  # function key of erp_webhook, sent as ?code= in the notificationUrl
+    # ERP webhooks: BC subscriptions on items, hints that make the stock/price push come sooner. The
+    # notificationUrl is <PUBLIC_BASE_URL>/api/webhooks/erp/bc?code=<WEBHOOK_FUNCTION_KEY>; no subscriptions
+    # (polling only) while PUBLIC_BASE_URL, WEBHOOK_FUNCTION_KEY or BC_WEBHOOK_CLIENT_STATE is empty.
     bc_webhook_client_state: SecretStr = SecretStr("")  # shared secret BC returns in every notification
     bc_subscription_renew_hours: int = 36  # renew a subscription that expires within this many hours
 

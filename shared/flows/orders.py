@@ -19,12 +19,13 @@ import random
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from shared.erp.bc.mapping import expected_total
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.events import WooEvent
+from shared.flows import refunds
+from shared.flows.common import Reschedule, document_of, flag
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import HoldReason, Order
@@ -36,16 +37,6 @@ from shared.telemetry import NEEDS_ATTENTION, ORDER_HELD, POISON_MESSAGE, log_ev
 from shared.woo.mapping import IGNORED_ORDER_STATUSES, order_from_woo, woo_order_fingerprint
 
 log = logging.getLogger("connector.orders")
-
-
-class Reschedule(Exception):
-    """Try this message again later (transient failure, or another worker holds the order)."""
-
-    def __init__(self, reason: str, delay: float | None = None, *, routine: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-        self.routine = routine  # a race between deliveries of one order, not a failure
 
 
 # ------------------------------------------------------------------------------ entry point
@@ -123,8 +114,28 @@ def process_order_event(event: WooEvent, services: Services) -> None:
         post_order(order, payload, entry, services)
     elif order.status == "cancelled":
         cancel_order(order, entry, services)
+    elif order.status == "refunded":
+        refund_order(order, payload, entry, services)
     else:
         remember_unpaid(order, payload, entry, services)
+
+
+def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
+    """A fully refunded order: an unshipped, uninvoiced BC order is cancelled; otherwise credit memos."""
+    if entry is None or entry.state != OrderState.POSTED:
+        cancel_order(order, entry, services)
+        return
+    note_seen(entry, order, payload, services)
+    unshipped_order = entry.document_kind == DocumentKind.SALES_ORDER and not refunds.credited(entry)
+    if unshipped_order:
+        try:
+            unshipped_order = not services.erp.shipped_anything(document_of(entry, order.number))
+        except TransientErpError as exc:
+            raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
+    if unshipped_order:
+        cancel_order(order, entry, services)
+    else:
+        refunds.process_refunds(order, entry, services)
 
 
 def remember_unpaid(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
@@ -147,6 +158,7 @@ def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None,
         if entry.state == OrderState.POSTED:
             note_seen(entry, order, payload, services)
             record_payment(order, entry, services)
+            refunds.process_refunds(order, entry, services)
             if entry.fingerprint != fingerprint:
                 flag(entry, "changed in WooCommerce after posting; not re-posted", services)
         return
@@ -312,14 +324,7 @@ def record_payment(order: Order, entry: LedgerEntry, services: Services) -> None
         # The payment step runs after the document is recorded; a retry after an ambiguous attempt looks first.
         payment = erp.find_payment(order.number) if entry.attempts > 1 or entry.claim_id else None
         if payment is None:
-            document = ErpDocument(
-                id=entry.document_id,
-                number=entry.document_number,
-                external_document_number=order.number,
-                kind=DocumentKind(entry.document_kind or DocumentKind.SALES_ORDER),
-                total_including_tax=Decimal(entry.erp_total or "0"),
-                customer_number=entry.customer_number,
-            )
+            document = document_of(entry, order.number)
             entry.claim_id = "payment"  # marks an attempt in flight for the lookup above
             services.ledger.save(entry)
             payment = erp.record_payment(order, document, order.total)
@@ -368,20 +373,6 @@ def hold(order: Order, entry: LedgerEntry, reasons: tuple[HoldReason, ...], serv
             log.warning("could not write the hold note on %s", subject)
 
 
-def flag(entry: LedgerEntry, reason: str, services: Services) -> None:
-    """Mark a posted order for a person; recorded once per distinct reason."""
-    if entry.attention == reason:
-        return
-    entry.attention = reason
-    try:
-        services.ledger.save(entry)
-    except WriteConflict:
-        return  # a concurrent delivery of the same change flags it
-    subject = f"{entry.store}/{entry.order_id}"
-    services.audit.record(subject, "flagged", "needs attention", reason=reason)
-    log_event(log, NEEDS_ATTENTION, logging.WARNING, store=entry.store, order=entry.order_id, reason=reason)
-
-
 # ------------------------------------------------------------------------------ cancellation
 
 
@@ -401,13 +392,7 @@ def cancel_order(order: Order, entry: LedgerEntry | None, services: Services) ->
         if entry.state == OrderState.POSTING:
             raise Reschedule("order is being posted; cancel after", 5.0)
         return
-    document = ErpDocument(
-        id=entry.document_id,
-        number=entry.document_number,
-        external_document_number=order.number,
-        kind=DocumentKind(entry.document_kind or DocumentKind.SALES_ORDER),
-        total_including_tax=Decimal(entry.erp_total or "0"),
-    )
+    document = document_of(entry, order.number)
     try:
         services.erp.cancel_sales_document(document)
     except ErpConflict:

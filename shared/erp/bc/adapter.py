@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.auth import EntraTokens
 from shared.config import Settings
+from shared.erp.bc import catalog as bc_catalog
 from shared.erp.bc.mapping import (
     BcCustomerOptions,
     BcDocumentOptions,
@@ -24,11 +25,14 @@ from shared.erp.bc.mapping import (
     bc_customer_from_json,
     bc_document_from_json,
     bc_item_from_json,
+    credit_memo_payload,
     customer_payload,
+    erp_item_key,
     json_ready,
     required_item_keys,
     sales_document_payload,
 )
+from shared.erp.bc.subscriptions import BcSubscriptions
 from shared.erp.port import (
     DocumentKind,
     ErpConflict,
@@ -94,10 +98,13 @@ class BcAdapter:
         )
         self.options = document_options(settings)
         self.customer_options = BcCustomerOptions(local_currency=settings.bc_local_currency)
+        self.refund_account = settings.bc_refund_account or None
+        self.post_credit_memos = settings.bc_post_credit_memos
         self.payment_journal = settings.bc_payment_journal
         self._payment_journal_id: str | None = None
         self._items: dict[str, tuple[BcItemRef, float]] = {}
         self._lock = threading.Lock()
+        self.settings = settings  # the stock/shipment sync reads BC_TRACKING_API etc. (shared.erp.bc.catalog)
 
     @property
     def calls(self) -> int:
@@ -200,8 +207,42 @@ class BcAdapter:
         path = f"{self._entity_set(current.kind)}({current.id})"
         self._call("DELETE", path, headers={"If-Match": current.etag or "*"})
 
+    def find_credit_memo(self, external_document_number: str) -> ErpDocument | None:
+        params = {"$filter": f"externalDocumentNumber eq {odata_string(external_document_number)}", "$top": "1"}
+        found = self._list("salesCreditMemos", params)
+        return bc_document_from_json(found[0], DocumentKind.CREDIT_MEMO) if found else None
+
+    def posted_invoice_id(self, document: ErpDocument) -> str | None:
+        """The posted invoice a credit memo applies to: the document itself, or the order's invoice."""
+        if document.kind == DocumentKind.SALES_INVOICE:
+            return document.id if self.get_sales_document(document).shipped else None
+        params = {"$filter": f"orderNumber eq {odata_string(document.number)}", "$top": "1"}
+        invoices = [row for row in self._list("salesInvoices", params) if row.get("status") not in ("Draft", "")]
+        return str(invoices[0]["id"]) if invoices else None
+
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
-        raise PermanentErpError("credit memos are not supported by this adapter yet")
+        skus = [erp_item_key(line.sku, self.options) for line in refund.lines if line.sku]
+        items = self.resolve_items(skus)
+        try:
+            payload = credit_memo_payload(
+                refund,
+                order,
+                document.customer_number,
+                items,
+                self.options,
+                self.refund_account,
+                invoice_id=self.posted_invoice_id(document),
+            )
+        except BcMappingError as exc:
+            raise PermanentErpError(str(exc)) from exc
+        context = {"customer": document.customer_number, "currency": order.currency}
+        memo = bc_document_from_json(
+            self._call("POST", "salesCreditMemos", json=json_ready(payload), context=context), DocumentKind.CREDIT_MEMO
+        )
+        if self.post_credit_memos:
+            self._call("POST", f"salesCreditMemos({memo.id})/Microsoft.NAV.post")
+            memo = bc_document_from_json(self._call("GET", f"salesCreditMemos({memo.id})"), DocumentKind.CREDIT_MEMO)
+        return memo
 
     def _journal_path(self) -> str:
         if self._payment_journal_id is None:
@@ -272,7 +313,27 @@ class BcAdapter:
         return [bc_item_from_json(row) for row in self._list("items", {"$filter": f"lastModifiedDateTime gt {stamp}"})]
 
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
-        raise PermanentErpError("shipment sync is not supported by this adapter yet")
+        return bc_catalog.shipments_since(self, self.settings, since)
+
+    # -------------------------------------------------------------- stock and price sync (shared.erp.bc.catalog)
+
+    def catalog_items(
+        self,
+        numbers: Sequence[str] | None = None,
+        *,
+        ids: Sequence[str] | None = None,
+        changed_since: datetime | None = None,
+    ) -> list[ErpItem]:
+        return bc_catalog.catalog_items(self, numbers, ids=ids, changed_since=changed_since)
+
+    def stock_cursor(self) -> str:
+        return bc_catalog.stock_cursor(self)
+
+    def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
+        return bc_catalog.stock_moves_since(self, cursor)
+
+    def subscriptions(self) -> BcSubscriptions:
+        return BcSubscriptions(self, self.settings)
 
 
 def classify_bc_error(status: int | None, body: Any, context: Mapping[str, str]) -> ErpError:

@@ -45,6 +45,7 @@ from shared.model import (
     HoldReason,
     Order,
     OrderLine,
+    Refund,
     Shipment,
     ShipmentLine,
     round_money,
@@ -65,6 +66,8 @@ __all__ = [
     "bc_document_from_json",
     "bc_item_from_json",
     "bc_shipment_from_json",
+    "credit_memo_number",
+    "credit_memo_payload",
     "customer_payload",
     "erp_item_key",
     "expected_amount_excluding_tax",
@@ -777,3 +780,100 @@ def bc_shipment_from_json(
         partial=partial,
         modified_at=_bc_datetime(data.get("lastModifiedDateTime")),
     )
+
+
+# ------------------------------------------------------------------------------------ credit memos
+
+
+def credit_memo_number(order: Order, refund: Refund) -> str:
+    """The credit memo's ``externalDocumentNumber``: the Woo order number and refund id (idempotency key)."""
+    number = f"{order.number}-R{refund.woo_refund_id}"
+    if len(number) > EXTERNAL_DOCUMENT_NUMBER_MAX:
+        raise ExternalDocumentNumberTooLong(
+            f"credit memo number {number!r} is longer than BC's {EXTERNAL_DOCUMENT_NUMBER_MAX} characters"
+        )
+    return number
+
+
+def credit_memo_payload(
+    refund: Refund,
+    order: Order,
+    customer_number: str,
+    items_by_sku: Mapping[str, BcItemRef],
+    options: BcDocumentOptions,
+    refund_account: str | None,
+    *,
+    invoice_id: str | None = None,
+) -> dict[str, Any]:
+    """A deep-insert body for ``salesCreditMemos`` crediting one Woo refund.
+
+    Refunded items become item lines (quantity, net unit price), refunded shipping and fees G/L (or
+    charge) lines, and a refund of an amount without lines one tax-inclusive line on the refund
+    account, so BC's total equals the money returned. An item BC no longer knows is credited on the
+    refund account too, named in the description, rather than blocking the refund.
+    """
+    lines: list[dict[str, Any]] = []
+
+    def account_line(description: str, amount: Decimal) -> dict[str, Any]:
+        if not refund_account:
+            raise BcMappingError("a refund needs a G/L account for its amount; set BC_REFUND_ACCOUNT")
+        return {
+            "lineType": BcLineType.ACCOUNT.value,
+            "lineObjectNumber": refund_account,
+            "description": _description(description),
+            "quantity": Decimal(1),
+            "unitPrice": amount,
+        }
+
+    amount_only = refund.is_amount_only
+    for line in refund.lines:
+        if line.quantity <= 0 and line.total == 0:
+            continue
+        sku = (line.sku or "").strip()
+        ref = items_by_sku.get(erp_item_key(sku, options)) if sku else None
+        if ref is None:
+            lines.append(account_line(f"Refund: {line.name or sku}", line.total))
+            continue
+        quantity = line.quantity or Decimal(1)
+        body: dict[str, Any] = {
+            "lineType": BcLineType.ITEM.value,
+            "lineObjectNumber": ref.number,
+            "description": _description(line.name),
+            "quantity": quantity,
+            "unitPrice": (line.total / quantity).quantize(Decimal("0.00001")),
+        }
+        if ref.variant_id:
+            body["itemVariantId"] = ref.variant_id
+        lines.append(body)
+    for amount, line_type, number, what in (
+        (refund.shipping_amount, options.shipping_line_type, options.shipping_number, "Shipping refund"),
+        (refund.fee_amount, options.fee_line_type, options.fee_number, "Fee refund"),
+    ):
+        if amount:
+            if not number:
+                raise BcMappingError(f"{what} needs a BC number; set the shipping/fee number in the configuration")
+            lines.append(
+                {
+                    "lineType": BcLineType(line_type).value,
+                    "lineObjectNumber": number,
+                    "description": what,
+                    "quantity": Decimal(1),
+                    "unitPrice": amount,
+                }
+            )
+    if amount_only:
+        lines.append(account_line(f"Refund {refund.reason}".strip(), refund.amount))
+    if refund.reason:
+        lines += [{"lineType": BcLineType.COMMENT.value, "description": part} for part in split_comment(refund.reason)]
+    payload: dict[str, Any] = {
+        "customerNumber": customer_number,
+        "externalDocumentNumber": credit_memo_number(order, refund),
+        "creditMemoDate": refund.created_at.astimezone(UTC).date().isoformat(),
+        "pricesIncludeTax": amount_only,
+        "salesCreditMemoLines": lines,
+    }
+    if order.currency != options.local_currency:
+        payload["currencyCode"] = order.currency
+    if invoice_id:
+        payload["invoiceId"] = invoice_id
+    return payload
