@@ -17,9 +17,12 @@ def main() -> None:
     parser.add_argument("--module", default="function_app")
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--settings", type=Path, default=None, help="local.settings.json to read")
+    parser.add_argument("--only", nargs="*", default=None, help="run only these functions")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host = LocalHost(args.app_dir, module=args.module, settings_file=args.settings)
+    host = LocalHost(
+        args.app_dir, module=args.module, settings_file=args.settings, functions=set(args.only) if args.only else None
+    )
     print(f"Functions host on http://127.0.0.1:{args.port}/{host.config.route_prefix}  (keys: .sandbox/host-keys.json)")
     for spec in host.specs:
         print(f"  {spec.name}: {spec.kind}")

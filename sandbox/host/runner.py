@@ -39,13 +39,16 @@ class LocalHost:
         keys_file: Path | None = None,
         host_id: str | None = None,
         shutdown_grace: float = 30.0,
+        functions: set[str] | None = None,
     ) -> None:
         self.app_dir = app_dir
         apply_settings(load_local_settings(settings_file or app_dir / "local.settings.json"))
         self.config = HostConfig.load(host_json or app_dir / "host.json")
         self.keys = HostKeys.load(keys_file or REPO / ".sandbox" / "host-keys.json")
         self.host_id = host_id or os.environ.get("AzureFunctionsWebHost__hostid", "local-sandbox-host")
-        self.specs: list[FunctionSpec] = index_functions(load_app(app_dir, module))
+        specs = index_functions(load_app(app_dir, module))
+        # Benchmarks run a subset (e.g. only the webhook, to measure ingress without the queue function).
+        self.specs: list[FunctionSpec] = [s for s in specs if functions is None or s.name in functions]
         self.shutdown_grace = shutdown_grace
         self.pool = worker_pool()
         self.invoker = Invoker(self.pool, self._write_output)
