@@ -6,11 +6,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # Python 3.13 for the worker-parity test (azure-functions-runtime needs >= 3.13).
-PY313 ?= $(shell command -v python3.13 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+# (pyenv's python3.13 shim refuses to run unless 3.13 is selected, so look in pyenv's versions first.)
+PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1 || true)
+ifeq ($(strip $(PY313)),)
+PY313 := $(shell command -v python3.13 2>/dev/null)
+endif
 
 .PHONY: setup run test test-fast lint format bench chaos clean
 
-setup: $(VENV)/.installed node_modules/.installed .venv313/.installed
+setup: $(VENV)/.installed node_modules/.installed .venv313/.installed .venv-iac/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +31,13 @@ node_modules/.installed: package.json package-lock.json
 	test -x .venv313/bin/python || $(PY313) -m venv .venv313
 	.venv313/bin/python -m pip install --quiet --upgrade pip
 	.venv313/bin/python -m pip install --quiet -r requirements.txt azure-functions-runtime==1.3.0
+	touch $@
+
+# checkov pins libraries that conflict with the app's, so it gets its own venv (tests/infra/test_checkov.py).
+.venv-iac/.installed: requirements-iac.txt
+	test -x .venv-iac/bin/python || $(PYTHON) -m venv .venv-iac
+	.venv-iac/bin/python -m pip install --quiet --upgrade pip
+	.venv-iac/bin/python -m pip install --quiet -r requirements-iac.txt
 	touch $@
 
 run: setup
@@ -46,6 +57,9 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+chaos: setup
+	$(PY) -m sandbox.chaos --orders 1000
 
 clean:
 	rm -rf .sandbox .pytest_cache .mypy_cache .ruff_cache

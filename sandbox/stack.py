@@ -6,6 +6,7 @@ The host runs in this process, so the settings it reads are put into os.environ.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Stack:
     client_secret: str = "sandbox-client-secret"
     delivery: DeliveryOptions | None = None
     extra_settings: dict[str, str] = field(default_factory=dict)
+    run_host: bool = True  # False: the caller runs the host itself (the fault-injection run kills it)
     host_env: dict[str, str] = field(default_factory=dict, init=False)
     _own_azurite: bool = field(default=False, init=False)
 
@@ -73,11 +75,24 @@ class Stack:
 
         reset_services()
         services().ensure_storage()
-        self.host = LocalHost(REPO, host_id="sandbox").start(self.ports.host)
-        self.webhook_url = self.host.function_url(f"webhooks/woo/{STORE_ID}")
+        if self.run_host:
+            self.host = LocalHost(REPO, host_id="sandbox").start(self.ports.host)
+        self.webhook_url = f"http://127.0.0.1:{self.ports.host}/api/webhooks/woo/{STORE_ID}?code={self.function_key}"
         for topic in REQUIRED_TOPICS:
             self.woo.create_webhook(topic, self.webhook_url, self.webhook_secret, name=f"Connector {topic}")
+        if self.run_host:
+            self.subscribe_to_bc()
         return self
+
+    def subscribe_to_bc(self) -> None:
+        """The BC item subscription pointed at the host (the renew_erp_subscriptions timer keeps it)."""
+        from shared.flows.services import services
+        from shared.flows.subscriptions import ensure_erp_subscriptions
+
+        try:
+            ensure_erp_subscriptions(services())
+        except Exception:  # hints only: the stack runs without them (the stock timer polls)
+            logging.getLogger("sandbox").exception("BC subscription not created")
 
     def app_settings(self) -> dict[str, str]:
         """The app settings the connector runs with against this sandbox (as local.settings.json Values)."""
@@ -102,11 +117,13 @@ class Stack:
             "SANDBOX_CA_BUNDLE": str(ensure_tls_files().ca_bundle),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports.host}",
             "WEBHOOK_FUNCTION_KEY": self.function_key,
+            "BC_WEBHOOK_CLIENT_STATE": "sandbox-bc-client-state",
+            "BC_TRACKING_API": "wooConnector/shipping/v1.0",  # the BC emulator's tracking API (custom_api_url)
             **self.extra_settings,
         }
 
     def stop(self) -> None:
-        for part in ("host", "woo", "bc", "entra"):
+        for part in ("host", "woo", "bc", "entra"):  # host is absent when run_host is False
             running = getattr(self, part, None)
             if running is not None:
                 running.stop()

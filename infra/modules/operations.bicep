@@ -1,0 +1,405 @@
+// What the operator sees: an action group (email), log alert rules, saved queries and a workbook.
+//
+// The app writes structured log events (Python logging `extra={...}`, exported to Application Insights by the
+// Azure Monitor OpenTelemetry distro, so they land in the workspace table AppTraces, column Properties).
+// Their names live in ONE place, app-events.json beside this file; nothing below spells an event name.
+// Queries use the workspace schema (AppTraces/AppRequests/AppExceptions/AppDependencies) because the alerts,
+// the saved searches and the workbook all run against the Log Analytics workspace.
+
+@description('Azure region of the alert rules and the workbook.')
+param location string
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Name prefix for the alert rules and the action group.')
+param namePrefix string
+
+@description('Log Analytics workspace the app telemetry goes to (workspace-based Application Insights).')
+param workspaceId string
+
+@description('Email address that receives the alerts.')
+param alertEmail string
+
+@description('Alert when an order has been held (unknown SKU, blocked customer, ...) for longer than this many minutes.')
+@minValue(5)
+@maxValue(1440)
+param heldOrderAlertMinutes int = 60
+
+@description('Alert when a function fails more often than this within 15 minutes (0: on the first failure).')
+@minValue(0)
+param functionFailureThreshold int = 0
+
+@description('Host name of the ERP API, for the ERP latency query (e.g. api.businesscentral.dynamics.com).')
+param erpHost string
+
+var app = loadJsonContent('app-events.json')
+var events = app.events
+var fields = app.fields
+var eventField = app.dimension
+
+// ------------------------------------------------------------------ queries (KQL, workspace schema)
+
+// Dead letters: the app's own event, or the host's own log line when it moves a message to <queue>-poison
+// ("Message has reached MaxDequeueCount of 5. Moving message to queue 'woo-events-poison'.").
+var poisonedQuery = format('''
+AppTraces
+| where tostring(Properties['{0}']) == '{1}'
+    or (Message contains 'Moving message to queue' and Message contains '-poison')
+| extend queue = coalesce(tostring(Properties['{2}']), extract(@"queue '([^']+)'", 1, Message))
+| summarize poisoned = count() by queue
+''', eventField, events.poisonMessage, fields.queue)
+
+// Orders still held: their last order_held event is newer than their last order_posted event (a held order is
+// re-driven automatically and posted once the data is fixed).
+var heldOrdersBase = format('''
+let keyed = AppTraces
+| extend event_name = tostring(Properties['{0}']), order_id = tostring(Properties['{1}']),
+         store = tostring(Properties['{2}']), code = tostring(Properties['{3}'])
+| where isnotempty(order_id) and event_name in ('{4}', '{5}');
+let posted = keyed
+| where event_name == '{5}'
+| summarize posted_at = max(TimeGenerated) by store, order_id;
+keyed
+| where event_name == '{4}'
+| join kind=leftouter posted on store, order_id
+| where isnull(posted_at) or TimeGenerated > posted_at
+| summarize held_since = min(TimeGenerated), code = take_any(code) by store, order_id
+''', eventField, fields.order, fields.store, fields.holdCode, events.orderHeld, events.orderPosted)
+
+var heldTooLongQuery = '${heldOrdersBase}| where held_since < ago(${heldOrderAlertMinutes}m)\n| summarize held_orders = count() by store\n'
+
+var heldOrdersListQuery = '${heldOrdersBase}| extend held_for = now() - held_since\n| order by held_since asc\n'
+
+var webhookDisabledQuery = format('''
+AppTraces
+| where tostring(Properties['{0}']) == '{1}'
+| summarize disabled = count() by store = tostring(Properties['{2}'])
+''', eventField, events.webhookDisabled, fields.store)
+
+// The count field is the number of exceptions in the report; an event without it counts as one.
+var reconciliationQuery = format('''
+AppTraces
+| where tostring(Properties['{0}']) == '{1}'
+| extend exceptions = coalesce(toint(Properties['{2}']), 1)
+| where exceptions > 0
+| summarize exceptions = sum(exceptions) by store = tostring(Properties['{3}'])
+''', eventField, events.reconciliationExceptions, fields.count, fields.store)
+
+// Problems that need a person but stop nothing else: an order to look at, stock or shipment writes to WooCommerce
+// that failed, SKUs mapped twice, BC webhook subscriptions that could not be made (the connector polls instead).
+var attentionQuery = format('''
+AppTraces
+| extend event_name = tostring(Properties['{0}'])
+| where event_name in ('{1}', '{2}', '{3}', '{4}', '{5}')
+| summarize occurrences = count() by event_name
+''', eventField, events.orderNeedsAttention, events.stockWriteFailed, events.skuConflicts, events.shipmentNotApplied, events.erpSubscriptionFailed)
+
+var attentionListQuery = format('''
+AppTraces
+| extend event_name = tostring(Properties['{0}'])
+| where event_name in ('{1}', '{2}', '{3}', '{4}', '{5}')
+| project TimeGenerated, event_name, store = tostring(Properties['{6}']), order_id = tostring(Properties['{7}']), Message
+| order by TimeGenerated desc
+''', eventField, events.orderNeedsAttention, events.stockWriteFailed, events.skuConflicts, events.shipmentNotApplied, events.erpSubscriptionFailed, fields.store, fields.order)
+
+var functionFailuresQuery = '''
+union
+    (AppRequests | where Success == false | project TimeGenerated, OperationName),
+    (AppExceptions | project TimeGenerated, OperationName)
+| summarize failures = count() by OperationName
+'''
+
+var ordersPerHourQuery = format('''
+AppTraces
+| where tostring(Properties['{0}']) == '{1}'
+| summarize orders = count() by bin(TimeGenerated, 1h), store = tostring(Properties['{2}'])
+| render timechart
+''', eventField, events.orderPosted, fields.store)
+
+var heldPerHourQuery = format('''
+AppTraces
+| where tostring(Properties['{0}']) == '{1}'
+| summarize held = count() by bin(TimeGenerated, 1h), code = tostring(Properties['{2}'])
+| render timechart
+''', eventField, events.orderHeld, fields.holdCode)
+
+var poisonedPerHourQuery = format('''
+AppTraces
+| where tostring(Properties['{0}']) == '{1}'
+    or (Message contains 'Moving message to queue' and Message contains '-poison')
+| extend queue = coalesce(tostring(Properties['{2}']), extract(@"queue '([^']+)'", 1, Message))
+| summarize poisoned = count() by bin(TimeGenerated, 1h), queue
+| render timechart
+''', eventField, events.poisonMessage, fields.queue)
+
+// ERP calls are the app's outgoing HTTP dependencies to the ERP host.
+var erpLatencyQuery = format('''
+AppDependencies
+| where Target has '{0}' or Data has '{0}'
+| summarize calls = count(), failed = countif(Success == false),
+            p50_ms = percentile(DurationMs, 50), p95_ms = percentile(DurationMs, 95), max_ms = max(DurationMs)
+    by bin(TimeGenerated, 1h)
+| render timechart
+''', erpHost)
+
+var failuresPerHourQuery = '''
+union
+    (AppRequests | where Success == false | project TimeGenerated, OperationName),
+    (AppExceptions | project TimeGenerated, OperationName)
+| summarize failures = count() by bin(TimeGenerated, 1h), OperationName
+| render timechart
+'''
+
+// ------------------------------------------------------------------ alerts
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: 'ag-${namePrefix}'
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'woo-erp-ops' // at most 12 characters
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'operator'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+// Each rule: the query returns one row per `dimension` value with a numeric `measure`; the alert fires per
+// dimension value when the total over `window` (or `lookback`, when given) is greater than `threshold`.
+var alertRules = [
+  {
+    name: 'poison-messages'
+    displayName: 'Messages in a poison queue'
+    description: 'A queue message failed maxDequeueCount times and was moved to <queue>-poison. Inspect it with the connector CLI ("connector poison") and move it back once the cause is fixed ("connector replay").'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: poisonedQuery
+    measure: 'poisoned'
+    dimension: 'queue'
+    threshold: 0
+  }
+  {
+    name: 'orders-held'
+    displayName: 'Orders held longer than ${heldOrderAlertMinutes} minutes'
+    description: 'Orders are held for a data problem (unknown SKU, blocked customer, ...). Fix the data in the ERP or WooCommerce; held orders are re-driven automatically and leave this alert once posted.'
+    severity: 2
+    frequency: 'PT15M'
+    window: 'PT15M'
+    lookback: 'P2D' // the query reads this much history to find orders held since long ago (2 days is the maximum)
+    query: heldTooLongQuery
+    measure: 'held_orders'
+    dimension: 'store'
+    threshold: 0
+  }
+  {
+    name: 'webhook-disabled'
+    displayName: 'WooCommerce webhook disabled'
+    description: 'A WooCommerce webhook was found disabled, missing or pointing elsewhere (WooCommerce disables one after repeated delivery failures and then drops events). The connector repaired it and backfilled; if this repeats, deliveries keep failing: check the function app and the store.'
+    severity: 1
+    frequency: 'PT15M'
+    window: 'PT1H'
+    query: webhookDisabledQuery
+    measure: 'disabled'
+    dimension: 'store'
+    threshold: 0
+  }
+  {
+    name: 'reconciliation-exceptions'
+    displayName: 'Reconciliation found exceptions'
+    description: 'The reconciliation found totals that differ, missing ERP documents or refunds not in the ledger. Read the report in the reports container.'
+    severity: 2
+    frequency: 'PT1H'
+    window: 'PT1H'
+    query: reconciliationQuery
+    measure: 'exceptions'
+    dimension: 'store'
+    threshold: 0
+  }
+  {
+    name: 'needs-attention'
+    displayName: 'Connector needs attention'
+    description: 'An order needs a person, a stock or shipment write to WooCommerce failed, SKUs conflict, or a Business Central webhook subscription failed. See the saved query "Events that need attention".'
+    severity: 2
+    frequency: 'PT15M'
+    window: 'PT1H'
+    query: attentionQuery
+    measure: 'occurrences'
+    dimension: 'event_name'
+    threshold: 0
+  }
+  {
+    name: 'function-failures'
+    displayName: 'Function failures'
+    description: 'Function invocations failed (requests with success == false, or exceptions).'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: functionFailuresQuery
+    measure: 'failures'
+    dimension: 'OperationName'
+    threshold: functionFailureThreshold
+  }
+]
+
+resource alerts 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = [for rule in alertRules: {
+  name: '${namePrefix}-${rule.name}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: rule.displayName
+    description: rule.description
+    severity: rule.severity
+    enabled: true
+    evaluationFrequency: rule.frequency
+    windowSize: rule.window
+    overrideQueryTimeRange: rule.?lookback // null (the window) unless the rule needs more history
+    scopes: [
+      workspaceId
+    ]
+    criteria: {
+      allOf: [
+        {
+          query: rule.query
+          timeAggregation: 'Total'
+          metricMeasureColumn: rule.measure
+          dimensions: [
+            {
+              name: rule.dimension
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: rule.threshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}]
+
+// ------------------------------------------------------------------ saved searches (Log Analytics > Logs > Queries)
+
+var savedQueries = [
+  {
+    name: 'orders-per-hour'
+    displayName: 'Orders posted to the ERP per hour'
+    query: ordersPerHourQuery
+  }
+  {
+    name: 'held-orders'
+    displayName: 'Orders still held (set the time range to cover the oldest hold)'
+    query: heldOrdersListQuery
+  }
+  {
+    name: 'held-per-hour'
+    displayName: 'Orders held per hour, by hold code'
+    query: heldPerHourQuery
+  }
+  {
+    name: 'poisoned-per-hour'
+    displayName: 'Poisoned messages per hour, by queue'
+    query: poisonedPerHourQuery
+  }
+  {
+    name: 'needs-attention'
+    displayName: 'Events that need attention (orders, stock, shipments, ERP subscriptions)'
+    query: attentionListQuery
+  }
+  {
+    name: 'erp-latency'
+    displayName: 'ERP latency (dependency duration to the ERP host)'
+    query: erpLatencyQuery
+  }
+  {
+    name: 'function-failures'
+    displayName: 'Function failures per hour'
+    query: failuresPerHourQuery
+  }
+]
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
+  name: last(split(workspaceId, '/'))
+}
+
+resource searches 'Microsoft.OperationalInsights/workspaces/savedSearches@2020-08-01' = [for saved in savedQueries: {
+  parent: workspace
+  name: '${namePrefix}-${saved.name}'
+  properties: {
+    category: 'WooCommerce - Dynamics connector'
+    displayName: saved.displayName
+    query: saved.query
+    version: 2
+  }
+}]
+
+// ------------------------------------------------------------------ workbook (Monitor > Workbooks)
+
+var workbookItems = [for saved in savedQueries: {
+  type: 3
+  name: saved.name
+  content: {
+    version: 'KqlItem/1.0'
+    title: saved.displayName
+    query: saved.query
+    size: 0
+    queryType: 0
+    resourceType: 'microsoft.operationalinsights/workspaces'
+    visualization: contains(saved.query, 'render timechart') ? 'timechart' : 'table'
+    timeContext: {
+      durationMs: saved.name == 'held-orders' ? 2592000000 : 86400000 // 30 days for held orders, else 24 h
+    }
+  }
+}]
+
+var workbookContent = {
+  version: 'Notebook/1.0'
+  items: concat([
+    {
+      type: 1
+      name: 'title'
+      content: {
+        json: '## WooCommerce - Dynamics connector\nOrders, held orders, poison queues, ERP latency and failures. The alert rules are under Monitor > Alerts.'
+      }
+    }
+  ], workbookItems)
+  fallbackResourceIds: [
+    workspaceId
+  ]
+}
+
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, workspaceId, 'connector-operations')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'WooCommerce - Dynamics connector (${namePrefix})'
+    category: 'workbook'
+    sourceId: workspaceId
+    serializedData: string(workbookContent)
+    version: 'Notebook/1.0'
+  }
+}
+
+output actionGroupId string = actionGroup.id
+output alertRuleNames array = [for (rule, i) in alertRules: alerts[i].name]
+output workbookId string = workbook.id

@@ -1,0 +1,419 @@
+"""The fault-injection run: place orders while everything that can go wrong does, then prove from the
+ERP's own state that no paid order was lost or doubled.
+
+`python -m sandbox.chaos [--orders 1000]` (`make chaos`); the CI-sized run (500 orders) is a test.
+
+Faults, spread over the placement window:
+- every webhook delivered 1–3 times, some concurrently;
+- BC answers 20 % of requests with 500/502/503 (Retry-After), with its service-protection limits on;
+- every token expires once mid-run;
+- the Functions host (a subprocess) is killed with SIGKILL several times and restarted;
+- Azurite is restarted once (its data persists);
+- the store's order webhooks are disabled for a stretch (events meanwhile are dropped, as Woo does);
+- a few orders use SKUs BC does not have yet; the items are created later.
+
+The timers that repair things (webhook health, backfill, held-order re-drive) run here on a short
+cadence, calling the same flows the host's timers call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sandbox.azurite import Azurite
+from sandbox.faults import Throttle
+from sandbox.stack import REPO, STORE_ID, Stack, StackPorts
+from sandbox.tls import ensure_tls_files
+from sandbox.woo import DeliveryOptions
+
+log = logging.getLogger("sandbox.chaos")
+UNKNOWN_SKUS = ("CHAOS-NEW-1", "CHAOS-NEW-2", "CHAOS-NEW-3")
+
+
+@dataclass
+class ChaosConfig:
+    orders: int = 1000
+    seed: int = 42
+    placement_seconds: float = 90.0
+    kills: int = 3
+    bc_error_rate: float = 0.2
+    unknown_sku_orders: int = 6
+    lease_seconds: int = 15
+    settle_timeout: float = 420.0
+
+
+@dataclass
+class ChaosReport:
+    placed: int = 0
+    paid: int = 0
+    posted: int = 0
+    duplicated: int = 0
+    lost: int = 0
+    held: int = 0
+    held_then_posted: int = 0  # held for a data problem during the run, posted once it was fixed
+    poisoned: int = 0
+    replayed: int = 0
+    total_mismatches: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+    lost_orders: list[str] = field(default_factory=list)
+    held_reasons: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.lost == 0 and self.duplicated == 0 and self.total_mismatches == 0
+
+
+class HostProcess:
+    """The local Functions host in a subprocess, so it can be killed like a crashed worker."""
+
+    def __init__(self, settings_file: Path, port: int, env: dict[str, str], log_file: Path) -> None:
+        self.settings_file, self.port, self.env, self.log_file = settings_file, port, env, log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "sandbox.host",
+            "--settings",
+            str(self.settings_file),
+            "--port",
+            str(self.port),
+        ]
+        with self.log_file.open("ab") as out:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        import socket
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"host exited with {self.process.returncode}; see {self.log_file}")
+            time.sleep(0.1)
+        raise RuntimeError("host did not start")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(40)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
+    rng = random.Random(config.seed)
+    started = time.monotonic()
+    azurite = Azurite(location=workdir / "azurite").start()
+    stack = Stack(
+        azurite=azurite,
+        run_host=False,
+        delivery=DeliveryOptions(verify=str(ensure_tls_files().ca_bundle), duplicate_max=3, seed=config.seed),
+        extra_settings={"CLAIM_TIMEOUT_SECONDS": "20", "MAX_RESCHEDULES": "30"},
+        ports=StackPorts(host=_free_port()),
+    )
+    faults: Counter[str] = Counter()
+    host: HostProcess | None = None
+    try:
+        stack.start()
+        settings_file = workdir / "local.settings.json"
+        settings_file.write_text(json.dumps({"IsEncrypted": False, "Values": stack.settings}))
+        env = {
+            **os.environ,
+            "SANDBOX_QUEUE_LEASE_SECONDS": str(config.lease_seconds),
+            "SANDBOX_FUNCTION_KEY": stack.function_key,
+            "PYTHONPATH": str(REPO),
+        }
+        host = HostProcess(settings_file, stack.ports.host, env, workdir / "host.log")
+        host.start()
+        for sku in UNKNOWN_SKUS:
+            stack.woo.add_product(f"New {sku}", sku, "25.00", stock_quantity=1000, manage_stock=True)
+        restock(stack)
+        bc = stack.bc.faults.config
+        bc.error_rate, bc.error_statuses, bc.retry_after_seconds = config.bc_error_rate, (500, 502, 503), 1
+        bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
+        progress(f"placing {config.orders} orders over {config.placement_seconds:.0f}s under faults")
+        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults)
+        progress(f"placed; faults so far {dict(faults)}")
+        bc.error_rate, bc.throttle = 0.0, None
+        for sku in UNKNOWN_SKUS:
+            stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
+        report = settle_and_verify(stack, placed, config, faults)
+    finally:
+        if host is not None:
+            host.stop()
+        stack.stop()
+        azurite.stop()
+    report.seconds = round(time.monotonic() - started, 1)
+    report.faults = dict(faults)
+    return report
+
+
+def place_orders_under_faults(
+    stack: Stack, host: HostProcess, azurite: Azurite, config: ChaosConfig, rng: random.Random, faults: Counter[str]
+) -> list[dict[str, Any]]:
+    """Place the orders over `placement_seconds`, firing the scheduled faults along the way."""
+    n = config.orders
+    kill_at = sorted(rng.sample(range(n // 10, n - n // 10), config.kills))
+    outage = (int(n * 0.30), int(n * 0.40))
+    schedule = {int(n * 0.45): "expire_tokens", int(n * 0.60): "restart_azurite"}
+    unknown_at = set(rng.sample(range(n), config.unknown_sku_orders))
+    repair = Repairer(stack, faults)
+    repair.start()
+    placed: list[dict[str, Any]] = []
+    interval = config.placement_seconds / n
+    try:
+        for i in range(n):
+            if i in kill_at:
+                host.kill()
+                faults["host_sigkill"] += 1
+                time.sleep(rng.uniform(0.5, 2.0))
+                host.start()
+            if i == outage[0]:
+                set_order_webhooks(stack, "disabled")
+                faults["webhook_disabled"] += 1
+            if i == outage[1]:
+                repair.check_now.set()  # the health check re-enables and backfills
+            action = schedule.get(i)
+            if action == "expire_tokens":
+                faults["tokens_expired"] += stack.entra.expire_all_tokens()
+            elif action == "restart_azurite":
+                azurite.stop()
+                time.sleep(1.0)
+                azurite.start()
+                faults["azurite_restart"] += 1
+            if i in unknown_at:
+                lines = [(UNKNOWN_SKUS[i % len(UNKNOWN_SKUS)], 1), ("70000", 1)]
+                order = stack.woo.place_order(lines, pay=True, email=f"chaos{i % 200}@example.com")
+            else:
+                order = stack.woo.generate_order(rng, pay=True, customers=200)
+            placed.append(order)
+            time.sleep(interval)
+    finally:
+        repair.stop()
+    return placed
+
+
+def restock(stack: Stack, quantity: int = 1_000_000) -> None:
+    """Enough stock that a thousand random orders never run a product out (through the REST API)."""
+    from shared.flows.services import services
+
+    woo = services().woo(STORE_ID)
+    products = list(woo.list_products())
+    woo.batch(
+        "products", update=[{"id": p["id"], "stock_quantity": quantity} for p in products if p["type"] != "variable"]
+    )
+    for parent in (p for p in products if p["type"] == "variable"):
+        variations = woo.list_variations(parent["id"])
+        woo.batch(
+            f"products/{parent['id']}/variations",
+            update=[{"id": v["id"], "stock_quantity": quantity} for v in variations],
+        )
+
+
+def set_order_webhooks(stack: Stack, status: str) -> None:
+    for hook in stack.woo.webhooks():
+        if hook["topic"].startswith("order."):
+            stack.woo.update_webhook(hook["id"], status=status)
+
+
+class Repairer(threading.Thread):
+    """Stands in for the host's repair timers on a short cadence (the real ones run every 10-15 min)."""
+
+    def __init__(self, stack: Stack, faults: Counter[str], every: float = 15.0) -> None:
+        super().__init__(name="repair-timers", daemon=True)
+        self.stack, self.faults, self.every = stack, faults, every
+        self.stopping = threading.Event()
+        self.check_now = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.check_now.wait(self.every)
+            self.check_now.clear()
+            if self.stopping.is_set():
+                return
+            try:
+                repair_once(self.faults)
+            except Exception:
+                log.warning("repair run failed (it runs again)", exc_info=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.check_now.set()
+        self.join(30)
+
+
+def repair_once(faults: Counter[str]) -> None:
+    from shared.flows.orders import redrive_held_orders
+    from shared.flows.services import services
+    from shared.flows.webhook_health import check_webhooks
+
+    app = services()
+    for report in check_webhooks(app):
+        if not report.healthy:
+            faults["webhook_repaired"] += 1
+    redrive_held_orders(app)
+
+
+def settle_and_verify(
+    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str]
+) -> ChaosReport:
+    """Let the repair timers and queues finish, replay poison once, then judge from BC's own state."""
+    from shared.flows.backfill import backfill_orders
+    from shared.flows.services import services
+    from shared.storage.ledger import OrderState
+
+    app = services()
+    report = ChaosReport(placed=len(placed))
+    deadline = time.monotonic() + config.settle_timeout
+    replayed = False
+    while True:
+        repair_once(faults)
+        backfill_orders(app, since=None)
+        documents = documents_by_number(stack)
+        paid = [o for o in (stack.woo.order(p["id"]) for p in placed) if o["status"] in ("processing", "completed")]
+        missing = [o for o in paid if o["number"] not in documents]
+        queues_empty = queue_depth(app, "woo-events") == 0
+        progress(f"settling: {len(missing)} paid orders not in BC yet, queue depth {queue_depth(app, 'woo-events')}")
+        if not missing and queues_empty:
+            break
+        if time.monotonic() > deadline:
+            break
+        if queues_empty and not replayed and queue_depth(app, "woo-events-poison"):
+            report.replayed = replay_poison(app)
+            replayed = True
+        time.sleep(5)
+    report.poisoned = queue_depth(app, "woo-events-poison") + report.replayed
+    report.paid = len(paid)
+    for order in paid:
+        found = documents.get(order["number"], [])
+        entry = app.ledger.get(STORE_ID, order["id"])
+        if len(found) > 1:
+            report.duplicated += 1
+        elif not found:
+            if entry is not None and entry.state == OrderState.HELD:
+                report.held += 1
+                report.held_reasons[order["number"]] = entry.hold_reason
+            else:
+                report.lost += 1
+                report.lost_orders.append(order["number"])
+        else:
+            report.posted += 1
+            if any(row.data.get("stage") == "held" for row in app.audit.trail(f"{STORE_ID}/{order['id']}")):
+                report.held_then_posted += 1
+            if Decimal(str(found[0]["totalAmountIncludingTax"])) != Decimal(order["total"]):
+                report.total_mismatches += 1
+    faults["bc_injected_5xx"] = sum(v for k, v in stack.bc.faults.counters.items() if k.startswith("status_5"))
+    faults["bc_429"] = stack.bc.faults.counters["throttled_rate"] + stack.bc.faults.counters["throttled_concurrency"]
+    faults["duplicate_deliveries"] = sum(1 for d in stack.woo.deliveries() if d.get("copy", 1) and d.get("copy", 1) > 1)
+    return report
+
+
+def progress(message: str) -> None:
+    print(f"[chaos {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def documents_by_number(stack: Stack) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for document in stack.bc.records("salesOrders"):
+        found.setdefault(document["externalDocumentNumber"], []).append(document)
+    return found
+
+
+def queue_depth(app: Any, name: str) -> int:
+    try:
+        client = app.storage.queue_service().get_queue_client(name)
+        return int(client.get_queue_properties().approximate_message_count)
+    except Exception:
+        return 0
+
+
+def replay_poison(app: Any) -> int:
+    """Move poisoned messages back unchanged (raw text: no double encoding)."""
+    service = app.storage.queue_service()
+    poison, target = service.get_queue_client("woo-events-poison"), service.get_queue_client("woo-events")
+    moved = 0
+    for message in poison.receive_messages(messages_per_page=32, visibility_timeout=60):
+        target.send_message(message.content)
+        poison.delete_message(message)
+        moved += 1
+    return moved
+
+
+def _free_port() -> int:
+    from sandbox.server import bind_socket
+
+    sock = bind_socket()
+    port = int(sock.getsockname()[1])
+    sock.close()
+    return port
+
+
+def print_report(report: ChaosReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Fault-injection run")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    measures = ("placed", "paid", "posted", "duplicated", "lost", "held", "held_then_posted", "poisoned", "replayed")
+    for name in (*measures, "total_mismatches"):
+        table.add_row(name, str(getattr(report, name)))
+    for name, count in sorted(report.faults.items()):
+        table.add_row(f"fault: {name}", str(count))
+    table.add_row("seconds", str(report.seconds))
+    console = Console()
+    console.print(table)
+    for number, reason in report.held_reasons.items():
+        console.print(f"held {number}: {reason}")
+    if report.lost_orders:
+        console.print(f"[red]lost: {', '.join(report.lost_orders)}[/]")
+    console.print("[green]PASS: nothing lost, nothing doubled[/]" if report.passed else "[red]FAIL[/]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fault-injection run (see module docstring).")
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=None, help="placement window (default: orders/11)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", type=Path, default=None, help="write the report here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    # A SIGTERM (e.g. a test's timeout) unwinds normally, so the host and Azurite are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
+    config = ChaosConfig(orders=args.orders, seed=args.seed, placement_seconds=args.seconds or args.orders / 11)
+    with tempfile.TemporaryDirectory(prefix="chaos-") as tmp:
+        report = run_chaos(config, Path(tmp))
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps({**asdict(report), "passed": report.passed}, indent=2))
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
