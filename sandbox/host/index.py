@@ -61,5 +61,6 @@ def index_functions(app: func.FunctionApp) -> list[FunctionSpec]:
         parsed = [Binding(b["name"], b["type"], b["direction"].upper(), b) for b in bindings]
         trigger = next(b for b in parsed if b.type.endswith("Trigger"))
         outputs = [b for b in parsed if b.direction == "OUT" and b.name != "$return"]
-        specs.append(FunctionSpec(function.get_function_name(), function.get_user_function(), trigger, outputs))
+        name = function.get_function_name() or function.get_user_function().__name__
+        specs.append(FunctionSpec(name, function.get_user_function(), trigger, outputs))
     return specs

@@ -102,7 +102,7 @@ class QueueListener:
             log.error("Message decoding has failed! Check MessageEncoding settings. MessageId=%s", message.id)
             await asyncio.to_thread(self._to_poison, message)
             return
-        if message.dequeue_count > self.options.max_dequeue_count:
+        if (message.dequeue_count or 0) > self.options.max_dequeue_count:
             await asyncio.to_thread(self._to_poison, message)
             return
         lease = _Lease(self.queue, message)
@@ -135,7 +135,7 @@ class QueueListener:
             with contextlib.suppress(ResourceNotFoundError):
                 self.queue.delete_message(message.id, lease.pop_receipt)
             return
-        if message.dequeue_count >= self.options.max_dequeue_count:
+        if (message.dequeue_count or 0) >= self.options.max_dequeue_count:
             self._to_poison(message, lease.pop_receipt)
             return
         with contextlib.suppress(ResourceNotFoundError):

@@ -145,7 +145,7 @@ class AuditTrail:
         now = datetime.now(UTC)
         # Row keys sort as strings: a fixed-width timestamp keeps the trail in order.
         key = f"{now:%Y%m%dT%H%M%S%f}-{stage}"
-        data = {"stage": stage, "outcome": outcome, "at": now.isoformat()}
+        data: dict[str, Any] = {"stage": stage, "outcome": outcome, "at": now.isoformat()}
         data.update({k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in details.items()})
         self.table.upsert(Row(safe_key(subject), key, data))
 
