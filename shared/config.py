@@ -205,7 +205,12 @@ def key_vault_resolver() -> SecretResolver:
     clients: dict[str, SecretClient] = {}
 
     def resolve(ref: KeyVaultReference) -> str:
-        client = clients.setdefault(ref.vault_url, SecretClient(ref.vault_url, credential))
+        if ref.vault_url not in clients:
+            # Explicit timeouts and retries: the SDK's defaults would let start-up hang for minutes.
+            clients[ref.vault_url] = SecretClient(
+                ref.vault_url, credential, connection_timeout=10, read_timeout=30, retry_total=3
+            )
+        client = clients[ref.vault_url]
         value = client.get_secret(ref.name, ref.version).value
         if value is None:
             raise ConfigError(f"secret {ref.name!r} in {ref.vault_url} has no value")

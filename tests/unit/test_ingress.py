@@ -143,3 +143,18 @@ def test_fuzzed_deliveries_never_5xx_and_never_queue_unsigned(app_settings, body
     presented = next((v for k, v in headers.items() if k.lower() == "x-wc-webhook-signature"), None)
     if queued:
         assert presented == valid
+
+
+def test_each_store_is_verified_with_its_own_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in APP_SETTINGS.items():
+        monkeypatch.setenv(key, value)
+    for field, value in (("URL", "https://outlet.example.com/"), ("CONSUMER_KEY", "ck2"), ("CONSUMER_SECRET", "cs2"),
+                         ("WEBHOOK_SECRET", "outlet-secret")):  # fmt: skip
+        monkeypatch.setenv(f"WOO_STORES__outlet__{field}", value)
+    two_stores = Settings()
+    body = json.dumps(ORDER).encode()
+    outlet_signed = signed(body, secret="outlet-secret")
+    reply = judge_delivery("outlet", outlet_signed, body, two_stores)
+    assert reply.status == 200 and reply.event is not None and reply.event.store == "outlet"
+    assert judge_delivery("main", outlet_signed, body, two_stores).status == 401
+    assert judge_delivery("outlet", signed(body), body, two_stores).status == 401
