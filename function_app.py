@@ -2,10 +2,12 @@
 
 import azure.functions as func
 
-from shared.flows import backfill, orders, webhook_health
+from shared.flows import backfill, erp_events, orders, shipments, stock, subscriptions, webhook_health
 from shared.flows.ingress import receive_woo_webhook
+from shared.flows.operations import replay_request, status_reply
+from shared.flows.reconcile import reconcile_previous_day
 from shared.flows.services import services
-from shared.storage.names import WOO_EVENTS_QUEUE
+from shared.storage.names import ERP_EVENTS_QUEUE, WOO_EVENTS_QUEUE
 
 # host.json extensions.queues.maxDequeueCount: the try after which the host moves a message to poison.
 MAX_DEQUEUE_COUNT = 5
@@ -47,3 +49,64 @@ def backfill_orders(timer: func.TimerRequest) -> None:
 def watch_webhooks(timer: func.TimerRequest) -> None:
     """Keep the store's webhooks present, pointed at this app and active; backfill after an outage."""
     webhook_health.check_webhooks(services())
+
+
+# ---------------------------------------------------------------- ERP → store: stock, prices, shipments, ERP events
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 */5 * * * *", run_on_startup=False)
+def push_stock_and_prices(timer: func.TimerRequest) -> None:
+    """Write changed available-to-sell stock and prices to WooCommerce (delta from the watermarks)."""
+    stock.push_stock_and_prices(services())
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 30 3 * * *", run_on_startup=False)
+def reconcile_stock(timer: func.TimerRequest) -> None:
+    """Daily: compare every SKU with WooCommerce, correct drift, report SKU conflicts."""
+    stock.reconcile_stock(services())
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 2-59/5 * * * *", run_on_startup=False)
+def push_shipments(timer: func.TimerRequest) -> None:
+    """Posted ERP shipments: complete the Woo order, one customer note with tracking, tracking meta."""
+    shipments.push_shipments(services())
+
+
+@app.route(route="webhooks/erp/bc", methods=["GET", "POST"], auth_level=func.AuthLevel.FUNCTION)
+def erp_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    """Business Central notifications: answer the handshake, verify clientState, queue, answer."""
+    s = services()
+    reply = erp_events.receive_bc_notification(dict(req.params), req.get_body(), s.settings, s.enqueue_erp_event)
+    return func.HttpResponse(reply.message, status_code=reply.status, mimetype="text/plain")
+
+
+@app.queue_trigger(arg_name="msg", queue_name=ERP_EVENTS_QUEUE, connection="AzureWebJobsStorage")
+def handle_erp_event(msg: func.QueueMessage) -> None:
+    """Push the ERP items a notification names (hints between stock timer runs)."""
+    erp_events.process_queue_message(msg.get_body(), msg.dequeue_count, services(), max_dequeue_count=MAX_DEQUEUE_COUNT)
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 20 * * * *", run_on_startup=False)
+def renew_erp_subscriptions(timer: func.TimerRequest) -> None:
+    """Keep the BC item subscription alive: create, renew before the 3-day expiry, drop duplicates."""
+    subscriptions.ensure_erp_subscriptions(services())
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 30 2 * * *", run_on_startup=False)
+def reconcile(timer: func.TimerRequest) -> None:
+    """Yesterday (UTC) against the ERP: totals, missing orders and credit memos, holds, poison, stock drift."""
+    reconcile_previous_day(services())
+
+
+@app.route(route="ops/replay-poison", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
+def replay_poison(req: func.HttpRequest) -> func.HttpResponse:
+    """Move poison messages back to their queue unchanged: all, one `id`, or one `order` (store/id)."""
+    reply = replay_request(services(), req.params, req.get_body())
+    return func.HttpResponse(reply.body, status_code=reply.status, mimetype="application/json")
+
+
+@app.route(route="status", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def status(req: func.HttpRequest) -> func.HttpResponse:
+    """Queues, poison queues, held orders, orders needing attention, timers and watermarks, as JSON."""
+    reply = status_reply(services())
+    return func.HttpResponse(reply.body, status_code=reply.status, mimetype="application/json")

@@ -139,7 +139,11 @@ class Settings(BaseSettings):
 
     def secret_fields(self) -> dict[str, SecretStr]:
         """Every secret setting by its app-setting name."""
-        found = {"BC_CLIENT_SECRET": self.bc_client_secret, "WEBHOOK_FUNCTION_KEY": self.webhook_function_key}
+        found = {
+            "BC_CLIENT_SECRET": self.bc_client_secret,
+            "WEBHOOK_FUNCTION_KEY": self.webhook_function_key,
+            "BC_WEBHOOK_CLIENT_STATE": self.bc_webhook_client_state,
+        }
         for store_id, store in self.woo_stores.items():
             for name in ("consumer_key", "consumer_secret", "webhook_secret"):
                 found[f"WOO_STORES__{store_id}__{name.upper()}"] = getattr(store, name)
@@ -237,7 +241,7 @@ def resolve_secrets(settings: Settings, resolver: SecretResolver) -> Settings:
 
 
 def _assign_secret(settings: Settings, setting_name: str, value: SecretStr) -> None:
-    if setting_name in ("BC_CLIENT_SECRET", "WEBHOOK_FUNCTION_KEY"):
+    if setting_name in ("BC_CLIENT_SECRET", "WEBHOOK_FUNCTION_KEY", "BC_WEBHOOK_CLIENT_STATE"):
         setattr(settings, setting_name.lower(), value)
         return
     _, store_id, field = setting_name.split("__")

@@ -16,6 +16,11 @@ POISON_MESSAGE = "poison_message"
 WEBHOOK_DISABLED = "webhook_disabled"
 RECONCILIATION_EXCEPTIONS = "reconciliation_exceptions"
 NEEDS_ATTENTION = "order_needs_attention"
+# ERP → store sync (stock, prices, shipments).
+STOCK_WRITE_FAILED = "stock_write_failed"
+SKU_CONFLICTS = "sku_conflicts"
+SHIPMENT_NOT_APPLIED = "shipment_not_applied"
+ERP_SUBSCRIPTION_FAILED = "erp_subscription_failed"
 
 
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **dimensions: Any) -> None:

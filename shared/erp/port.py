@@ -43,6 +43,7 @@ __all__ = [
     "PermanentErpError",
     "SalesDocumentPort",
     "ShipmentPort",
+    "StockSyncPort",
     "TransientErpError",
 ]
 
@@ -148,6 +149,8 @@ class ErpItem:
     unit_price: Decimal | None = None
     blocked: bool = False
     modified_at: datetime | None = None
+    stock_tracked: bool = True
+    """False for items without inventory (BC services, non-inventory items): no stock is pushed for them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,3 +226,29 @@ class ShipmentPort(Protocol):
 @runtime_checkable
 class ErpPort(CustomerPort, SalesDocumentPort, CatalogPort, ShipmentPort, Protocol):
     """Everything the flows need from one ERP."""
+
+
+@runtime_checkable
+class StockSyncPort(Protocol):
+    """What the stock and price push needs beyond :class:`CatalogPort` (delta reads from watermarks)."""
+
+    def catalog_items(
+        self,
+        numbers: Sequence[str] | None = None,
+        *,
+        ids: Sequence[str] | None = None,
+        changed_since: datetime | None = None,
+    ) -> list[ErpItem]:
+        """Items by number, by ERP id, changed after ``changed_since``, or (no argument) all of them.
+
+        Blocked items are included (``blocked``); ``stock_tracked`` says whether stock means anything.
+        """
+        ...
+
+    def stock_cursor(self) -> str:
+        """An opaque position in the ERP's stock movements: "now", for a later :meth:`stock_moves_since`."""
+        ...
+
+    def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
+        """Item numbers whose stock moved after ``cursor`` (movements do not modify the item) + the new cursor."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from shared.erp.port import DocumentKind, ErpDocument
@@ -24,18 +25,41 @@ class Reschedule(Exception):
         self.routine = routine  # a race between deliveries of one order, not a failure
 
 
-def flag(entry: LedgerEntry, reason: str, services: Services) -> None:
-    """Mark a posted order for a person; recorded once per distinct reason."""
-    if entry.attention == reason:
-        return
-    entry.attention = reason
-    try:
-        services.ledger.save(entry)
-    except WriteConflict:
-        return  # a concurrent delivery of the same change flags it
-    subject = f"{entry.store}/{entry.order_id}"
-    services.audit.record(subject, "flagged", "needs attention", reason=reason)
-    log_event(log, NEEDS_ATTENTION, logging.WARNING, store=entry.store, order=entry.order_id, reason=reason)
+def update_entry(entry: LedgerEntry, change: Callable[[LedgerEntry], bool], services: Services) -> LedgerEntry:
+    """Apply `change` (False: nothing to change) and save; after a lost race re-read and apply it again.
+
+    Returns the entry as saved (or as found), which the caller goes on with.
+    """
+    for _ in range(5):
+        if not change(entry):
+            return entry
+        try:
+            return services.ledger.save(entry)
+        except WriteConflict:
+            fresh = services.ledger.get(entry.store, entry.order_id)
+            if fresh is None:
+                break
+            entry = fresh
+    raise Reschedule("the order's ledger entry kept changing", 1.0, routine=True)
+
+
+def flag(entry: LedgerEntry, reason: str, services: Services) -> LedgerEntry:
+    """Mark an order for a person; recorded once per distinct reason, whatever races with it."""
+    flagged: list[bool] = []
+
+    def set_attention(current: LedgerEntry) -> bool:
+        if current.attention == reason:
+            return False
+        current.attention = reason
+        flagged.append(True)
+        return True
+
+    entry = update_entry(entry, set_attention, services)
+    if flagged:
+        subject = f"{entry.store}/{entry.order_id}"
+        services.audit.record(subject, "flagged", "needs attention", reason=reason)
+        log_event(log, NEEDS_ATTENTION, logging.WARNING, store=entry.store, order=entry.order_id, reason=reason)
+    return entry
 
 
 def document_of(entry: LedgerEntry, external_document_number: str) -> ErpDocument:

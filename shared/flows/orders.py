@@ -25,7 +25,7 @@ from shared.erp.bc.mapping import expected_total
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.events import WooEvent
 from shared.flows import refunds
-from shared.flows.common import Reschedule, document_of, flag
+from shared.flows.common import Reschedule, document_of, flag, update_entry
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import HoldReason, Order
@@ -113,7 +113,7 @@ def process_order_event(event: WooEvent, services: Services) -> None:
     if order.status in services.settings.paid_statuses:
         post_order(order, payload, entry, services)
     elif order.status == "cancelled":
-        cancel_order(order, entry, services)
+        cancel_order(order, payload, entry, services)
     elif order.status == "refunded":
         refund_order(order, payload, entry, services)
     else:
@@ -123,9 +123,9 @@ def process_order_event(event: WooEvent, services: Services) -> None:
 def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
     """A fully refunded order: an unshipped, uninvoiced BC order is cancelled; otherwise credit memos."""
     if entry is None or entry.state != OrderState.POSTED:
-        cancel_order(order, entry, services)
+        cancel_order(order, payload, entry, services)
         return
-    note_seen(entry, order, payload, services)
+    entry = note_seen(entry, order, payload, services)
     unshipped_order = entry.document_kind == DocumentKind.SALES_ORDER and not refunds.credited(entry)
     if unshipped_order:
         try:
@@ -133,7 +133,7 @@ def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | Non
         except TransientErpError as exc:
             raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
     if unshipped_order:
-        cancel_order(order, entry, services)
+        cancel_order(order, payload, entry, services)
     else:
         refunds.process_refunds(order, entry, services)
 
@@ -155,8 +155,8 @@ def remember_unpaid(order: Order, payload: dict[str, Any], entry: LedgerEntry | 
 def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
     fingerprint = woo_order_fingerprint(payload)
     if entry is not None and entry.state in (OrderState.POSTED, OrderState.CANCELLED):
+        entry = note_seen(entry, order, payload, services)
         if entry.state == OrderState.POSTED:
-            note_seen(entry, order, payload, services)
             record_payment(order, entry, services)
             refunds.process_refunds(order, entry, services)
             if entry.fingerprint != fingerprint:
@@ -174,16 +174,18 @@ def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None,
     record_payment(order, entry, services)
 
 
-def note_seen(entry: LedgerEntry, order: Order, payload: dict[str, Any], services: Services) -> None:
+def note_seen(entry: LedgerEntry, order: Order, payload: dict[str, Any], services: Services) -> LedgerEntry:
     """Remember the newest Woo state seen, so the backfill does not queue it again."""
     modified = str(payload.get("date_modified_gmt") or "")
-    if modified <= entry.woo_modified and entry.woo_status == order.status:
-        return
-    entry.woo_modified = max(modified, entry.woo_modified)
-    entry.woo_status = order.status
-    # A conflict means a concurrent delivery of this order updated the entry; it notes the state too.
-    with contextlib.suppress(WriteConflict):
-        services.ledger.save(entry)
+
+    def newer(current: LedgerEntry) -> bool:
+        if modified <= current.woo_modified and current.woo_status == order.status:
+            return False
+        current.woo_modified = max(modified, current.woo_modified)
+        current.woo_status = order.status
+        return True
+
+    return update_entry(entry, newer, services)
 
 
 def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> LedgerEntry:
@@ -376,12 +378,14 @@ def hold(order: Order, entry: LedgerEntry, reasons: tuple[HoldReason, ...], serv
 # ------------------------------------------------------------------------------ cancellation
 
 
-def cancel_order(order: Order, entry: LedgerEntry | None, services: Services) -> None:
+def cancel_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
     """Cancel the ERP order while nothing has shipped; otherwise a person decides."""
+    modified = str(payload.get("date_modified_gmt") or "")
     if entry is None or entry.state in (OrderState.RECEIVED, OrderState.HELD):
         entry = entry or LedgerEntry(order.store, order.woo_order_id, order_number=order.number)
         entry.state = OrderState.CANCELLED
         entry.woo_status = order.status
+        entry.woo_modified = max(modified, entry.woo_modified)
         try:
             services.ledger.save(entry)
         except WriteConflict as exc:
@@ -391,17 +395,20 @@ def cancel_order(order: Order, entry: LedgerEntry | None, services: Services) ->
     if entry.state != OrderState.POSTED:
         if entry.state == OrderState.POSTING:
             raise Reschedule("order is being posted; cancel after", 5.0)
+        note_seen(entry, order, payload, services)
         return
     document = document_of(entry, order.number)
     try:
         services.erp.cancel_sales_document(document)
     except ErpConflict:
+        entry = note_seen(entry, order, payload, services)
         flag(entry, f"cancelled in WooCommerce but {document.number} has shipped or changed in the ERP", services)
         return
     except TransientErpError as exc:
         raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
     entry.state = OrderState.CANCELLED
     entry.woo_status = order.status
+    entry.woo_modified = max(modified, entry.woo_modified)
     try:
         services.ledger.save(entry)
     except WriteConflict as exc:

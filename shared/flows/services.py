@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from azure.storage.blob import BlobServiceClient
 
@@ -14,8 +15,10 @@ from shared.events import WooEvent
 from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
 from shared.storage.ledger import Ledger
-from shared.storage.names import CONTAINERS, QUEUES, TABLES, WOO_EVENTS_QUEUE
+from shared.storage.names import CONTAINERS, ERP_EVENTS_QUEUE, QUEUES, TABLES, WOO_EVENTS_QUEUE
 from shared.storage.queues import MessageSender, ensure_queues, queue_client
+from shared.storage.shipments import ShipmentLog
+from shared.storage.stock_state import StockState
 from shared.storage.tables import AuditTrail, Watermarks, ensure_tables
 from shared.woo.client import WooClient
 
@@ -77,6 +80,23 @@ class Services:
             container = self.blobs.get_container_client(name)
             if not container.exists():
                 container.create_container()
+
+    # ---- ERP → store sync: stock and price state, shipments applied, ERP events (BC notifications)
+
+    @cached_property
+    def stock_state(self) -> StockState:
+        return StockState(self.storage.table_service())
+
+    @cached_property
+    def shipment_log(self) -> ShipmentLog:
+        return ShipmentLog(self.storage.table_service())
+
+    @cached_property
+    def erp_events(self) -> MessageSender:
+        return MessageSender(queue_client(self.storage.queue_service(), ERP_EVENTS_QUEUE), self.blobs)
+
+    def enqueue_erp_event(self, message: dict[str, Any], *, delay_seconds: int | None = None) -> None:
+        self.erp_events.send(message, visibility_timeout=delay_seconds)
 
 
 _services: Services | None = None

@@ -13,8 +13,15 @@ LEDGER_TABLE = "ledger"
 AUDIT_TABLE = "audit"
 WATERMARKS_TABLE = "watermarks"
 CUSTOMERS_TABLE = "customers"
-TABLES = (LEDGER_TABLE, AUDIT_TABLE, WATERMARKS_TABLE, CUSTOMERS_TABLE)
+STOCK_STATE_TABLE = "skus"  # per store: SKU → Woo product map, last pushed stock/price
+SHIPMENTS_TABLE = "shipments"  # ERP shipments applied to Woo orders (once each)
+TABLES = (LEDGER_TABLE, AUDIT_TABLE, WATERMARKS_TABLE, CUSTOMERS_TABLE, STOCK_STATE_TABLE, SHIPMENTS_TABLE)
 
 CLAIM_CHECK_CONTAINER = "claim-checks"
 REPORTS_CONTAINER = "reports"
 CONTAINERS = (CLAIM_CHECK_CONTAINER, REPORTS_CONTAINER)
+
+# Operations: the Functions host's own container (timer schedule status blobs, facts §2) and report blobs.
+HOSTS_CONTAINER = "azure-webjobs-hosts"
+TIMER_STATUS_PREFIX = "timers/"  # timers/{hostId}/{timer name}/status with {Last, Next, LastUpdated}
+RECONCILIATION_REPORTS = "reconciliation"  # reports/reconciliation/{date}.csv and .html

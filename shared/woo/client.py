@@ -49,12 +49,30 @@ class WooClient:
         result: dict[str, Any] = self.api.request("POST", f"orders/{order_id}/notes", json=body).json()
         return result
 
+    def list_order_notes(self, order_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.api.request("GET", f"orders/{order_id}/notes").json()
+        return result
+
     def list_orders(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Every order matching `params`, following the pages (per_page ≤ 100)."""
         yield from self._pages("orders", params)
 
     def list_refunds(self, order_id: int) -> list[dict[str, Any]]:
         return list(self._pages(f"orders/{order_id}/refunds", {}))
+
+    def list_store_refunds(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """Refunds of every order (`GET /refunds`, with `parent_id`), e.g. by `after`/`before` (§2.5)."""
+        yield from self._pages("refunds", params)
+
+    def page(self, path: str, page: int, **params: Any) -> tuple[list[dict[str, Any]], int, int]:
+        """One page of a collection (per_page 100), its total pages and total items (X-WP-TotalPages/-Total).
+
+        For readers that fetch pages concurrently; the set must not change meanwhile (e.g. a past day).
+        """
+        response = self.api.request("GET", path, params={**params, "per_page": PAGE_SIZE, "page": page})
+        items: list[dict[str, Any]] = response.json()
+        pages = int(response.headers.get("x-wp-totalpages", "1") or 1)
+        return items, pages, int(response.headers.get("x-wp-total", "0") or 0)
 
     # -------------------------------------------------------------- products
 

@@ -589,8 +589,9 @@ def _canonical(key: str, value: object) -> object:
 def woo_order_fingerprint(payload: Mapping[str, Any]) -> str:
     """A stable SHA-256 hex digest of the business content of an order payload.
 
-    Covers status, currency, tax mode, customer, billing and shipping addresses, note, payment
-    method, every line (items, shipping, fees, coupons) and the totals. It ignores
+    Covers status (``completed`` counts as ``processing``: fulfilment is not an edit), currency, tax mode,
+    customer, billing and shipping addresses, note, payment method, every line (items, shipping, fees,
+    coupons) and the totals. It ignores
     ``date_modified``, ``_links``, meta data, refunds and key order, and money formatting
     (``"10"`` and ``"10.00"`` hash the same). Lines are sorted by id. Tolerates partial payloads.
     """
@@ -599,6 +600,9 @@ def woo_order_fingerprint(payload: Mapping[str, Any]) -> str:
         for key in ("status", "currency", "prices_include_tax", "customer_id", "customer_note",
                     "payment_method", *_ORDER_MONEY_KEYS)
     }  # fmt: skip
+    # Fulfilment is not an edit: completing a paid order (the shipment flow does) hashes like processing.
+    if data["status"] == "completed":
+        data["status"] = "processing"
     for address_key in ("billing", "shipping"):
         address = payload.get(address_key)
         address = address if isinstance(address, Mapping) else {}

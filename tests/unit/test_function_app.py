@@ -28,6 +28,20 @@ EXPECTED = {
     "retry_held_orders": {"type": "timerTrigger", "schedule": "0 */10 * * * *", "runOnStartup": False},
     "backfill_orders": {"type": "timerTrigger", "schedule": "0 */15 * * * *", "runOnStartup": False},
     "watch_webhooks": {"type": "timerTrigger", "schedule": "0 5-59/15 * * * *", "runOnStartup": False},
+    "push_stock_and_prices": {"type": "timerTrigger", "schedule": "0 */5 * * * *", "runOnStartup": False},
+    "reconcile_stock": {"type": "timerTrigger", "schedule": "0 30 3 * * *", "runOnStartup": False},
+    "push_shipments": {"type": "timerTrigger", "schedule": "0 2-59/5 * * * *", "runOnStartup": False},
+    "erp_webhook": {
+        "type": "httpTrigger",
+        "route": "webhooks/erp/bc",
+        "methods": ["GET", "POST"],
+        "authLevel": "FUNCTION",
+    },
+    "handle_erp_event": {"type": "queueTrigger", "queueName": "erp-events", "connection": "AzureWebJobsStorage"},
+    "renew_erp_subscriptions": {"type": "timerTrigger", "schedule": "0 20 * * * *", "runOnStartup": False},
+    "reconcile": {"type": "timerTrigger", "schedule": "0 30 2 * * *", "runOnStartup": False},
+    "replay_poison": {"type": "httpTrigger", "route": "ops/replay-poison", "methods": ["POST"], "authLevel": "ADMIN"},
+    "status": {"type": "httpTrigger", "route": "status", "methods": ["GET"], "authLevel": "FUNCTION"},
 }
 
 

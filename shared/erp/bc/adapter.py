@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from shared.auth import EntraTokens
 from shared.config import Settings
@@ -212,6 +213,86 @@ class BcAdapter:
         found = self._list("salesCreditMemos", params)
         return bc_document_from_json(found[0], DocumentKind.CREDIT_MEMO) if found else None
 
+    # -------------------------------------------------------------- reconciliation reads
+
+    def find_documents(self, kind: DocumentKind, external_document_numbers: Sequence[str]) -> list[ErpDocument]:
+        """Every document of `kind` whose externalDocumentNumber is one of the given numbers.
+
+        One `externalDocumentNumber eq 'a' or … eq 'b'` filter (OR on one field is allowed, facts §1.4)
+        per RECONCILE_FILTER_CHARS of filter text (~45 numbers), all of them in one JSON `$batch` (§1.3),
+        so a page of 100 Woo orders costs one call.
+        """
+        entity_set = {
+            DocumentKind.SALES_ORDER: "salesOrders",
+            DocumentKind.SALES_INVOICE: "salesInvoices",
+            DocumentKind.CREDIT_MEMO: "salesCreditMemos",
+        }[kind]
+        select = "id,number,externalDocumentNumber,totalAmountIncludingTax,status,customerNumber,currencyCode"
+        expressions = _any_of_within("externalDocumentNumber", sorted(set(external_document_numbers)))
+        rows = self.batch_get([(entity_set, {"$filter": expression, "$select": select}) for expression in expressions])
+        return [bc_document_from_json(row, kind) for row in rows]
+
+    def batch_get(self, requests: Sequence[tuple[str, Mapping[str, str]]]) -> list[dict[str, Any]]:
+        """The rows of several company-relative GETs, sent as JSON `$batch` calls of ≤ 100 (facts §1.3).
+
+        A single GET goes as is. An operation the batch answers with an error is repeated on its own, so
+        it gets the usual retries and error classification; `@odata.nextLink` pages are followed.
+        """
+        if len(requests) <= 1:
+            return [row for path, params in requests for row in self._list(path, params)]
+        rows: list[dict[str, Any]] = []
+        root = f"companies({self.settings.bc_company_id})"
+        for start in range(0, len(requests), BATCH_OPERATIONS):
+            chunk = requests[start : start + BATCH_OPERATIONS]
+            operations = [
+                {"id": str(index), "method": "GET", "url": f"{root}/{path}?{urlencode(params, quote_via=quote)}"}
+                for index, (path, params) in enumerate(chunk)
+            ]
+            answer = self._call("POST", self.batch_url, json={"requests": operations}) or {}
+            responses = {str(item.get("id")): item for item in answer.get("responses", []) if isinstance(item, dict)}
+            for index, (path, params) in enumerate(chunk):
+                response = responses.get(str(index))
+                if response is None or int(response.get("status") or 0) >= 400:
+                    rows.extend(self._list(path, params))
+                    continue
+                page = response.get("body") or {}
+                rows.extend(page.get("value", []))
+                while page.get("@odata.nextLink"):
+                    page = self._call("GET", page["@odata.nextLink"])
+                    rows.extend(page.get("value", []))
+        return rows
+
+    def document_totals(self, kind: DocumentKind, first_day: date, last_day: date) -> Iterator[tuple[str, Decimal]]:
+        """(externalDocumentNumber, totalAmountIncludingTax) of every document of `kind` dated in the range
+        (orderDate / invoiceDate / creditMemoDate), streamed page by page: a few calls for a whole day."""
+        entity_set, date_field = {
+            DocumentKind.SALES_ORDER: ("salesOrders", "orderDate"),
+            DocumentKind.SALES_INVOICE: ("salesInvoices", "invoiceDate"),
+            DocumentKind.CREDIT_MEMO: ("salesCreditMemos", "creditMemoDate"),
+        }[kind]
+        params = {
+            "$filter": f"{date_field} ge {first_day.isoformat()} and {date_field} le {last_day.isoformat()}",
+            "$select": "externalDocumentNumber,totalAmountIncludingTax",
+        }
+        for row in self.iter_rows(entity_set, params):
+            yield str(row.get("externalDocumentNumber") or ""), Decimal(str(row.get("totalAmountIncludingTax") or 0))
+
+    def iter_rows(self, path: str, params: Mapping[str, str], *, page_size: int = 5000) -> Iterator[dict[str, Any]]:
+        """The rows of a GET, one page (≤ `page_size`, `Prefer: odata.maxpagesize`) in memory at a time."""
+        headers = {"Prefer": f"odata.maxpagesize={page_size}"}
+        page = self._call("GET", path, params=dict(params), headers=headers) or {}
+        while True:
+            yield from page.get("value", [])
+            link = page.get("@odata.nextLink")
+            if not link:
+                return
+            page = self._call("GET", link, headers=headers) or {}
+
+    @property
+    def batch_url(self) -> str:
+        """`…/api/v2.0/$batch`: the service root's, beside the company URL."""
+        return company_url(self.settings).rsplit("/companies(", 1)[0] + "/$batch"
+
     def posted_invoice_id(self, document: ErpDocument) -> str | None:
         """The posted invoice a credit memo applies to: the document itself, or the order's invoice."""
         if document.kind == DocumentKind.SALES_INVOICE:
@@ -334,6 +415,27 @@ class BcAdapter:
 
     def subscriptions(self) -> BcSubscriptions:
         return BcSubscriptions(self, self.settings)
+
+
+RECONCILE_FILTER_CHARS = 1500  # filter text per request: ~45 order numbers, far below URL length limits
+BATCH_OPERATIONS = 100  # operations per JSON $batch (BC's limit, facts §1.3)
+
+
+def _any_of_within(field: str, values: Sequence[str], limit: int = RECONCILE_FILTER_CHARS) -> list[str]:
+    """`field eq 'a' or field eq 'b' …` expressions, each at most `limit` characters (one value at least)."""
+    expressions: list[str] = []
+    current: list[str] = []
+    length = 0
+    for value in values:
+        term = f"{field} eq {odata_string(value)}"
+        if current and length + len(term) + 4 > limit:
+            expressions.append(" or ".join(current))
+            current, length = [], 0
+        current.append(term)
+        length += len(term) + 4
+    if current:
+        expressions.append(" or ".join(current))
+    return expressions
 
 
 def classify_bc_error(status: int | None, body: Any, context: Mapping[str, str]) -> ErpError:

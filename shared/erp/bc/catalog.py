@@ -1,0 +1,166 @@
+"""Business Central reads for the ERP → store sync: items (stock, price), item ledger entries, posted
+shipments with package tracking (facts: dynamics.md §1.2, §1.4, §1.8).
+
+Functions over a :class:`~shared.erp.bc.adapter.BcAdapter` (its ``_call``/``_list`` classify errors
+and follow ``@odata.nextLink``); the adapter exposes them as methods of the ERP port.
+
+Why item ledger entries: a stock movement posts an item ledger entry and changes the ``inventory``
+flowfield, but does not modify the Item record, so neither ``lastModifiedDateTime`` nor an item webhook
+sees it. Entry numbers only grow, so ``entryNumber gt <cursor>`` is an exact delta.
+
+Package tracking is not in the standard API (``salesShipments`` has no tracking or shipping-agent
+field): it comes from a custom API page over Sales Shipment Header + Shipping Agent when
+``BC_TRACKING_API`` names one (e.g. ``wooConnector/shipping/v1.0``, entity set ``shipmentTrackings``
+with ``shipmentNumber``, ``shippingAgentCode``/``shippingAgentName``, ``packageTrackingNumber`` and
+``trackingUrl``/``internetAddress``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shared.config import Settings
+from shared.erp.bc.mapping import bc_item_from_json, bc_shipment_from_json
+from shared.erp.port import ErpItem
+from shared.model import Shipment
+
+if TYPE_CHECKING:
+    from shared.erp.bc.adapter import BcAdapter
+
+FILTER_CHUNK = 20  # values per `a eq x or a eq y` filter (OR on one field is allowed; keep URLs short)
+ITEM_SELECT = "id,number,displayName,type,inventory,unitPrice,blocked,lastModifiedDateTime"
+STOCK_ITEM_TYPE = "Inventory"
+
+
+def odata_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def odata_stamp(moment: datetime) -> str:
+    """An aware datetime as BC writes it in filters: UTC, milliseconds, Z."""
+    text = moment.isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def any_of(field: str, values: Sequence[str], *, quote: bool = True) -> list[str]:
+    """`field eq v1 or field eq v2 …` filters, FILTER_CHUNK values each."""
+    filters = []
+    for start in range(0, len(values), FILTER_CHUNK):
+        chunk = values[start : start + FILTER_CHUNK]
+        filters.append(" or ".join(f"{field} eq {odata_string(v) if quote else v}" for v in chunk))
+    return filters
+
+
+# ------------------------------------------------------------------------------------------ items
+
+
+def catalog_item_from_json(row: Mapping[str, Any]) -> ErpItem:
+    """An ``items`` row → :class:`ErpItem`; only ``Inventory`` items have stock to push."""
+    kind = str(row.get("type") or STOCK_ITEM_TYPE)
+    return replace(bc_item_from_json(row), stock_tracked=kind == STOCK_ITEM_TYPE)
+
+
+def catalog_items(
+    adapter: BcAdapter,
+    numbers: Sequence[str] | None = None,
+    *,
+    ids: Sequence[str] | None = None,
+    changed_since: datetime | None = None,
+) -> list[ErpItem]:
+    """Items by number, by id, modified after ``changed_since``, or all (blocked ones included)."""
+    base = {"$select": ITEM_SELECT}
+    if numbers is not None:
+        filters = any_of("number", sorted(set(numbers)))
+    elif ids is not None:
+        filters = any_of("id", sorted({i.lower() for i in ids}), quote=False)
+    elif changed_since is not None:
+        filters = [f"lastModifiedDateTime gt {odata_stamp(changed_since)}"]
+    else:
+        return [catalog_item_from_json(row) for row in adapter._list("items", base)]
+    rows: list[dict[str, Any]] = []
+    for expression in filters:
+        rows.extend(adapter._list("items", {**base, "$filter": expression}))
+    return [catalog_item_from_json(row) for row in rows]
+
+
+def stock_cursor(adapter: BcAdapter) -> str:
+    """The newest item ledger entry number ("0" when there is none)."""
+    params = {"$orderby": "entryNumber desc", "$top": "1", "$select": "entryNumber"}
+    rows = adapter._list("itemLedgerEntries", params)
+    return str(int(rows[0]["entryNumber"])) if rows else "0"
+
+
+def stock_moves_since(adapter: BcAdapter, cursor: str) -> tuple[set[str], str]:
+    """Item numbers with ledger entries after ``cursor`` and the newest entry number seen."""
+    last = int(cursor or 0)
+    params = {"$filter": f"entryNumber gt {last}", "$select": "entryNumber,itemNumber"}
+    numbers: set[str] = set()
+    for row in adapter._list("itemLedgerEntries", params):
+        numbers.add(str(row["itemNumber"]))
+        last = max(last, int(row["entryNumber"]))
+    return numbers, str(last)
+
+
+# -------------------------------------------------------------------------------------- shipments
+
+
+def tracking_api_url(settings: Settings) -> str | None:
+    """`…/api/<publisher>/<group>/<version>/companies(<id>)/<entity set>`, or None when not configured."""
+    api = settings.bc_tracking_api.strip().strip("/")
+    if not api:
+        return None
+    return (
+        f"{settings.bc_api_url.rstrip('/')}/v2.0/{settings.bc_tenant_id}/{settings.bc_environment}"
+        f"/api/{api}/companies({settings.bc_company_id})/{settings.bc_tracking_entity_set}"
+    )
+
+
+def tracking_rows(adapter: BcAdapter, settings: Settings, shipment_numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Tracking rows of the custom API by shipment number (empty when no tracking API is configured)."""
+    url = tracking_api_url(settings)
+    if url is None or not shipment_numbers:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for expression in any_of("shipmentNumber", sorted(set(shipment_numbers))):
+        for row in adapter._list(url, {"$filter": expression}):
+            found[str(row.get("shipmentNumber") or "")] = row
+    return found
+
+
+def fully_shipped_orders(adapter: BcAdapter, order_numbers: Iterable[str]) -> dict[str, bool]:
+    """`fullyShipped` per sales order number; an order no longer there was posted in full (deleted)."""
+    wanted = sorted({n for n in order_numbers if n})
+    result = dict.fromkeys(wanted, True)
+    for expression in any_of("number", wanted):
+        for row in adapter._list("salesOrders", {"$filter": expression, "$select": "number,fullyShipped"}):
+            result[str(row["number"])] = bool(row.get("fullyShipped"))
+    return result
+
+
+def shipments_since(adapter: BcAdapter, settings: Settings, since: datetime) -> list[Shipment]:
+    """Posted shipments modified after ``since``, with tracking, ``partial`` set, oldest number first.
+
+    An order's shipments are partial until the order is fully shipped; of several shipments read in
+    one go for a fully shipped order only the last (highest number) completes it.
+    """
+    params = {"$filter": f"lastModifiedDateTime gt {odata_stamp(since)}", "$expand": "salesShipmentLines"}
+    rows = [row for row in adapter._list("salesShipments", params) if row.get("externalDocumentNumber")]
+    if not rows:
+        return []
+    tracking = tracking_rows(adapter, settings, [str(row["number"]) for row in rows])
+    fully = fully_shipped_orders(adapter, (str(row.get("orderNumber") or "") for row in rows))
+    by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_order[str(row.get("orderNumber") or row["number"])].append(row)
+    shipments: list[Shipment] = []
+    for order_number, group in by_order.items():
+        group.sort(key=lambda row: str(row["number"]))
+        for index, row in enumerate(group):
+            complete = fully.get(order_number, True) and index == len(group) - 1
+            shipments.append(bc_shipment_from_json(row, tracking.get(str(row["number"])), partial=not complete))
+    shipments.sort(key=lambda shipment: shipment.erp_shipment_number)
+    return shipments

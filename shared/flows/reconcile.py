@@ -1,0 +1,737 @@
+"""Daily reconciliation: WooCommerce against the ERP, and what is stuck, as an exception report.
+
+For one UTC day (the timer runs at 02:30 for the day before):
+1. **Orders created that day** (all pages, `dates_are_gmt` with naive GMT bounds, facts woocommerce.md
+   §2.3): every paid order must have exactly one ERP sales order or invoice whose external document
+   number is the order number, with the same total (within `TOTAL_TOLERANCE`). The ERP is asked, not
+   the ledger. Its documents dated the day before to the day after are listed once into a compact index
+   (external document number → total); orders the index does not have are looked up by number (one
+   `$batch` per page of 100), and full documents are read again only for the exceptions. Held orders
+   are not "missing": they are listed as held.
+2. **Refunds made that day** (`GET /refunds`): each must have its credit memo `<order number>-R<refund id>`.
+3. **Held orders** (all of them, whatever day) with how long they have waited.
+4. **Poison messages** in `<queue>-poison` for every queue, with the order each one names.
+5. **Stock drift**: Woo `stock_quantity` against the ERP's available-to-sell for every product and
+   variation that manages its own stock (ATS as the stock push computes it, `shared.flows.stock`).
+
+It streams: WooCommerce pages of 100 orders are checked a few at a time (`WORKERS` pages in flight),
+each page is dropped once checked, and exception rows go to a spooled temporary file; what stays in
+memory is the index (an int per ERP document). The CSV (every row) and an HTML page (summary, a chart
+by kind, the first rows) are written to `reports/reconciliation/{day}.csv|.html`, and one summary event
+is logged. A part that cannot read WooCommerce or the ERP becomes a `check_failed` row rather than an
+exception that loses the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import queue
+import tempfile
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar
+
+from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.storage.blob import ContentSettings
+
+from shared.config import Settings
+from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
+from shared.flows.operations import HeldOrder, PoisonMessage, held_orders, list_poison
+from shared.flows.report import (
+    ExceptionKind,
+    ReconciliationException,
+    Report,
+    format_age,
+    render_html,
+    write_csv_header,
+    write_csv_rows,
+)
+from shared.flows.services import Services
+from shared.flows.stock import available_to_sell, stock_buffer
+from shared.http import PermanentHttpError, TransientHttpError
+from shared.model import round_money, to_money
+from shared.storage.ledger import OrderState
+from shared.storage.names import QUEUES, RECONCILIATION_REPORTS, REPORTS_CONTAINER
+from shared.telemetry import RECONCILIATION_EXCEPTIONS, log_event
+
+log = logging.getLogger("connector.reconcile")
+
+T = TypeVar("T")
+Progress = Callable[[str, int, int | None], None]  # (store, orders checked, orders that day or None)
+
+BATCH = 100  # Woo page size: one ERP lookup round per page
+WORKERS = 3  # pages in flight (Woo read + ERP lookups); BC allows 5 concurrent requests per user
+PREFETCH_PAGES = 2  # refund pages read ahead while the ERP is asked about the current one
+INDEX_DAYS_AROUND = 1  # ERP documents dated this many days either side of the day are indexed
+LEDGER_DETAIL_LIMIT = 500  # missing orders whose ledger state is looked up for the detail, per store
+POISON_LIMIT = 1000  # poison messages listed per queue; more are counted
+ORDER_FIELDS = "id,number,status,total,currency,date_created_gmt,date_paid_gmt"
+REFUND_FIELDS = "id,parent_id,amount,date_created_gmt"
+PRODUCT_FIELDS = "id,sku,type,manage_stock,stock_quantity,parent_id"
+CHECK_ERRORS = (TransientHttpError, PermanentHttpError, ErpError, AzureError)
+
+
+def day_bounds(day: date) -> tuple[str, str]:
+    """Woo `after`/`before` for one GMT day: both exclusive at second precision, naive GMT (§2.3)."""
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    after = start - timedelta(seconds=1)
+    before = start + timedelta(days=1)
+    return after.strftime("%Y-%m-%dT%H:%M:%S"), before.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def created_on(payload: Mapping[str, Any], day: date) -> bool:
+    stamp = str(payload.get("date_created_gmt") or "")
+    return not stamp or stamp.startswith(day.isoformat())
+
+
+def order_number(order: Mapping[str, Any]) -> str:
+    return str(order.get("number") or order.get("id") or "").strip()
+
+
+def credit_memo_number(number: str, refund_id: int | str) -> str:
+    """The credit memo's external document number for a Woo refund (as the refund flow writes it)."""
+    return f"{number}-R{refund_id}"
+
+
+# ------------------------------------------------------------------------ pure: classification
+
+
+def classify_order(
+    store: str,
+    order: Mapping[str, Any],
+    documents: Sequence[ErpDocument],
+    *,
+    paid_statuses: Sequence[str],
+    tolerance: Decimal,
+    held: bool = False,
+) -> ReconciliationException | None:
+    """The exception for one Woo order given the ERP documents carrying its number, if any.
+
+    A paid order needs exactly one document with the same total. A held order is reported as held,
+    not missing. Other statuses (a `refunded` order, say) are only compared when a document exists.
+    """
+    status = str(order.get("status") or "")
+    number = order_number(order)
+    order_id = str(order.get("id") or number)
+    woo_total = round_money(to_money(order.get("total") or "0"))
+    label = f"order #{number}" if number != order_id else "order"
+    if not documents:
+        if status not in paid_statuses or held:
+            return None
+        return ReconciliationException(
+            ExceptionKind.MISSING_ORDER,
+            store,
+            order_id,
+            woo_value=str(woo_total),
+            detail=f"{label} is {status} in WooCommerce; no ERP sales order or invoice has external "
+            f"document number {number}",
+        )
+    if len(documents) > 1:
+        numbers = ", ".join(sorted(doc.number for doc in documents))
+        return ReconciliationException(
+            ExceptionKind.DUPLICATE_DOCUMENT,
+            store,
+            order_id,
+            woo_value=str(woo_total),
+            erp_value=numbers,
+            detail=f"{label}: {len(documents)} ERP documents carry external document number {number}",
+        )
+    document = documents[0]
+    erp_total = document.total_including_tax
+    difference = erp_total - woo_total
+    if abs(difference) <= tolerance:
+        return None
+    return ReconciliationException(
+        ExceptionKind.TOTAL_MISMATCH,
+        store,
+        order_id,
+        woo_value=str(woo_total),
+        erp_value=str(erp_total),
+        difference=str(difference),
+        detail=f"{label}: ERP {document.kind} {document.number} total differs from the Woo total",
+    )
+
+
+def classify_refund(
+    store: str, order_id: int, number: str, refund: Mapping[str, Any], memos: Sequence[ErpDocument]
+) -> ReconciliationException | None:
+    if memos:
+        return None
+    expected = credit_memo_number(number, refund.get("id", "?"))
+    amount = str(refund.get("amount") or "")
+    return ReconciliationException(
+        ExceptionKind.MISSING_CREDIT_MEMO,
+        store,
+        str(order_id),
+        woo_value=amount,
+        detail=f"refund {refund.get('id')} of order #{number}: no ERP credit memo {expected}",
+    )
+
+
+def expected_stock(sku: str, item: ErpItem | None, settings: Settings) -> int | None:
+    """What WooCommerce should show for a SKU: the ERP item's available-to-sell; None: not comparable."""
+    if item is None or not item.stock_tracked:
+        return None
+    return 0 if item.blocked else available_to_sell(item.inventory, stock_buffer(settings, sku, item.number))
+
+
+def classify_stock(
+    store: str, sku: str, woo_quantity: Any, expected: int, *, item_number: str = ""
+) -> ReconciliationException | None:
+    try:
+        actual = Decimal(str(woo_quantity if woo_quantity is not None else 0))
+    except ArithmeticError:
+        actual = Decimal(0)
+    difference = actual - expected
+    if difference == 0:
+        return None
+    item = f" (ERP item {item_number})" if item_number and item_number != sku else ""
+    why = (
+        "the store can sell more than the ERP has: oversell risk"
+        if difference > 0
+        else "the store sells less than the ERP has (often paid orders not yet shipped in the ERP)"
+    )
+    return ReconciliationException(
+        ExceptionKind.STOCK_DRIFT,
+        store,
+        sku=sku,
+        woo_value=str(actual.normalize() if actual == actual.to_integral() else actual),
+        erp_value=str(expected),
+        difference=str(difference.normalize() if difference == difference.to_integral() else difference),
+        detail=f"WooCommerce shows {actual:f}, the ERP has {expected} available to sell{item}; {why}",
+    )
+
+
+def held_exception(held: HeldOrder) -> ReconciliationException:
+    number = f"order #{held.order_number}: " if held.order_number and held.order_number != str(held.order_id) else ""
+    return ReconciliationException(
+        ExceptionKind.HELD_ORDER,
+        held.store,
+        str(held.order_id),
+        woo_value=held.woo_total,
+        detail=f"{number}held for {format_age(held.age)} ({held.code}): {held.reason}",
+    )
+
+
+def poison_exception(message: PoisonMessage) -> ReconciliationException:
+    what = message.topic or "message"
+    problem = f"; {message.problem}" if message.problem else ""
+    inserted = f", poisoned {message.inserted_on:%Y-%m-%d %H:%M} UTC" if message.inserted_on else ""
+    return ReconciliationException(
+        ExceptionKind.POISON_MESSAGE,
+        message.store,
+        str(message.order) if message.order is not None else "",
+        detail=f"{what} in {message.queue}-poison (message {message.id}{inserted}){problem}",
+    )
+
+
+def failed_check(store: str, what: str, error: BaseException) -> ReconciliationException:
+    return ReconciliationException(
+        ExceptionKind.CHECK_FAILED, store, detail=f"{what} could not be checked: {type(error).__name__}: {error}"
+    )
+
+
+# ------------------------------------------------------------------------ streaming helpers
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def prefetched(items: Iterable[T], depth: int = PREFETCH_PAGES) -> Iterator[T]:
+    """Iterate `items` on a background thread, at most `depth` ahead of the consumer."""
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(value: object) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(value, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Failed(exc))
+            return
+        put(_DONE)
+
+    worker = threading.Thread(target=produce, name="reconcile-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            value = buffer.get()
+            if value is _DONE:
+                return
+            if isinstance(value, _Failed):
+                raise value.error
+            yield value  # type: ignore[misc]
+    finally:
+        stop.set()
+
+
+class _CsvSpool:
+    """Exception rows as CSV in a temporary file that stays in memory while small."""
+
+    def __init__(self) -> None:
+        self.raw = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024, mode="w+b")  # noqa: SIM115 (closed in close)
+        self.text = io.TextIOWrapper(self.raw, encoding="utf-8", newline="")
+        write_csv_header(self.text)
+
+    def write(self, exception: ReconciliationException) -> None:
+        write_csv_rows(self.text, (exception,))
+
+    def binary(self) -> Any:
+        self.text.flush()
+        self.raw.seek(0)
+        return self.raw
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.text.close()
+
+
+# ------------------------------------------------------------------------ the run
+
+
+def report_blob_names(day: date, stores: Sequence[str] | None = None) -> tuple[str, str]:
+    suffix = "-" + "+".join(stores) if stores else ""
+    base = f"{RECONCILIATION_REPORTS}/{day.isoformat()}{suffix}"
+    return base + ".csv", base + ".html"
+
+
+def reconcile_previous_day(services: Services, now: datetime | None = None) -> Report:
+    """The timer's run: the UTC day before `now`."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    return reconcile_day(services, today - timedelta(days=1))
+
+
+def reconcile_day(
+    services: Services,
+    day: date,
+    *,
+    stores: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    sample_limit: int = 500,
+) -> Report:
+    """Reconcile one UTC day (of all stores, or of `stores` only) and write the report blobs.
+
+    With `stores`, held orders and poison messages are limited to those stores too, and the blobs get
+    the store ids in their names so the full daily report is not overwritten.
+    """
+    scoped = [s.lower() for s in stores] if stores else None
+    store_ids = scoped or list(services.settings.woo_stores)
+    report = Report(day=day, stores=tuple(store_ids), generated_at=datetime.now(UTC), sample_limit=sample_limit)
+    spool = _CsvSpool()
+
+    def add(exception: ReconciliationException) -> None:
+        report.add(exception)
+        spool.write(exception)
+
+    try:
+        held_keys = _check_held(services, store_ids, report, add)
+        index = _index_or_empty(services, day)
+        for store in store_ids:
+            check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
+            _guarded(store, "orders", add, check)
+            _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
+            _guarded(store, "stock", add, partial(_check_stock, services, store, report, add))
+        _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
+        report.csv_blob, report.html_blob = report_blob_names(day, scoped)
+        _write_blobs(services, report, spool)
+    finally:
+        spool.close()
+    _log_summary(report)
+    return report
+
+
+def _index_or_empty(services: Services, day: date) -> DocumentIndex:
+    """The index, or an empty one when the ERP cannot list the range (every order is then looked up)."""
+    try:
+        return build_index(services, day)
+    except CHECK_ERRORS as exc:
+        log.warning(
+            "reconciliation: ERP documents of %s could not be listed, looking orders up one page at a time: %s",
+            day,
+            exc,
+        )
+        return DocumentIndex(DocumentKind(services.settings.bc_document_kind))
+
+
+def _guarded(store: str, what: str, add: Callable[[ReconciliationException], None], check: Callable[[], None]) -> None:
+    try:
+        check()
+    except CHECK_ERRORS as exc:
+        log.warning("reconciliation: %s of %s could not be checked: %s", what, store or "all stores", exc)
+        add(failed_check(store, what, exc))
+
+
+def _check_held(
+    services: Services, stores: Sequence[str], report: Report, add: Callable[[ReconciliationException], None]
+) -> set[tuple[str, int]]:
+    keys: set[tuple[str, int]] = set()
+    wanted = set(stores)
+    for held in held_orders(services):
+        if held.store not in wanted:
+            continue
+        keys.add((held.store, held.order_id))
+        add(held_exception(held))
+        if held.age is not None and (report.oldest_held is None or held.age > report.oldest_held):
+            report.oldest_held = held.age
+    return keys
+
+
+def _group(documents: Iterable[ErpDocument]) -> dict[str, list[ErpDocument]]:
+    grouped: dict[str, list[ErpDocument]] = defaultdict(list)
+    for document in documents:
+        grouped[document.external_document_number].append(document)
+    return grouped
+
+
+def _documents_for(services: Services, numbers: Sequence[str]) -> dict[str, list[ErpDocument]]:
+    """ERP documents by external document number: the configured kind first, the other for the rest
+    (an order may have been invoiced and removed, or an invoice set-up changed)."""
+    if not numbers:
+        return {}
+    primary = DocumentKind(services.settings.bc_document_kind)
+    secondary = DocumentKind.SALES_INVOICE if primary == DocumentKind.SALES_ORDER else DocumentKind.SALES_ORDER
+    found = _group(services.erp.find_documents(primary, numbers))
+    rest = [number for number in numbers if number not in found]
+    if rest:
+        found.update(_group(services.erp.find_documents(secondary, rest)))
+    return found
+
+
+class DocumentIndex:
+    """ERP document totals by external document number, for the documents dated around the day.
+
+    Compact on purpose (an int per document, totals scaled by 10^5), so a 100,000-order day costs a few
+    tens of MB; full documents are read again only for the orders that turn out to be exceptions.
+    """
+
+    SCALE = 5
+
+    def __init__(self, kind: DocumentKind) -> None:
+        self.kind = kind
+        self.totals: dict[str, int] = {}
+        self.duplicates: set[str] = set()
+
+    def add(self, number: str, total: Decimal) -> None:
+        key = number.strip()
+        if not key:
+            return
+        if key in self.totals:
+            self.duplicates.add(key)
+            return
+        self.totals[key] = int(total.scaleb(self.SCALE).to_integral_value())
+
+    def total(self, number: str) -> Decimal | None:
+        value = self.totals.get(number)
+        return None if value is None else Decimal(value).scaleb(-self.SCALE)
+
+    def __len__(self) -> int:
+        return len(self.totals)
+
+
+def build_index(services: Services, day: date) -> DocumentIndex:
+    """The configured document kind dated from the day before to the day after (time zones, late posting)."""
+    index = DocumentIndex(DocumentKind(services.settings.bc_document_kind))
+    first, last = day - timedelta(days=INDEX_DAYS_AROUND), day + timedelta(days=INDEX_DAYS_AROUND)
+    for number, total in services.erp.document_totals(index.kind, first, last):
+        index.add(number, total)
+    return index
+
+
+class _Budget:
+    """A thread-safe allowance (ledger reads for the detail of missing orders: a mass outage needs none)."""
+
+    def __init__(self, allowance: int) -> None:
+        self.left = allowance
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+def in_order(pool: ThreadPoolExecutor, task: Callable[[int], T], items: Iterable[int], window: int) -> Iterator[T]:
+    """Run `task` over `items` on the pool, at most `window` at a time, yielding results in item order."""
+    pending: deque[Future[T]] = deque()
+    for item in items:
+        pending.append(pool.submit(task, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _check_orders(
+    services: Services,
+    store: str,
+    day: date,
+    held_keys: set[tuple[str, int]],
+    index: DocumentIndex,
+    report: Report,
+    add: Callable[[ReconciliationException], None],
+    progress: Progress | None,
+) -> None:
+    """The day's orders, page by page: WORKERS pages (Woo read + ERP lookups) in flight at a time."""
+    woo = services.woo(store)
+    after, before = day_bounds(day)
+    params = {
+        "after": after,
+        "before": before,
+        "dates_are_gmt": "true",
+        "orderby": "id",
+        "order": "asc",
+        "_fields": ORDER_FIELDS,
+    }
+    first, pages, total = woo.page("orders", 1, **params)
+    budget = _Budget(LEDGER_DETAIL_LIMIT)
+
+    def check_page(number: int) -> tuple[int, list[ReconciliationException]]:
+        orders = first if number == 1 else woo.page("orders", number, **params)[0]
+        return _check_order_page(services, store, day, orders, held_keys, budget, index)
+
+    checked = 0
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="reconcile") as pool:
+        for count, exceptions in in_order(pool, check_page, range(1, pages + 1), WORKERS * 2):
+            for exception in exceptions:
+                add(exception)
+            checked += count
+            report.orders_checked += count
+            if progress:
+                progress(store, checked, total)
+
+
+def _check_order_page(
+    services: Services,
+    store: str,
+    day: date,
+    page: list[dict[str, Any]],
+    held_keys: set[tuple[str, int]],
+    budget: _Budget,
+    index: DocumentIndex,
+) -> tuple[int, list[ReconciliationException]]:
+    """One page of orders: totals from the index; the ERP is asked only about orders the index does not
+    have (posted on another day, invoiced, never posted) and, for the detail, about the exceptions."""
+    settings = services.settings
+    paid = list(settings.paid_statuses)
+    compared = {*paid, "refunded"}
+    orders = [order for order in page if created_on(order, day)]
+    wanted = [order for order in orders if order.get("status") in compared]
+    unknown: set[str] = set()
+    suspicious: set[str] = set()
+    for order in wanted:
+        number = order_number(order)
+        total = index.total(number)
+        if total is None:
+            unknown.add(number)
+        elif number in index.duplicates or abs(total - round_money(to_money(order.get("total") or "0"))) > (
+            settings.total_tolerance
+        ):
+            suspicious.add(number)
+    documents = _documents_for(services, sorted(unknown))
+    if suspicious:
+        documents.update(_group(services.erp.find_documents(index.kind, sorted(suspicious))))
+    found: list[ReconciliationException] = []
+    for order in wanted:
+        order_id = int(order["id"])
+        number = order_number(order)
+        if number in documents:
+            docs = documents[number]
+        elif number in index.totals:  # in the index with a matching total
+            docs = [ErpDocument("", "", number, index.kind, index.total(number) or Decimal(0))]
+        else:
+            docs = []
+        exception = classify_order(
+            store,
+            order,
+            docs,
+            paid_statuses=paid,
+            tolerance=settings.total_tolerance,
+            held=(store, order_id) in held_keys,
+        )
+        if exception is not None and exception.kind == ExceptionKind.MISSING_ORDER and budget.take():
+            exception = _with_ledger_state(services, store, order_id, exception)
+        if exception is not None:
+            found.append(exception)
+    return len(orders), found
+
+
+def _with_ledger_state(
+    services: Services, store: str, order_id: int, exception: ReconciliationException
+) -> ReconciliationException:
+    entry = services.ledger.get(store, order_id)
+    if entry is None:
+        note = "the connector never saw it (a missed webhook): run a backfill"
+    elif entry.state == OrderState.POSTED:
+        note = f"the ledger says posted as {entry.document_number or '?'}, but the ERP has no such document"
+    elif entry.state == OrderState.POSTING:
+        note = f"the ledger says it is being posted (claimed {entry.claimed_at or '?'})"
+    else:
+        note = f"the ledger has it as {entry.state} (Woo status then: {entry.woo_status or '?'})"
+    return replace(exception, detail=f"{exception.detail}; {note}")
+
+
+def _check_refunds(
+    services: Services, store: str, day: date, report: Report, add: Callable[[ReconciliationException], None]
+) -> None:
+    woo = services.woo(store)
+    after, before = day_bounds(day)
+    refunds = woo.list_store_refunds(
+        after=after, before=before, dates_are_gmt="true", orderby="id", order="asc", _fields=REFUND_FIELDS
+    )
+    for page in prefetched(batches(refunds, BATCH)):
+        page = [refund for refund in page if created_on(refund, day) and refund.get("parent_id")]
+        report.refunds_checked += len(page)
+        parents = sorted({int(refund["parent_id"]) for refund in page})
+        if not parents:
+            continue
+        numbers = {
+            int(order["id"]): order_number(order)
+            for order in woo.list_orders(include=",".join(map(str, parents)), _fields="id,number")
+        }
+        expected = {
+            int(refund["id"]): credit_memo_number(
+                numbers.get(int(refund["parent_id"]), str(refund["parent_id"])), refund["id"]
+            )
+            for refund in page
+        }
+        memos = _group(services.erp.find_documents(DocumentKind.CREDIT_MEMO, sorted(set(expected.values()))))
+        for refund in page:
+            parent = int(refund["parent_id"])
+            exception = classify_refund(
+                store, parent, numbers.get(parent, str(parent)), refund, memos.get(expected[int(refund["id"])], [])
+            )
+            if exception is not None:
+                add(_with_refund_ledger_state(services, store, parent, int(refund["id"]), exception))
+
+
+def _with_refund_ledger_state(
+    services: Services, store: str, order_id: int, refund_id: int, exception: ReconciliationException
+) -> ReconciliationException:
+    entry = services.ledger.get(store, order_id)
+    if entry is None:
+        note = "the connector never saw the order"
+    elif str(refund_id) in entry.refunds_posted.split(","):
+        note = "the ledger says it was credited, but the ERP has no such credit memo"
+    elif entry.state != OrderState.POSTED:
+        note = f"the order itself is {entry.state}" + (f" ({entry.hold_reason})" if entry.hold_reason else "")
+    else:
+        note = "the connector has not credited it (a missed webhook?): replay or backfill the order"
+    return replace(exception, detail=f"{exception.detail}; {note}")
+
+
+def _check_stock(
+    services: Services, store: str, report: Report, add: Callable[[ReconciliationException], None]
+) -> None:
+    """Every product and variation that manages its own stock against its ERP item (small on purpose)."""
+    settings = services.settings
+    if not settings.stock_sync:
+        return
+    items = {item.number: item for item in services.erp.catalog_items()}
+    woo = services.woo(store)
+    for product in woo.list_products(_fields=PRODUCT_FIELDS):
+        candidates = [product]
+        if product.get("type") == "variable":
+            parent_sku = str(product.get("sku") or "")
+            variations = woo.list_variations(int(product["id"]))
+            candidates += [v for v in variations if str(v.get("sku") or "") != parent_sku]
+        for candidate in candidates:
+            sku = str(candidate.get("sku") or "").strip()
+            if not sku or candidate.get("manage_stock") is not True:
+                continue
+            number = settings.bc_sku_map.get(sku, sku)
+            expected = expected_stock(sku, items.get(number), settings)
+            if expected is None:
+                continue
+            report.skus_checked += 1
+            exception = classify_stock(store, sku, candidate.get("stock_quantity"), expected, item_number=number)
+            if exception is not None:
+                add(exception)
+
+
+def _check_poison(
+    services: Services, stores: Sequence[str] | None, add: Callable[[ReconciliationException], None]
+) -> None:
+    for name in QUEUES:
+        listing = list_poison(services, name, limit=POISON_LIMIT)
+        for message in listing.messages:
+            if stores is None or message.store in stores:
+                add(poison_exception(message))
+        unlisted = listing.count - len(listing.messages)
+        if unlisted > 0 and stores is None:
+            add(
+                ReconciliationException(
+                    ExceptionKind.POISON_MESSAGE, detail=f"{unlisted} more messages in {name}-poison (not listed)"
+                )
+            )
+
+
+def _write_blobs(services: Services, report: Report, spool: _CsvSpool) -> None:
+    container = services.blobs.get_container_client(REPORTS_CONTAINER)
+    with contextlib.suppress(ResourceExistsError):
+        container.create_container()
+    container.upload_blob(
+        report.csv_blob,
+        spool.binary(),
+        overwrite=True,
+        content_settings=ContentSettings(content_type="text/csv; charset=utf-8"),
+    )
+    container.upload_blob(
+        report.html_blob,
+        render_html(report).encode("utf-8"),
+        overwrite=True,
+        content_settings=ContentSettings(content_type="text/html; charset=utf-8"),
+    )
+
+
+def _log_summary(report: Report) -> None:
+    """One event per run: `reconciliation_exceptions` with `count` and a count per kind, or a clean one."""
+    common: dict[str, Any] = {
+        "store": ",".join(report.stores),
+        "day": report.day.isoformat(),
+        "count": report.total,
+        "orders": report.orders_checked,
+        "refunds": report.refunds_checked,
+        "skus": report.skus_checked,
+        "report": report.html_blob,
+    }
+    if report.clean:
+        log_event(log, "reconciliation_clean", **common)
+        return
+    counts = {str(kind): report.count(kind) for kind in ExceptionKind if report.count(kind)}
+    log_event(log, RECONCILIATION_EXCEPTIONS, logging.WARNING, **common, **counts)

@@ -1,0 +1,295 @@
+"""The reconciliation report: exception kinds, the report summary, and its CSV and HTML renderings.
+
+Pure: no I/O. `shared.flows.reconcile` finds the exceptions and stores the renderings as blobs.
+The CSV has one row per exception and every row; the HTML page has a summary table, an inline SVG bar
+chart of exceptions by kind (no script, no CDN) and the first rows, and on a clean day says so plainly.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, TextIO
+
+
+class ExceptionKind(StrEnum):
+    """What a reconciliation exception is about; the order is the order of the report's sections."""
+
+    TOTAL_MISMATCH = "total_mismatch"
+    MISSING_ORDER = "missing_order"
+    DUPLICATE_DOCUMENT = "duplicate_document"
+    MISSING_CREDIT_MEMO = "missing_credit_memo"
+    HELD_ORDER = "held_order"
+    POISON_MESSAGE = "poison_message"
+    STOCK_DRIFT = "stock_drift"
+    CHECK_FAILED = "check_failed"
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    title: str
+    meaning: str
+    color: str
+
+
+KINDS: dict[ExceptionKind, KindInfo] = {
+    ExceptionKind.TOTAL_MISMATCH: KindInfo(
+        "Total mismatch",
+        "The ERP document total differs from the Woo order total by more than TOTAL_TOLERANCE.",
+        "#c0392b",
+    ),
+    ExceptionKind.MISSING_ORDER: KindInfo(
+        "Paid order missing in the ERP",
+        "A paid Woo order has no sales order or invoice (and is not held): replay or backfill it.",
+        "#8e44ad",
+    ),
+    ExceptionKind.DUPLICATE_DOCUMENT: KindInfo(
+        "Duplicate ERP documents",
+        "More than one ERP document carries the order number as external document number.",
+        "#d35400",
+    ),
+    ExceptionKind.MISSING_CREDIT_MEMO: KindInfo(
+        "Refund without credit memo",
+        "A Woo refund made that day has no ERP credit memo '<order number>-R<refund id>'.",
+        "#2980b9",
+    ),
+    ExceptionKind.HELD_ORDER: KindInfo(
+        "Held order",
+        "Currently held with a data problem (all days); it posts by itself once the data is fixed.",
+        "#f39c12",
+    ),
+    ExceptionKind.POISON_MESSAGE: KindInfo(
+        "Poison message",
+        "A queue message that failed every try; fix the cause, then replay it.",
+        "#7f8c8d",
+    ),
+    ExceptionKind.STOCK_DRIFT: KindInfo(
+        "Stock drift",
+        "Woo stock differs from the ERP's available-to-sell (inventory minus buffer).",
+        "#16a085",
+    ),
+    ExceptionKind.CHECK_FAILED: KindInfo(
+        "Check could not run",
+        "A part of the reconciliation could not read WooCommerce or the ERP; its results are missing.",
+        "#2c3e50",
+    ),
+}
+
+CSV_COLUMNS = ("kind", "store", "order", "sku", "woo_value", "erp_value", "difference", "detail")
+_NUMERIC_COLUMNS = frozenset({"woo_value", "erp_value", "difference"})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationException:
+    """One row of the report. `order` is the Woo order id (what `audit` and `replay --order` take)."""
+
+    kind: ExceptionKind
+    store: str = ""
+    order: str = ""
+    sku: str = ""
+    woo_value: str = ""
+    erp_value: str = ""
+    difference: str = ""
+    detail: str = ""
+
+    def values(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in CSV_COLUMNS}
+
+
+def csv_row(exception: ReconciliationException) -> list[str]:
+    """The CSV cells; text cells that a spreadsheet would run as a formula are quoted with a '."""
+    row = []
+    for name, value in exception.values().items():
+        if name not in _NUMERIC_COLUMNS and value.startswith(_FORMULA_START):
+            value = "'" + value
+        row.append(value)
+    return row
+
+
+def write_csv_header(stream: TextIO) -> None:
+    csv.writer(stream, lineterminator="\r\n").writerow(CSV_COLUMNS)
+
+
+def write_csv_rows(stream: TextIO, exceptions: Iterable[ReconciliationException]) -> None:
+    writer = csv.writer(stream, lineterminator="\r\n")
+    for exception in exceptions:
+        writer.writerow(csv_row(exception))
+
+
+def render_csv(exceptions: Iterable[ReconciliationException]) -> str:
+    buffer = io.StringIO()
+    write_csv_header(buffer)
+    write_csv_rows(buffer, exceptions)
+    return buffer.getvalue()
+
+
+def format_age(age: timedelta | None) -> str:
+    """`2d 3h`, `5h 20m`, `12m`; `?` when unknown."""
+    if age is None:
+        return "?"
+    minutes = max(0, int(age.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"
+
+
+@dataclass
+class Report:
+    """What one reconciliation run found. `sample` keeps the first rows for the HTML page; the CSV has all."""
+
+    day: date
+    stores: tuple[str, ...]
+    generated_at: datetime
+    counts: dict[ExceptionKind, int] = field(default_factory=dict)
+    orders_checked: int = 0
+    refunds_checked: int = 0
+    skus_checked: int = 0
+    oldest_held: timedelta | None = None
+    sample: list[ReconciliationException] = field(default_factory=list)
+    sample_limit: int = 500
+    csv_blob: str = ""
+    html_blob: str = ""
+
+    def add(self, exception: ReconciliationException) -> None:
+        self.counts[exception.kind] = self.counts.get(exception.kind, 0) + 1
+        if len(self.sample) < self.sample_limit:
+            self.sample.append(exception)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def clean(self) -> bool:
+        return self.total == 0
+
+    def count(self, kind: ExceptionKind) -> int:
+        return self.counts.get(kind, 0)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: what the CLI prints and the summary event carries."""
+        return {
+            "day": self.day.isoformat(),
+            "stores": list(self.stores),
+            "generated_at": self.generated_at.isoformat(),
+            "clean": self.clean,
+            "exceptions": self.total,
+            "counts": {str(kind): self.count(kind) for kind in ExceptionKind if self.count(kind)},
+            "orders_checked": self.orders_checked,
+            "refunds_checked": self.refunds_checked,
+            "skus_checked": self.skus_checked,
+            "oldest_held": format_age(self.oldest_held) if self.oldest_held is not None else None,
+            "csv_blob": self.csv_blob,
+            "html_blob": self.html_blob,
+        }
+
+
+# ---------------------------------------------------------------------------------------------- HTML
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222;max-width:75rem}
+h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.15rem;margin-top:2rem}
+.meta{color:#555;margin-top:0}
+.verdict{font-size:1.2rem;padding:.8rem 1rem;border-radius:.4rem}
+.clean{background:#e8f6ec;border:1px solid #27ae60;color:#1e7d45}
+.alert{background:#fdecea;border:1px solid #c0392b;color:#922b21}
+table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;
+vertical-align:top}th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#555;font-size:.9rem}
+"""
+
+
+def bar_chart_svg(counts: Mapping[ExceptionKind, int], *, width: int = 640) -> str:
+    """Horizontal bars, one per kind with exceptions, in report order; labels and counts as text."""
+    kinds = [kind for kind in ExceptionKind if counts.get(kind, 0) > 0]
+    label_width, count_width, row, bar_height, top = 230, 60, 30, 20, 10
+    bar_space = width - label_width - count_width
+    largest = max((counts[kind] for kind in kinds), default=1)
+    height = top * 2 + row * len(kinds)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="Exceptions by kind">',
+        "<title>Exceptions by kind</title>",
+    ]
+    for index, kind in enumerate(kinds):
+        info = KINDS[kind]
+        count = counts[kind]
+        y = top + index * row
+        bar = max(2, round(bar_space * count / largest))
+        title = html.escape(info.title)
+        parts.append(
+            f'<g data-kind="{kind}">'
+            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" font-size="13">{title}</text>'
+            f'<rect class="bar" x="{label_width}" y="{y}" width="{bar}" height="{bar_height}" fill="{info.color}">'
+            f"<title>{title}: {count}</title></rect>"
+            f'<text x="{label_width + bar + 6}" y="{y + 15}" font-size="13">{count}</text>'
+            "</g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _cell(value: str, numeric: bool = False) -> str:
+    css = ' class="num"' if numeric else ""
+    return f"<td{css}>{html.escape(value)}</td>"
+
+
+def render_html(report: Report) -> str:
+    """A self-contained page: verdict, summary table, chart by kind and the first exception rows."""
+    e = html.escape
+    day = report.day.isoformat()
+    stores = ", ".join(report.stores) or "(none configured)"
+    out = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Reconciliation {e(day)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>Reconciliation report for {e(day)} (UTC)</h1>",
+        f'<p class="meta">Stores: {e(stores)} · generated {e(report.generated_at.strftime("%Y-%m-%d %H:%M UTC"))} · '
+        f"{report.orders_checked} orders, {report.refunds_checked} refunds and {report.skus_checked} SKUs checked</p>",
+    ]
+    if report.clean:
+        out.append(
+            '<p class="verdict clean">Clean day: no exceptions. Every paid order of the day is in the ERP with a '
+            "matching total, every refund has its credit memo, nothing is held, no message is in a poison queue "
+            "and stock matches.</p>"
+        )
+    else:
+        noun = "exception needs" if report.total == 1 else "exceptions need"
+        out.append(f'<p class="verdict alert">{report.total} {noun} attention.</p>')
+    out.append('<h2>Summary</h2><table class="summary"><tr><th>kind</th><th>count</th><th>what it means</th></tr>')
+    for kind in ExceptionKind:
+        info = KINDS[kind]
+        out.append(f"<tr><td>{e(info.title)}</td>{_cell(str(report.count(kind)), True)}<td>{e(info.meaning)}</td></tr>")
+    out.append("</table>")
+    if report.oldest_held is not None:
+        out.append(f'<p class="note">The oldest held order has waited {e(format_age(report.oldest_held))}.</p>')
+    if not report.clean:
+        out.append("<h2>Exceptions by kind</h2>")
+        out.append(bar_chart_svg(report.counts))
+        out.append('<h2>Exceptions</h2><table class="exceptions"><tr>')
+        out.extend(f"<th>{e(name)}</th>" for name in CSV_COLUMNS)
+        out.append("</tr>")
+        for exception in report.sample:
+            values = exception.values()
+            values["kind"] = KINDS[exception.kind].title
+            out.append(
+                "<tr>" + "".join(_cell(values[name], name in _NUMERIC_COLUMNS) for name in CSV_COLUMNS) + "</tr>"
+            )
+        out.append("</table>")
+        if report.total > len(report.sample):
+            out.append(
+                f'<p class="note">Showing the first {len(report.sample)} of {report.total} exceptions; '
+                f"the CSV ({e(report.csv_blob or 'beside this page')}) has them all.</p>"
+            )
+    out.append("</body></html>")
+    return "\n".join(out)
