@@ -10,7 +10,7 @@ that a webhook also delivers is still posted once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,10 +27,12 @@ log = logging.getLogger("connector.backfill")
 class BackfillResult:
     scanned: int = 0
     enqueued: int = 0
+    queued_orders: list[str] = field(default_factory=list)  # "store/order id" of each order queued
 
     def __iadd__(self, other: BackfillResult) -> BackfillResult:
         self.scanned += other.scanned
         self.enqueued += other.enqueued
+        self.queued_orders += other.queued_orders
         return self
 
 
@@ -83,6 +85,7 @@ def backfill_store(services: Services, store: str, since: datetime | None = None
         )
         services.enqueue_woo_event(event)
         result.enqueued += 1
+        result.queued_orders.append(f"{store}/{event.resource_id}")
     if from_watermark:
         services.watermarks.set(watermark_name(store), started.isoformat())
     log_event(

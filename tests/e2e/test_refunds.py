@@ -16,7 +16,11 @@ pytestmark = pytest.mark.e2e
 
 
 def credit_memos(stack: Stack, order: dict) -> list[dict]:
-    return [m for m in stack.bc.records("salesCreditMemos") if m["externalDocumentNumber"].startswith(f"{order['number']}-R")]
+    return [
+        m
+        for m in stack.bc.records("salesCreditMemos")
+        if m["externalDocumentNumber"].startswith(f"{order['number']}-R")
+    ]
 
 
 def item_id(order: dict, sku: str) -> int:
@@ -26,7 +30,9 @@ def item_id(order: dict, sku: str) -> int:
 def test_a_partial_refund_delivered_twice_makes_one_credit_memo_with_the_item(stack: Stack, app) -> None:
     order = stack.woo.place_order([("1900-S", 2), ("70000", 1)], pay=True, email="refund1@example.com")
     wait_for(lambda: posted(app, order))
-    refund = stack.woo.refund_order(order["id"], lines={item_id(order, "1900-S"): 1}, reason="Damaged", api_refund=False)
+    refund = stack.woo.refund_order(
+        order["id"], lines={item_id(order, "1900-S"): 1}, reason="Damaged", api_refund=False
+    )
     wait_for(lambda: credit_memos(stack, order))
     assert deliver(stack, order["id"]).status_code == 200  # the same refund again
     stack.woo.flush_deliveries()
