@@ -31,10 +31,15 @@ def report() -> dict[str, Any]:
         pytest.fail(f"checkov is not installed in {IAC_VENV}. Set it up (once, ~4 min) with:\n    {SETUP}")
     pinned = re.search(r"^checkov==(\S+)", (REPO / "requirements-iac.txt").read_text(), re.MULTILINE)
     assert pinned, "requirements-iac.txt pins checkov"
-    version = subprocess.run([str(CHECKOV), "--version"], capture_output=True, text=True, timeout=120).stdout.strip()
+    # checkov reads BC_* variables of its own (Bridgecrew: BC_API_URL...), which clash with the connector's
+    # BC_* settings when an end-to-end test has put those in the environment: keep them away from checkov.
+    clean_env = {key: value for key, value in os.environ.items() if not key.startswith("BC_")}
+    version = subprocess.run(
+        [str(CHECKOV), "--version"], capture_output=True, text=True, timeout=120, env=clean_env
+    ).stdout.strip()
     if version != pinned[1]:
         pytest.fail(f"{CHECKOV} is checkov {version}, requirements-iac.txt pins {pinned[1]}: {SETUP}")
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}  # no download of the Bridgecrew check mapping (offline)
+    env = {**clean_env, "BC_SKIP_MAPPING": "TRUE"}  # no download of the Bridgecrew check mapping (offline)
     result = subprocess.run(
         [str(CHECKOV), "-d", str(INFRA), "--framework", "bicep", "--skip-download", "-o", "json", "--compact"],
         capture_output=True,

@@ -51,6 +51,7 @@ def test_settings_file_never_overrides_the_environment(tmp_path: Path, monkeypat
     path = tmp_path / "local.settings.json"
     path.write_text(json.dumps({"Values": {"AzureWebJobsStorage": "from-file", "TOTAL_TOLERANCE": "0.05"}}))
     assert load_local_settings(path) == {"AzureWebJobsStorage": "from-file", "TOTAL_TOLERANCE": "0.05"}
+    monkeypatch.delenv("AzureWebJobsStorage", raising=False)  # an end-to-end stack may have set it
     monkeypatch.setenv("TOTAL_TOLERANCE", "0.02")
     apply_environment(build_parser().parse_args(["status", "--settings", str(path)]))
     assert os.environ["AzureWebJobsStorage"] == "from-file" and os.environ["TOTAL_TOLERANCE"] == "0.02"

@@ -15,7 +15,9 @@ from .helpers import create_order, sample, seed_basics, shape_diff
 
 pytestmark = pytest.mark.integration
 
-METADATA = Path(__file__).resolve().parents[4] / "shared" / "reference" / "business-central" / "bc-api-v2.0-metadata.xml"
+METADATA = (
+    Path(__file__).resolve().parents[4] / "shared" / "reference" / "business-central" / "bc-api-v2.0-metadata.xml"
+)
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 
 # Documented exceptions: value-level differences only (types and keys still match).
