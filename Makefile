@@ -58,6 +58,9 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+bench: setup
+	$(PY) -m bench
+
 chaos: setup
 	$(PY) -m sandbox.chaos --orders 1000
 
