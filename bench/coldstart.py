@@ -99,8 +99,7 @@ def first_request(settings: dict[str, str], app_dir: Path | None = None) -> dict
 
     body = order_body(1024, 4242)
     headers = webhook_headers(body)
-    extra = {"app_dir": str(app_dir)} if app_dir else {}
-    with HostProcess(settings, **extra) as host:
+    with HostProcess(settings, app_dir=str(app_dir) if app_dir else "") as host:
         listening = host.wait_listening()
         path = f"/api/webhooks/woo/main?code={host.function_key}"
         deadline = time.monotonic() + 60

@@ -156,7 +156,7 @@ def webhook_worker(url: str, bodies: list[tuple[bytes, dict[str, str]]]) -> Call
     target = f"{parts.path}?{parts.query}"
 
     def make(index: int) -> Callable[[], bool]:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         counter = [index]
 
         def call() -> bool:

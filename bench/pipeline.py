@@ -71,7 +71,7 @@ class LogCounter(logging.Handler):
         self._guard = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not record.threadName.startswith("worker"):
+        if not (record.threadName or "").startswith("worker"):
             return
         name = record.name
         family = "connector" if name.startswith(("connector", "shared")) else name.split(".")[0]

@@ -1,8 +1,9 @@
 """`python -m bench.reconcile_worker --day YYYY-MM-DD [--tracemalloc]`: one `reconcile_day` run in a fresh
 process (app settings from the environment), so its memory figures are the connector's alone.
 
-Prints one JSON line: seconds, CPU seconds (all of this process's threads), RSS before / peak (sampled
-every 20 ms) / ru_maxrss, the tracemalloc peak when asked, and the report's counts.
+Prints one JSON line: seconds, CPU seconds (all of this process's threads), RSS before and peak (sampled
+every 20 ms; ru_maxrss would include what the process inherited from its parent at fork), the
+tracemalloc peak when asked, and the report's counts.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import threading
 import time
 import tracemalloc
@@ -63,7 +63,6 @@ def main() -> None:
                 "cpu_seconds": cpu_seconds,
                 "rss_before_mb": before / 2**20,
                 "rss_peak_mb": peak[0] / 2**20,
-                "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "tracemalloc_peak_mb": None if traced is None else traced / 2**20,
                 "orders_checked": report.orders_checked,
                 "exceptions": counts,
