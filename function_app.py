@@ -8,10 +8,12 @@ from shared.flows.operations import replay_request, status_reply
 from shared.flows.reconcile import reconcile_previous_day
 from shared.flows.services import services
 from shared.storage.names import ERP_EVENTS_QUEUE, WOO_EVENTS_QUEUE
+from shared.telemetry import quiet_library_loggers
 
 # host.json extensions.queues.maxDequeueCount: the try after which the host moves a message to poison.
 MAX_DEQUEUE_COUNT = 5
 
+quiet_library_loggers()
 services()  # settings are checked (and Key Vault references resolved) at start-up, not on first use
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -30,7 +32,9 @@ def woo_webhook(req: func.HttpRequest) -> func.HttpResponse:
 @app.queue_trigger(arg_name="msg", queue_name=WOO_EVENTS_QUEUE, connection="AzureWebJobsStorage")
 def handle_woo_event(msg: func.QueueMessage) -> None:
     """Post paid orders to the ERP, cancel cancelled ones, hold what needs fixing."""
-    orders.process_queue_message(msg.get_body(), msg.dequeue_count, services(), max_dequeue_count=MAX_DEQUEUE_COUNT)
+    orders.process_queue_message(
+        msg.get_body(), msg.dequeue_count, services(), max_dequeue_count=MAX_DEQUEUE_COUNT, message_id=msg.id or ""
+    )
 
 
 @app.timer_trigger(arg_name="timer", schedule="0 */10 * * * *", run_on_startup=False)

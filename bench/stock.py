@@ -15,8 +15,8 @@ Cycles, each run in a worker thread with the stack's services (as the timer woul
    modification): WooCommerce calls against the floor ⌈changed/100⌉ per batch endpoint (one for simple
    products, one per variable parent with a changed variation), ERP calls, seconds;
 The daily full reconcile (`reconcile_stock`) is the same code as cycle 1 (`reconcile_store`) minus the
-first SKU-map build; it is not run again to keep the benchmark short. The product.updated echoes of the
-writes are delivered to the host: the ingress should drop them all.
+first SKU-map build; it is not run again to keep the benchmark short. The connector subscribes to no
+product topic, so the writes should bring no webhook deliveries and no queue work back.
 """
 
 from __future__ import annotations
@@ -193,8 +193,8 @@ def run_cycle(
         "erp_calls": bc_counts.get("requests", 0),
         "erp_calls_by_kind": {k: v for k, v in sorted(bc_counts.items()) if k != "requests"},
         "storage_transactions": stored,
-        "echo_webhooks_delivered": len(deliveries),
-        "echo_webhooks_queued": invocations.get("handle_woo_event", 0),
+        "webhooks_delivered": len(deliveries),
+        "webhooks_queued": invocations.get("handle_woo_event", 0),
     }
 
 

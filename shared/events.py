@@ -24,6 +24,9 @@ class WooEvent(BaseModel):
     received_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
     attempt: int = 0  # re-schedules so far (transient failures), see shared.flows.orders
     body: dict[str, Any] | None = None  # the webhook payload; None when it must be re-read
+    # The id of the queue message that carried this event (kept across redeliveries of that message,
+    # never queued: a re-scheduled copy is a new message).
+    message_id: str = Field(default="", exclude=True)
 
     @property
     def resource(self) -> str:

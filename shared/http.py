@@ -141,9 +141,14 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send a request; return a 2xx response or raise a classified HttpError."""
+        """Send a request; return a 2xx response or raise a classified HttpError.
+
+        ``idempotent`` overrides the method's default, e.g. for a POST that only reads (an OData `$batch` of GETs).
+        """
         method = method.upper()
+        repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         refreshed = False
         attempt = 0
         while True:
@@ -156,7 +161,7 @@ class ApiClient:
                 continue
             except httpx.TransportError as exc:
                 message = f"{self.name}: {method} {path} failed ({type(exc).__name__})"
-                if method not in IDEMPOTENT_METHODS:
+                if not repeatable:
                     raise TransientHttpError(message, ambiguous=True) from exc
                 self._wait_or_raise(attempt, None, message)
                 continue
@@ -172,7 +177,7 @@ class ApiClient:
             if status not in RETRYABLE_STATUSES:
                 raise PermanentHttpError(message, status=status, body=_body(response))
             wait = retry_after_seconds(response.headers)
-            if method not in IDEMPOTENT_METHODS and status not in NOT_PROCESSED_STATUSES:
+            if not repeatable and status not in NOT_PROCESSED_STATUSES:
                 raise TransientHttpError(message, status=status, body=_body(response), retry_after=wait, ambiguous=True)
             self._wait_or_raise(attempt, wait, message, status=status, body=_body(response))
 

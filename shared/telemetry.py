@@ -23,6 +23,16 @@ SHIPMENT_NOT_APPLIED = "shipment_not_applied"
 ERP_SUBSCRIPTION_FAILED = "erp_subscription_failed"
 
 
+# The Azure SDK and httpx log every request at INFO (about 30 records per order); each would be billed as
+# Application Insights ingestion. Their warnings and errors still get through.
+CHATTY_LIBRARY_LOGGERS = ("azure", "httpx", "httpcore")
+
+
+def quiet_library_loggers() -> None:
+    for name in CHATTY_LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **dimensions: Any) -> None:
     details = " ".join(f"{key}={value}" for key, value in dimensions.items() if value not in (None, ""))
     logger.log(level, "%s %s", event, details, extra={"event": event, **dimensions})

@@ -62,7 +62,11 @@ class ErpError(Exception):
 
 
 class TransientErpError(ErpError):
-    """Retry later; ``retry_after`` (seconds) when the ERP said how long to wait."""
+    """Retry later; ``retry_after`` (seconds) when the ERP said how long to wait.
+
+    ``ambiguous``: the ERP may have acted on the request (a write timed out or failed after it was sent),
+    so a retry must look for what it wrote before writing again.
+    """
 
     def __init__(
         self,
@@ -71,9 +75,11 @@ class TransientErpError(ErpError):
         status: int | None = None,
         code: str | None = None,
         retry_after: float | None = None,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 class PermanentErpError(ErpError):

@@ -127,7 +127,7 @@ def process_queue_message(
 ) -> None:
     """The erp-events queue function: open the message (claim-check too) and handle it."""
     try:
-        handle_erp_message(open_message(body, services.blobs), services)
+        handle_erp_message(open_message(body, lambda: services.blobs), services)
     except Exception as exc:
         if (dequeue_count or 0) >= max_dequeue_count:
             log_event(log, POISON_MESSAGE, logging.ERROR, queue="erp-events", error=type(exc).__name__)

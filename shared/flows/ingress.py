@@ -17,14 +17,15 @@ from typing import Any
 from shared.config import Settings
 from shared.events import WooEvent
 from shared.telemetry import log_event
-from shared.woo.echo import is_own_echo
 from shared.woo.mapping import IGNORED_ORDER_STATUSES, is_error_object
 from shared.woo.signature import is_ping, verify_signature
 
 log = logging.getLogger("connector.ingress")
 
-# Topics the queue function acts on; other valid topics are acknowledged and dropped.
-HANDLED_TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored", "product.updated"})
+# Topics the queue function acts on; other valid topics are acknowledged and dropped without a queue
+# message. Product topics are among them: the ERP is master for stock and price (invariant 4), so a
+# product.updated (our own stock write echoing back, or an order lowering stock) has nothing to do.
+HANDLED_TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,6 @@ def judge_delivery(store_id: str, headers: Mapping[str, str], body: bytes, setti
         return Reply(400, "malformed delivery: no resource id")
     if topic not in HANDLED_TOPICS:
         return Reply(200, f"topic {topic} not handled")
-    if topic == "product.updated" and is_own_echo(payload):  # our own stock/price write (invariant 6)
-        log_event(log, "webhook_echo_dropped", logging.DEBUG, store=store_id, resource_id=resource_id)
-        return Reply(200, "echo of our own stock/price write dropped")
     status = payload.get("status") if isinstance(payload.get("status"), str) else None
     if topic.startswith("order.") and status in IGNORED_ORDER_STATUSES:
         return Reply(200, f"{status} order dropped")

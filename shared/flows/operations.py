@@ -18,10 +18,9 @@ import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueClient, QueueMessage, QueueServiceClient
 from azure.storage.queue._message_encoding import NoDecodePolicy, NoEncodePolicy
 
@@ -31,6 +30,9 @@ from shared.storage.names import HOSTS_CONTAINER, QUEUES, TIMER_STATUS_PREFIX, W
 from shared.storage.queues import CLAIM_CHECK_KEY, open_message
 from shared.storage.tables import Watermarks
 from shared.telemetry import log_event
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobServiceClient
 
 log = logging.getLogger("connector.operations")
 
@@ -109,7 +111,7 @@ def describe(raw: str, blobs: BlobServiceClient | None = None) -> tuple[str, int
         return "", None, "", "not a JSON object"
     if CLAIM_CHECK_KEY in message and blobs is not None:
         try:
-            message = open_message(body, blobs)
+            message = open_message(body, lambda: blobs)
         except ResourceNotFoundError:
             return "", None, "", "its claim-checked body is missing"
         except (ValueError, HttpResponseError) as exc:

@@ -42,9 +42,9 @@ log = logging.getLogger("connector.orders")
 # ------------------------------------------------------------------------------ entry point
 
 
-def handle_woo_event(message: Mapping[str, Any], services: Services) -> None:
+def handle_woo_event(message: Mapping[str, Any], services: Services, *, message_id: str = "") -> None:
     """Process one message from the woo-events queue."""
-    event = WooEvent.model_validate(message)
+    event = WooEvent.model_validate(message).model_copy(update={"message_id": message_id})
     try:
         if event.resource == "order":
             process_order_event(event, services)
@@ -111,7 +111,7 @@ def process_order_event(event: WooEvent, services: Services) -> None:
     if entry is None or entry.state == OrderState.RECEIVED:
         services.audit.record(subject, "received", order.status, topic=event.topic, delivery=event.delivery_id or "")
     if order.status in services.settings.paid_statuses:
-        post_order(order, payload, entry, services)
+        post_order(order, payload, entry, services, message_id=event.message_id)
     elif order.status == "cancelled":
         cancel_order(order, payload, entry, services)
     elif order.status == "refunded":
@@ -152,7 +152,9 @@ def remember_unpaid(order: Order, payload: dict[str, Any], entry: LedgerEntry | 
 # ------------------------------------------------------------------------------ posting
 
 
-def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
+def post_order(
+    order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services, *, message_id: str = ""
+) -> None:
     fingerprint = woo_order_fingerprint(payload)
     if entry is not None and entry.state in (OrderState.POSTED, OrderState.CANCELLED):
         entry = note_seen(entry, order, payload, services)
@@ -162,14 +164,22 @@ def post_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None,
             if entry.fingerprint != fingerprint:
                 flag(entry, "changed in WooCommerce after posting; not re-posted", services)
         return
-    entry = claim(order, payload, entry, services)
+    claimed = claim(order, payload, entry, services, message_id=message_id)
+    if claimed is None:
+        log_event(log, "duplicate_dropped", logging.DEBUG, store=order.store, order=order.woo_order_id)
+        return
+    entry = claimed
     try:
         document = existing_document(order, entry, services) or create_document(order, payload, entry, services)
     except ErpDataProblem as problem:
         hold(order, entry, problem.holds, services)
         return
     except TransientErpError as exc:
+        release_claim(entry, services, counted=exc.ambiguous)
         raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
+    except Exception:
+        release_claim(entry, services, counted=True)  # the host retries this message at once
+        raise
     record_posted(order, fingerprint, entry, document, services)
     record_payment(order, entry, services)
 
@@ -188,13 +198,22 @@ def note_seen(entry: LedgerEntry, order: Order, payload: dict[str, Any], service
     return update_entry(entry, newer, services)
 
 
-def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> LedgerEntry:
-    """Take the order for this worker; another live claim or a lost write race re-schedules."""
+def claim(
+    order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services, *, message_id: str = ""
+) -> LedgerEntry | None:
+    """Take the order for this worker (None: another worker is posting this very state).
+
+    A live claim by another message means a duplicate delivery raced this one. When this delivery is
+    no newer than what the claim took, it is dropped: the claiming message posts that state, and if
+    its worker dies that message comes back and takes over its own claim. A newer state waits.
+    """
     timeout = timedelta(seconds=services.settings.claim_timeout_seconds)
     if entry is not None and entry.state == OrderState.POSTING and entry.claimed_at:
         age = datetime.now(UTC) - datetime.fromisoformat(entry.claimed_at)
-        if age < timeout:
-            # Usually the other worker finishes within seconds; backoff covers one that crashed.
+        ours = bool(message_id) and entry.claim_id == message_id
+        if age < timeout and not ours:
+            if not _newer_than_claim(order, payload, entry):
+                return None
             raise Reschedule(
                 "another worker is posting this order", min(5.0, (timeout - age).total_seconds()), routine=True
             )
@@ -206,12 +225,27 @@ def claim(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, serv
     entry.woo_total = str(order.total)
     entry.currency = order.currency
     entry.attempts += 1
-    entry.claim_id = uuid.uuid4().hex
+    entry.claim_id = message_id or uuid.uuid4().hex
     entry.claimed_at = now_iso()
     try:
         return services.ledger.save(entry)
     except WriteConflict as exc:
         raise Reschedule("the order's ledger entry changed while claiming", 1.0, routine=True) from exc
+
+
+def _newer_than_claim(order: Order, payload: dict[str, Any], entry: LedgerEntry) -> bool:
+    modified = str(payload.get("date_modified_gmt") or "")
+    return modified > entry.woo_modified or order.status != entry.woo_status
+
+
+def release_claim(entry: LedgerEntry, services: Services, *, counted: bool) -> None:
+    """Free the order for the retry at once; an attempt that cannot have written the document (the
+    ERP refused or never received it) does not count, so the retry needs no look-up first."""
+    entry.claim_id = entry.claimed_at = ""
+    if not counted:
+        entry.attempts = max(0, entry.attempts - 1)
+    with contextlib.suppress(WriteConflict):  # taken over meanwhile: the taker carries on
+        services.ledger.save(entry)
 
 
 def existing_document(order: Order, entry: LedgerEntry, services: Services) -> ErpDocument | None:
@@ -432,13 +466,15 @@ def redrive_held_orders(services: Services) -> int:
     return count
 
 
-def process_queue_message(body: bytes, dequeue_count: int, services: Services, *, max_dequeue_count: int) -> None:
+def process_queue_message(
+    body: bytes, dequeue_count: int, services: Services, *, max_dequeue_count: int, message_id: str = ""
+) -> None:
     """The woo-events queue function: open the message (claim-check too) and handle it.
 
     A failure on the last try is logged as a poison event (the host then moves the message).
     """
     try:
-        handle_woo_event(open_message(body, services.blobs), services)
+        handle_woo_event(open_message(body, lambda: services.blobs), services, message_id=message_id)
     except Exception as exc:
         if dequeue_count >= max_dequeue_count:
             log_event(log, POISON_MESSAGE, logging.ERROR, queue="woo-events", error=type(exc).__name__)

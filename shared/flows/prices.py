@@ -3,16 +3,16 @@
 What is pushed: Business Central's item-card ``unitPrice`` becomes WooCommerce's ``regular_price``,
 rounded to two decimals (BC's way, halves away from zero). Nothing else: ``sale_price`` stays the
 store's (the standard BC API has no sale or price-list price to take it from), and so do names,
-descriptions, images and every other marketing field; a write carries only the product id, the
-price and/or stock fields and the connector's private echo marker (:mod:`shared.woo.echo`).
+descriptions, images and every other marketing field; a write carries only the product id and the
+price and/or stock fields.
 
 A ``unitPrice`` of 0 is not pushed: it means "not priced on the item card" (prices kept in BC price
 lists), and writing it would put the product up for free.
 
 Prices travel with stock in one pass and one batch item per product (:mod:`shared.flows.stock`):
 price changes modify the BC item, so ``items?$filter=lastModifiedDateTime gt …`` (and the item
-webhook) already brings them, and a product whose price and stock change together costs one write
-and one echo. ``push_prices`` is the same pass without stock, for the CLI.
+webhook) already brings them, and a product whose price and stock change together costs one write.
+``push_prices`` is the same pass without stock, for the CLI.
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 from azure.core.exceptions import AzureError, ResourceExistsError
-from azure.storage.blob import ContentSettings
 
 from shared.config import Settings
 from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
@@ -702,6 +701,8 @@ def _check_poison(
 
 
 def _write_blobs(services: Services, report: Report, spool: _CsvSpool) -> None:
+    from azure.storage.blob import ContentSettings  # not at cold start: reports are written once a day
+
     container = services.blobs.get_container_client(REPORTS_CONTAINER)
     with contextlib.suppress(ResourceExistsError):
         container.create_container()

@@ -5,12 +5,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-from azure.storage.blob import BlobServiceClient
+from typing import TYPE_CHECKING, Any
 
 from shared.config import Settings, check_app_settings, get_settings
-from shared.erp.bc.adapter import BcAdapter
 from shared.events import WooEvent
 from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
@@ -21,6 +18,13 @@ from shared.storage.shipments import ShipmentLog
 from shared.storage.stock_state import StockState
 from shared.storage.tables import AuditTrail, Watermarks, ensure_tables
 from shared.woo.client import WooClient
+
+# Imported on first use, not at cold start (a webhook needs neither): the blob SDK (claim-checks,
+# reports) and the BC adapter (azure.identity, msal).
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobServiceClient
+
+    from shared.erp.bc.adapter import BcAdapter
 
 
 @dataclass
@@ -41,7 +45,7 @@ class Services:
 
     @cached_property
     def woo_events(self) -> MessageSender:
-        return MessageSender(queue_client(self.storage.queue_service(), WOO_EVENTS_QUEUE), self.blobs)
+        return MessageSender(queue_client(self.storage.queue_service(), WOO_EVENTS_QUEUE), lambda: self.blobs)
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -61,6 +65,8 @@ class Services:
 
     @cached_property
     def erp(self) -> BcAdapter:
+        from shared.erp.bc.adapter import BcAdapter
+
         return BcAdapter(self.settings)
 
     def woo(self, store: str) -> WooClient:
@@ -93,7 +99,7 @@ class Services:
 
     @cached_property
     def erp_events(self) -> MessageSender:
-        return MessageSender(queue_client(self.storage.queue_service(), ERP_EVENTS_QUEUE), self.blobs)
+        return MessageSender(queue_client(self.storage.queue_service(), ERP_EVENTS_QUEUE), lambda: self.blobs)
 
     def enqueue_erp_event(self, message: dict[str, Any], *, delay_seconds: int | None = None) -> None:
         self.erp_events.send(message, visibility_timeout=delay_seconds)

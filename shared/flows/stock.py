@@ -29,9 +29,10 @@ rebuilds the SKU map and reports SKU conflicts (:class:`ConflictReport`): two pr
 ERP items with no Woo product. BC item notifications (:mod:`shared.flows.erp_events`) push the named
 items at once, between timer runs.
 
-Every write carries the echo marker of :mod:`shared.woo.echo`; the ingress drops the resulting
-``product.updated`` webhooks. Runs are safe to overlap (they write absolute values), at worst once
-too often. Nothing here writes to the ERP (invariant 4).
+A write carries only the product id and the stock/price fields. The connector subscribes to no product
+webhook, so the ``product.updated`` WooCommerce fires for each write (facts §1) never comes back to it.
+Runs are safe to overlap (they write absolute values), at worst once too often. Nothing here writes to
+the ERP (invariant 4).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -56,7 +58,6 @@ from shared.storage.stock_state import PushedRow, SkuRow, StoreSyncState
 from shared.storage.tables import WriteConflict
 from shared.telemetry import SKU_CONFLICTS, STOCK_WRITE_FAILED, log_event
 from shared.woo.client import BATCH_LIMIT, WooClient
-from shared.woo.echo import echo_marker
 from shared.woo.mapping import product_stock_from_woo
 
 log = logging.getLogger("connector.stock")
@@ -67,6 +68,9 @@ PENDING_LIMIT = 2000  # more failed SKUs than this: keep the old watermarks inst
 STOCK_TYPES = frozenset({"simple", "variable", "variation"})  # product types with a stock of their own
 PRICE_TYPES = frozenset({"simple", "variation", "external"})  # variable and grouped products have no price
 CONFLICT = "conflict"  # SkuRow.type of a SKU left out because of a SKU conflict
+# Variation lists read at a time by the full reconcile: wc/v3 has no rate limiter, but shared hosts
+# answer 429/503 under load, so only a few.
+VARIATION_WORKERS = 6
 
 
 def watermark_names(store: str) -> tuple[str, str, str]:
@@ -286,15 +290,13 @@ class Write:
     price: str | None = None
     manage_stock_on: bool = False
     skus: tuple[str, ...] = ()
-    marker_stock: int | None = None  # the other value the echo marker names when only one is written
-    marker_price: str | None = None
 
     @property
     def endpoint(self) -> str:
         return f"products/{self.parent_id}/variations" if self.parent_id else "products"
 
     def payload(self) -> dict[str, Any]:
-        """Only the id, the stock/price fields and the echo marker: nothing else is touched."""
+        """Only the id and the stock/price fields: nothing else is touched."""
         body: dict[str, Any] = {"id": self.product_id}
         if self.manage_stock_on:
             body["manage_stock"] = True
@@ -302,9 +304,6 @@ class Write:
             body["stock_quantity"] = self.stock
         if self.price is not None:
             body["regular_price"] = self.price
-        stock = self.stock if self.stock is not None else self.marker_stock
-        price = self.price if self.price is not None else self.marker_price
-        body["meta_data"] = [echo_marker(stock=stock, price=price)]
         return body
 
 
@@ -377,12 +376,6 @@ def plan_writes(
             write = write_for(row)
             write.price = price
             write.skus = tuple(sorted({*write.skus, sku}))
-    for write in writes.values():
-        now = current.get(write.product_id, Current())
-        if write.stock is None and now.stock is not None and now.manage_stock:
-            write.marker_stock = int(now.stock)
-        if write.price is None and now.price is not None:
-            write.marker_price = now.price
     return sorted(writes.values(), key=lambda w: (w.endpoint, w.product_id))
 
 
@@ -811,17 +804,35 @@ def read_catalogue(services: Services, store: str, *, stock: bool = True) -> Cat
     erp = services.erp
     cursor = erp.stock_cursor() if stock else "0"
     items = erp.catalog_items()
-    woo = services.woo(store)
-    products: list[Product] = []
-    for raw in woo.list_products():
-        product = product_stock_from_woo(raw)
-        products.append(product)
-        if product.type == "variable":
-            products += [
-                product_stock_from_woo(v, parent_id=product.woo_product_id)
-                for v in woo.list_variations(product.woo_product_id)
-            ]
-    return Catalogue(items, products, cursor)
+    return Catalogue(items, woo_catalogue(services.woo(store)), cursor)
+
+
+def woo_catalogue(woo: WooClient) -> list[Product]:
+    """Every product, each variable one followed by its variations.
+
+    The variations are read by a pool (``VARIATION_WORKERS`` at a time) while the product pages are
+    read, and put back in product order. The first error (in that order) is raised; the variation
+    reads not started yet are cancelled.
+    """
+    pool = ThreadPoolExecutor(max_workers=VARIATION_WORKERS, thread_name_prefix="variations")
+    try:
+        listed: list[tuple[Product, Future[list[Product]] | None]] = []
+        for raw in woo.list_products():
+            product = product_stock_from_woo(raw)
+            variations = pool.submit(_variations, woo, product.woo_product_id) if product.type == "variable" else None
+            listed.append((product, variations))
+        products: list[Product] = []
+        for product, variations in listed:
+            products.append(product)
+            if variations is not None:
+                products += variations.result()
+        return products
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _variations(woo: WooClient, parent_id: int) -> list[Product]:
+    return [product_stock_from_woo(v, parent_id=parent_id) for v in woo.list_variations(parent_id)]
 
 
 def sku_conflicts(services: Services, store: str) -> ConflictReport:

@@ -17,7 +17,9 @@ from shared.telemetry import WEBHOOK_DISABLED, log_event
 
 log = logging.getLogger("connector.webhooks")
 
-REQUIRED_TOPICS = ("order.created", "order.updated", "order.deleted", "product.updated")
+# Orders only: product webhooks would fire for every stock change an order makes and for our own
+# stock writes, and the connector acts on none of them (the ERP is master for stock and price).
+REQUIRED_TOPICS = ("order.created", "order.updated", "order.deleted")
 
 
 @dataclass

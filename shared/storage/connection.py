@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core.credentials import TokenCredential
 from azure.data.tables import TableServiceClient
-from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from shared.config import ConfigError
+
+if TYPE_CHECKING:  # imported by blob_service(): the blob SDK is not needed at cold start
+    from azure.storage.blob import BlobServiceClient
 
 SETTING = "AzureWebJobsStorage"
 # Every storage call gets these; the SDK's own retry policy retries transient failures.
@@ -77,6 +79,8 @@ class StorageAccount:
         return QueueServiceClient(self._uri("queue"), credential=self._credential(), **CLIENT_OPTIONS)
 
     def blob_service(self) -> BlobServiceClient:
+        from azure.storage.blob import BlobServiceClient
+
         if self.connection_string:
             return BlobServiceClient.from_connection_string(self.connection_string, **CLIENT_OPTIONS)
         return BlobServiceClient(self._uri("blob"), credential=self._credential(), **CLIENT_OPTIONS)

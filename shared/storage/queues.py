@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import ResourceExistsError
-from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import (
     QueueClient,
     QueueMessage,
@@ -25,6 +24,9 @@ from azure.storage.queue import (
 )
 
 from shared.storage.names import CLAIM_CHECK_CONTAINER
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobServiceClient
 
 MAX_RAW_MESSAGE_BYTES = 49_152
 CLAIM_CHECK_KEY = "claim_check"
@@ -47,9 +49,14 @@ def ensure_queues(service: QueueServiceClient, names: Iterable[str]) -> None:
 
 
 class MessageSender:
-    """Sends JSON messages to one queue, claim-checking bodies over the queue's size limit."""
+    """Sends JSON messages to one queue, claim-checking bodies over the queue's size limit.
 
-    def __init__(self, queue: QueueClient, blobs: BlobServiceClient, *, limit: int = MAX_RAW_MESSAGE_BYTES):
+    `blobs` gives the blob client when a body is claim-checked: most senders never need one.
+    """
+
+    def __init__(
+        self, queue: QueueClient, blobs: Callable[[], BlobServiceClient], *, limit: int = MAX_RAW_MESSAGE_BYTES
+    ) -> None:
         self.queue = queue
         self.blobs = blobs
         self.limit = limit
@@ -62,21 +69,23 @@ class MessageSender:
 
     def _check_in(self, text: str) -> dict[str, str]:
         blob_name = f"{self.queue.queue_name}/{uuid.uuid4()}.json"
-        container = self.blobs.get_container_client(CLAIM_CHECK_CONTAINER)
+        container = self.blobs().get_container_client(CLAIM_CHECK_CONTAINER)
         with contextlib.suppress(ResourceExistsError):
             container.create_container()
         container.upload_blob(blob_name, text.encode(), overwrite=True)
         return {"container": CLAIM_CHECK_CONTAINER, "blob": blob_name}
 
 
-def open_message(body: bytes | str, blobs: BlobServiceClient) -> dict[str, Any]:
-    """The JSON message a trigger received, following a claim-check to its blob when there is one."""
+def open_message(body: bytes | str, blobs: Callable[[], BlobServiceClient]) -> dict[str, Any]:
+    """The JSON message a trigger received, following a claim-check to its blob when there is one.
+
+    `blobs` is only called for a claim-check, so most messages never load the blob SDK."""
     message = json.loads(body)
     if not isinstance(message, dict):
         raise ValueError("queue message is not a JSON object")
     ref = message.get(CLAIM_CHECK_KEY)
     if isinstance(ref, dict) and set(ref) == {"container", "blob"}:
-        blob = blobs.get_blob_client(ref["container"], ref["blob"])
+        blob = blobs().get_blob_client(ref["container"], ref["blob"])
         loaded = json.loads(blob.download_blob().readall())
         if not isinstance(loaded, dict):
             raise ValueError("claim-checked body is not a JSON object")

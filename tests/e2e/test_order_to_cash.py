@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from decimal import Decimal
@@ -14,9 +15,11 @@ import httpx
 import pytest
 
 from sandbox.stack import Stack
+from shared.events import WooEvent
 from shared.flows import orders
 from shared.flows.services import Services
 from shared.storage.ledger import OrderState
+from shared.woo.mapping import order_from_woo
 
 from .conftest import bc_documents_for, wait_for
 
@@ -93,6 +96,24 @@ def test_returning_customer_is_matched_without_creating_another(stack: Stack, ap
     assert len(stack.bc.find("customers", "email", "regular@example.com")) == 1
 
 
+def test_a_new_buyer_is_looked_up_by_email_then_phone_in_one_erp_call(stack: Stack, app) -> None:
+    stack.bc.add_customer(number="C-MAIL", displayName="Mail Match", email="match@example.com", phoneNumber="555-0101")
+    stack.bc.add_customer(
+        number="C-PHONE", displayName="Phone Match", email="other@example.com", phoneNumber="555-0199"
+    )
+    cases = [
+        (("match@example.com", "555-0199"), "C-MAIL"),  # the e-mail wins over the phone
+        (("nobody@example.com", "555-0199"), "C-PHONE"),
+        (("nobody@example.com", "555-0000"), None),
+        (("nobody@example.com", None), None),
+    ]
+    for (email, phone), number in cases:
+        before = app.erp.calls
+        found = app.erp.find_customer(email, phone)
+        assert (found.number if found else None) == number, (email, phone)
+        assert app.erp.calls - before == 1, "both lookups travel in one $batch"
+
+
 def test_foreign_currency_order_carries_its_currency(stack: Stack, app) -> None:
     order = stack.woo.place_order([("1964-W", 1)], pay=True, email="euro@example.com", currency="EUR")
     wait_for(lambda: posted(app, order))
@@ -146,6 +167,57 @@ def test_crash_between_erp_write_and_ledger_write_still_yields_one_document(stac
     stack.woo.flush_deliveries()
     assert len(bc_documents_for(stack, order)) == 1
     assert app.ledger.get("main", order["id"]).document_number == bc_documents_for(stack, order)[0]["number"]
+
+
+def queued_event(payload: dict) -> dict:
+    """The queue message the ingress makes of an order.updated delivery of `payload`."""
+    modified = payload["date_modified_gmt"]
+    return WooEvent(
+        store="main", topic="order.updated", resource_id=payload["id"], modified=modified, body=payload
+    ).model_dump()
+
+
+def test_a_racing_duplicate_is_dropped_and_a_dead_workers_own_message_takes_over_its_claim(
+    stack: Stack, app, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="connector.orders")
+    stack.woo.pause_deliveries()
+    try:
+        order = stack.woo.place_order([("1920-S", 2)], pay=True, email="race@example.com")
+        payload = stack.woo.order(order["id"])
+        # The worker holding message "m-1" claimed the order and died before reaching BC.
+        orders.claim(order_from_woo(payload, "main"), payload, None, app, message_id="m-1")
+        orders.handle_woo_event(queued_event(payload), app, message_id="m-2")  # a duplicate: same state
+        entry = app.ledger.get("main", order["id"])
+        assert (entry.state, entry.claim_id) == (OrderState.POSTING, "m-1") and bc_documents_for(stack, order) == []
+        dropped = [r for r in caplog.records if getattr(r, "event", None) == "duplicate_dropped"]
+        assert dropped and not [r for r in caplog.records if getattr(r, "event", None) == "order_rescheduled"]
+        orders.handle_woo_event(queued_event(payload), app, message_id="m-1")  # m-1 comes back after its lease
+        assert posted(app, order) and len(bc_documents_for(stack, order)) == 1
+    finally:
+        stack.woo.resume_deliveries()
+    stack.woo.flush_deliveries()
+    wait_for(lambda: app.audit.trail(f"main/{order['id']}"))
+    assert len(bc_documents_for(stack, order)) == 1
+
+
+def test_a_transient_erp_failure_frees_the_claim_and_an_unsent_attempt_does_not_count(stack: Stack, app) -> None:
+    stack.woo.pause_deliveries()
+    try:
+        order = stack.woo.place_order([("1920-S", 1)], pay=True, email="outage@example.com")
+        payload = stack.woo.order(order["id"])
+        stack.bc.faults.config.outage = True
+        try:
+            orders.handle_woo_event(queued_event(payload), app, message_id="m-outage")  # re-scheduled, not raised
+        finally:
+            stack.bc.faults.config.outage = False
+        entry = app.ledger.get("main", order["id"])
+        assert (entry.state, entry.claim_id, entry.claimed_at, entry.attempts) == (OrderState.POSTING, "", "", 0)
+    finally:
+        stack.woo.resume_deliveries()
+    wait_for(lambda: posted(app, order))  # the re-scheduled copy (or the delivery) claims at once
+    assert app.ledger.get("main", order["id"]).attempts == 1  # no look-up was needed: nothing had been sent
+    assert len(bc_documents_for(stack, order)) == 1
 
 
 def test_unknown_sku_holds_then_posts_once_the_item_exists(stack: Stack, app) -> None:

@@ -18,11 +18,14 @@ from pydantic import SecretStr
 
 import sandbox.bc.entities as bc_entities
 from sandbox.bc import BcEmulator
+from sandbox.faults import ASGIApp, FaultConfig, FaultInjector, Receive, Scope, Send
 from sandbox.stack import Stack
 from sandbox.woo import WooEmulator
+from sandbox.woo.emulator import woo_error_body
 from shared.config import WooStoreSettings
 from shared.flows import stock
 from shared.flows.services import Services, services
+from shared.http import TransientHttpError
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +35,7 @@ VARIATIONS = 150  # per parent: 3,800 + 8 × 150 = 5,000 SKUs
 BUFFER = Decimal(2)
 PRODUCTS_BATCH = "POST /products/batch"
 VARIATIONS_BATCH = "POST /products/{id}/variations/batch"
+VARIATIONS_LIST = "GET /products/{id}/variations"
 
 
 @dataclass
@@ -233,3 +237,62 @@ def test_the_full_reconcile_corrects_drift_the_delta_cannot_see(bulk: Bulk) -> N
     assert report.written == 1 and bulk.batch_calls() == {PRODUCTS_BATCH: 1}
     trail = bulk.app.audit.trail(f"{bulk.store}/catalog")
     assert trail and trail[-1].data["stage"] == "sku_conflicts" and trail[-1].data["duplicate_sku"] == 1
+
+
+def listed_one_by_one(bulk: Bulk) -> list[tuple[int, int | None]]:
+    """(id, parent id) of every product as read one request at a time: each parent, then its variations."""
+    woo = bulk.app.woo(bulk.store)
+    listed: list[tuple[int, int | None]] = []
+    for raw in woo.list_products():
+        listed.append((raw["id"], None))
+        if raw["type"] == "variable":
+            listed += [(v["id"], raw["id"]) for v in woo.list_variations(raw["id"])]
+    return listed
+
+
+def test_the_full_reconcile_reads_variations_concurrently_in_woocommerces_order(
+    bulk: Bulk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for p in range(3):  # small families between the big ones: their variation lists come back first
+        bulk.woo.add_variable_product(f"Small {p}", f"SMALL{p}", [{"sku": f"SMALL{p}-A", "option": "A"}])
+        bulk.woo.add_product(f"Between {p}", f"BETWEEN{p}", "1.00")
+    expected = listed_one_by_one(bulk)
+    parents = {parent for _, parent in expected if parent is not None}
+    assert len(parents) >= PARENTS + 3
+    # Jittered latency: the variation lists finish in another order than they were asked for.
+    monkeypatch.setattr(bulk.woo.faults, "config", FaultConfig(latency_ms=2, latency_jitter_ms=40, seed=3))
+    bulk.woo.reset_api_calls()
+    catalogue = stock.read_catalogue(bulk.app, bulk.store)
+    assert [(p.woo_product_id, p.parent_id if p.type == "variation" else None) for p in catalogue.products] == expected
+    assert bulk.woo.api_calls()[VARIATIONS_LIST] == len(parents) + PARENTS  # the big ones have two pages
+
+
+def failing_path(app: ASGIApp, path_end: str) -> ASGIApp:
+    """The emulator's app, with the requests whose path ends with `path_end` answering 503."""
+    outage = FaultInjector(app, FaultConfig(outage=True, retry_after_seconds=0), error_body=woo_error_body)
+
+    async def routed(scope: Scope, receive: Receive, send: Send) -> None:
+        await (outage if scope.get("path", "").endswith(path_end) else app)(scope, receive, send)
+
+    return routed
+
+
+def test_a_variation_list_that_keeps_failing_fails_the_full_reconcile_and_writes_nothing(
+    bulk: Bulk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drifted = bulk.product(simple_sku(400))
+    bulk.woo.store.products[drifted["id"]].stock_quantity = 3  # drift the reconcile would correct
+    broken = bulk.product("V3")["id"]  # one parent in the middle of the eight
+    monkeypatch.setattr(bulk.woo.faults, "app", failing_path(bulk.woo.faults.app, f"/products/{broken}/variations"))
+    _, _, full_name = stock.watermark_names(bulk.store)
+    last_full = bulk.app.watermarks.get(full_name)
+    bulk.woo.reset_api_calls()
+    with pytest.raises(TransientHttpError) as failed:
+        stock.reconcile_stock(bulk.app, bulk.store)
+    assert failed.value.status == 503 and f"products/{broken}/variations" in str(failed.value)
+    assert bulk.batch_calls() == {} and bulk.product(simple_sku(400))["stock_quantity"] == 3
+    assert bulk.app.watermarks.get(full_name) == last_full
+
+    monkeypatch.undo()
+    (report,) = stock.reconcile_stock(bulk.app, bulk.store)
+    assert not report.failed and bulk.product(simple_sku(400))["stock_quantity"] == 48

@@ -57,7 +57,6 @@ def test_readme_covers_the_deployment_steps() -> None:
         "order.created",
         "order.updated",
         "order.deleted",
-        "product.updated",
         "API.ReadWrite.All",
         "Microsoft Entra applications",
         "versionless",

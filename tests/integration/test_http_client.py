@@ -84,6 +84,14 @@ def test_500_on_post_is_ambiguous_and_not_resent(script) -> None:
     assert len(s.seen) == 1
 
 
+def test_a_post_declared_idempotent_is_resent_like_a_get(script) -> None:
+    s, server = script
+    s.answers.extend([(500, {}), (200, {})])
+    api, slept = client(server.url)
+    assert api.request("POST", "thing", json={}, idempotent=True).status_code == 200
+    assert [m for m, _ in s.seen] == ["POST", "POST"] and len(slept) == 1
+
+
 def test_retries_give_up_after_max_attempts(script) -> None:
     s, server = script
     s.answers.extend([(502, {})] * 5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -70,6 +71,13 @@ def test_library_index_matches_the_architecture(app_module) -> None:
         f.get_function_name(): [json.loads(r) for r in f.get_raw_bindings()] for f in app_module.app.get_functions()
     }
     assert triggers(indexed) == EXPECTED
+
+
+def test_library_request_logging_stays_out_of_application_insights(app_module) -> None:
+    # Every record the worker sees is billed as ingestion: the SDKs' per-request INFO lines are not wanted.
+    for name in ("azure.core.pipeline.policies.http_logging_policy", "azure.identity", "httpx"):
+        logger = logging.getLogger(name)
+        assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING), name
 
 
 def test_missing_settings_stop_the_app_at_start_up_naming_them(monkeypatch: pytest.MonkeyPatch) -> None:

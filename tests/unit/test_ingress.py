@@ -106,6 +106,17 @@ def test_error_objects_and_checkout_drafts_are_dropped_with_200(app_settings: Se
     assert (reply.status, reply.event) == (200, None)
 
 
+def test_product_deliveries_are_acknowledged_and_not_queued(app_settings: Settings) -> None:
+    # The ERP is master for stock and price: a product update (an order's stock change, our own write
+    # echoing back, a merchant's edit) has nothing for the queue function to do.
+    variation = (
+        Path(__file__).resolve().parents[3] / "shared/reference/woocommerce/variation-retrieve.json"
+    ).read_bytes()
+    for topic in ("product.updated", "product.created", "product.deleted"):
+        reply = judge_delivery("main", signed(variation, topic), variation, app_settings)
+        assert (reply.status, reply.event) == (200, None), topic
+
+
 def test_unknown_store_is_404(app_settings: Settings) -> None:
     body = json.dumps(ORDER).encode()
     assert judge_delivery("elsewhere", signed(body), body, app_settings).status == 404

@@ -1,4 +1,4 @@
-"""Pure parts of the stock and price push: ATS, desired values, the SKU map, planning, batching, echoes."""
+"""Pure parts of the stock and price push: ATS, desired values, the SKU map, planning, batching."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from shared.flows.stock import (
 )
 from shared.model import Product
 from shared.storage.stock_state import PushedRow, SkuRow, _joined, _split
-from shared.woo.echo import ECHO_META_KEY, echo_marker, is_own_echo
 
 
 def settings(**overrides: object) -> Settings:
@@ -147,8 +146,8 @@ def test_only_values_that_differ_from_the_current_ones_are_written() -> None:
     }
     writes = plan_writes(desired, rows, current)
     assert [(w.product_id, w.stock, w.price) for w in writes] == [(2, 6, None), (3, None, "12.00")]
-    assert writes[0].payload() == {"id": 2, "stock_quantity": 6, "meta_data": [echo_marker(stock=6, price="9.99")]}
-    assert writes[1].payload()["meta_data"] == [echo_marker(stock=5, price="12.00")]
+    assert writes[0].payload() == {"id": 2, "stock_quantity": 6}  # nothing but what changed
+    assert writes[1].payload() == {"id": 3, "regular_price": "12.00"}
 
 
 def test_a_product_not_managing_stock_gets_manage_stock_switched_on_unless_configured_off() -> None:
@@ -207,33 +206,6 @@ def test_writes_are_chunked_by_at_most_100_per_endpoint() -> None:
         ("products/7/variations", 1),
         ("products/8/variations", 3),
     ]
-
-
-# ------------------------------------------------------------------------------------- echoes
-
-
-def payload(stock: object, price: object, marker: str | None) -> dict[str, object]:
-    meta = [{"id": 1, "key": "_edit_lock", "value": "x"}]
-    if marker is not None:
-        meta.append({"id": 2, "key": ECHO_META_KEY, "value": marker})
-    return {"id": 5, "stock_quantity": stock, "regular_price": price, "meta_data": meta}
-
-
-@pytest.mark.parametrize(
-    ("body", "echo"),
-    [
-        (payload(12, "39.00", "stock=12;price=39.00"), True),
-        (payload(12, "39", "stock=12;price=39.00"), True),  # formatting does not matter
-        (payload(12, "41.00", "stock=12"), True),  # only the values we wrote are compared
-        (payload(11, "39.00", "stock=12;price=39.00"), False),  # an order took one since
-        (payload(12, "35.00", "stock=12;price=39.00"), False),  # a person changed the price
-        (payload(12, "39.00", None), False),  # never written by us
-        (payload(None, "39.00", "stock=12"), False),
-        (payload(12, "39.00", ""), False),
-    ],
-)
-def test_an_echo_is_a_payload_still_showing_what_the_marker_says_we_wrote(body: dict, echo: bool) -> None:
-    assert is_own_echo(body) is echo
 
 
 # --------------------------------------------------------------------------------------- state

@@ -120,7 +120,9 @@ class BcAdapter:
         try:
             response = self.api.request(method, path, **kwargs)
         except TransientHttpError as exc:
-            raise TransientErpError(str(exc), status=exc.status, retry_after=exc.retry_after) from exc
+            raise TransientErpError(
+                str(exc), status=exc.status, retry_after=exc.retry_after, ambiguous=exc.ambiguous
+            ) from exc
         except PermanentHttpError as exc:
             raise classify_bc_error(exc.status, exc.body, context or {}) from exc
         if response.status_code == 204 or not response.content:
@@ -138,13 +140,15 @@ class BcAdapter:
     # -------------------------------------------------------------- customers
 
     def find_customer(self, email: str, phone: str | None = None) -> ErpCustomer | None:
-        for field, value in (("email", email), ("phoneNumber", phone)):
-            if not value:
-                continue
-            found = self._list("customers", {"$filter": f"{field} eq {odata_string(value)}", "$top": "1"})
-            if found:
-                return bc_customer_from_json(found[0])
-        return None
+        """The customer with this e-mail, else with this phone number: both looked up in one `$batch`
+        (BC cannot OR two fields in one filter, facts §1.4); rows come back in request order."""
+        lookups = [
+            ("customers", {"$filter": f"{field} eq {odata_string(value)}", "$top": "1"})
+            for field, value in (("email", email), ("phoneNumber", phone))
+            if value
+        ]
+        found = self.batch_get(lookups)
+        return bc_customer_from_json(found[0]) if found else None
 
     def get_customer(self, number: str) -> ErpCustomer | None:
         found = self._list("customers", {"$filter": f"number eq {odata_string(number)}", "$top": "1"})
@@ -187,8 +191,13 @@ class BcAdapter:
             raise
         document = bc_document_from_json(created, plan.kind)
         if plan.post_after_create:
-            self._call("POST", f"{plan.entity_set}({document.id})/Microsoft.NAV.post")
-            document = self.get_sales_document(document)
+            try:
+                self._call("POST", f"{plan.entity_set}({document.id})/Microsoft.NAV.post")
+                document = self.get_sales_document(document)
+            except TransientErpError as exc:  # the document exists: a retry must find it, not create another
+                raise TransientErpError(
+                    exc.message, status=exc.status, retry_after=exc.retry_after, ambiguous=True
+                ) from exc
         return document
 
     def get_sales_document(self, document: ErpDocument) -> ErpDocument:
@@ -248,7 +257,7 @@ class BcAdapter:
                 {"id": str(index), "method": "GET", "url": f"{root}/{path}?{urlencode(params, quote_via=quote)}"}
                 for index, (path, params) in enumerate(chunk)
             ]
-            answer = self._call("POST", self.batch_url, json={"requests": operations}) or {}
+            answer = self._call("POST", self.batch_url, json={"requests": operations}, idempotent=True) or {}
             responses = {str(item.get("id")): item for item in answer.get("responses", []) if isinstance(item, dict)}
             for index, (path, params) in enumerate(chunk):
                 response = responses.get(str(index))
