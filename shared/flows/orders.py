@@ -153,7 +153,13 @@ def remember_unpaid(order: Order, payload: dict[str, Any], entry: LedgerEntry | 
 
 
 def post_order(
-    order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services, *, message_id: str = ""
+    order: Order,
+    payload: dict[str, Any],
+    entry: LedgerEntry | None,
+    services: Services,
+    *,
+    message_id: str = "",
+    first_look: bool = True,
 ) -> None:
     fingerprint = woo_order_fingerprint(payload)
     if entry is not None and entry.state in (OrderState.POSTED, OrderState.CANCELLED):
@@ -164,7 +170,15 @@ def post_order(
             if entry.fingerprint != fingerprint:
                 flag(entry, "changed in WooCommerce after posting; not re-posted", services)
         return
-    claimed = claim(order, payload, entry, services, message_id=message_id)
+    try:
+        claimed = claim(order, payload, entry, services, message_id=message_id)
+    except WriteConflict as exc:
+        if not first_look:
+            raise Reschedule("the order's ledger entry changed while claiming", 1.0, routine=True) from exc
+        # Another delivery of this order wrote the entry after we read it: decide again on what it wrote.
+        fresh = services.ledger.get(order.store, order.woo_order_id)
+        post_order(order, payload, fresh, services, message_id=message_id, first_look=False)
+        return
     if claimed is None:
         log_event(log, "duplicate_dropped", logging.DEBUG, store=order.store, order=order.woo_order_id)
         return
@@ -206,6 +220,7 @@ def claim(
     A live claim by another message means a duplicate delivery raced this one. When this delivery is
     no newer than what the claim took, it is dropped: the claiming message posts that state, and if
     its worker dies that message comes back and takes over its own claim. A newer state waits.
+    Raises WriteConflict when another delivery wrote the entry after `entry` was read.
     """
     timeout = timedelta(seconds=services.settings.claim_timeout_seconds)
     if entry is not None and entry.state == OrderState.POSTING and entry.claimed_at:
@@ -227,10 +242,7 @@ def claim(
     entry.attempts += 1
     entry.claim_id = message_id or uuid.uuid4().hex
     entry.claimed_at = now_iso()
-    try:
-        return services.ledger.save(entry)
-    except WriteConflict as exc:
-        raise Reschedule("the order's ledger entry changed while claiming", 1.0, routine=True) from exc
+    return services.ledger.save(entry)  # WriteConflict: another delivery got there first
 
 
 def _newer_than_claim(order: Order, payload: dict[str, Any], entry: LedgerEntry) -> bool:

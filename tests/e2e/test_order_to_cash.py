@@ -186,8 +186,10 @@ def test_a_racing_duplicate_is_dropped_and_a_dead_workers_own_message_takes_over
         order = stack.woo.place_order([("1920-S", 2)], pay=True, email="race@example.com")
         payload = stack.woo.order(order["id"])
         # The worker holding message "m-1" claimed the order and died before reaching BC.
-        orders.claim(order_from_woo(payload, "main"), payload, None, app, message_id="m-1")
+        model = order_from_woo(payload, "main")
+        orders.claim(model, payload, None, app, message_id="m-1")
         orders.handle_woo_event(queued_event(payload), app, message_id="m-2")  # a duplicate: same state
+        orders.post_order(model, payload, None, app, message_id="m-3")  # read the ledger before m-1 claimed
         entry = app.ledger.get("main", order["id"])
         assert (entry.state, entry.claim_id) == (OrderState.POSTING, "m-1") and bc_documents_for(stack, order) == []
         dropped = [r for r in caplog.records if getattr(r, "event", None) == "duplicate_dropped"]
