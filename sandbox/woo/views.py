@@ -6,6 +6,7 @@ from typing import Any
 
 from sandbox.woo.formats import CURRENCY_SYMBOLS, money, number, raw, site_tz, wc_date, wc_date_gmt
 from sandbox.woo.models import Customer, Meta, Note, Order, OrderItem, Product, Refund, Webhook
+from sandbox.woo.orders import ADDRESS_KEYS
 from sandbox.woo.store import Store, topic_hooks
 
 
@@ -391,37 +392,9 @@ def variation_view(store: Store, v: Product) -> dict[str, Any]:
 
 def customer_view(store: Store, c: Customer) -> dict[str, Any]:
     paying = any(o.customer_id == c.id and o.date_paid for o in store.orders.values())
-    billing = {
-        k: ""
-        for k in (
-            "first_name",
-            "last_name",
-            "company",
-            "address_1",
-            "address_2",
-            "city",
-            "state",
-            "postcode",
-            "country",
-            "email",
-            "phone",
-        )
-    }
+    billing = {k: "" for k in ADDRESS_KEYS}
     billing.update(c.billing)
-    shipping = {
-        k: ""
-        for k in (
-            "first_name",
-            "last_name",
-            "company",
-            "address_1",
-            "address_2",
-            "city",
-            "state",
-            "postcode",
-            "country",
-        )
-    }
+    shipping = {k: "" for k in ADDRESS_KEYS if k not in ("email", "phone")}
     shipping.update(c.shipping)
     return {
         "id": c.id,

@@ -469,14 +469,7 @@ def _ship_to(order: Order) -> dict[str, Any]:
     _put(body, "shipToName", company or person)
     if company and person:
         _put(body, "shipToContact", person)
-    _put(body, "shipToAddressLine1", address.address_1)
-    _put(body, "shipToAddressLine2", address.address_2)
-    _put(body, "shipToCity", address.city)
-    _put(body, "shipToState", address.state)
-    country = _country(address.country)
-    if country:
-        body["shipToCountry"] = country
-    _put(body, "shipToPostCode", address.postcode)
+    _put_address(body, "shipTo", address)
     return body
 
 
@@ -484,15 +477,20 @@ def _sell_to(order: Order) -> dict[str, Any]:
     address = order.billing
     body: dict[str, Any] = {}
     _put(body, "customerName", normalise_text(address.company) or address.full_name)
-    _put(body, "sellToAddressLine1", address.address_1)
-    _put(body, "sellToAddressLine2", address.address_2)
-    _put(body, "sellToCity", address.city)
-    _put(body, "sellToState", address.state)
+    _put_address(body, "sellTo", address)
+    return body
+
+
+def _put_address(body: dict[str, Any], prefix: str, address: Address) -> None:
+    """The postal fields of a sales header's `shipTo…` or `sellTo…` group."""
+    _put(body, f"{prefix}AddressLine1", address.address_1)
+    _put(body, f"{prefix}AddressLine2", address.address_2)
+    _put(body, f"{prefix}City", address.city)
+    _put(body, f"{prefix}State", address.state)
     country = _country(address.country)
     if country:
-        body["sellToCountry"] = country
-    _put(body, "sellToPostCode", address.postcode)
-    return body
+        body[f"{prefix}Country"] = country
+    _put(body, f"{prefix}PostCode", address.postcode)
 
 
 def _charge_line(
