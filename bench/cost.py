@@ -4,21 +4,35 @@ The model is pure (no I/O; unit-tested in tests/unit/test_bench_cost.py); `run()
 benchmark's per-order figures (executions and their durations, storage transactions, log records, calls)
 and the timer runs it measured.
 
-Flex Consumption on-demand bills, per instance, the memory provisioned while it is executing at least one
-function: each busy period costs max(1 s, its length rounded up to 100 ms) × instance memory, plus a price
-per execution, after a monthly free grant. HTTP functions share instances; every other function scales on
-its own. The model simulates one day: orders arrive over the day with a diurnal profile, each order's
-executions are laid on the timeline, overlapping executions on a function group's instance are merged
-into busy periods (one instance per group: at 100k orders a day the queue function needs ≈ 1.2
-executions in flight on average, well under the 5 an instance runs), and the timers run on their
-schedules. Two bounds are shown with it: every execution billed on its own (at least 1 s), and the bare
-sum of execution times.
+Billing. Flex Consumption on demand bills "the total amount of memory provisioned while each on demand
+instance is actively executing functions", with a minimum billable execution period of 1,000 ms, then
+100 ms steps (Flex Consumption docs, "Billing"; "Estimating consumption-based costs", whose IO-bound
+example bills ten concurrent requests on one instance once). The model reads that as an instance meter:
+each execution keeps its instance billed from its start for max(1 s, its length in 100 ms steps), and
+executions whose windows overlap share them, so an instance is never billed more than its wall-clock
+time. Two bounds are shown with it: every execution billed alone (the 1 s minimum per execution, no
+sharing) and the bare sum of execution times.
+
+Timeline. One day is simulated: orders arrive with a diurnal profile; each order's executions are laid
+on the timeline the way they happen:
+- WooCommerce delivers webhooks through Action Scheduler by default (facts: WooCommerce §1.2): its queue
+  runner starts every 60 s and posts the due deliveries one after another, each a blocking request.
+  The variant "synchronous delivery" (`woocommerce_webhook_deliver_async` off) posts an order's
+  deliveries back to back at the end of its checkout request.
+- Each webhook execution enqueues the message one queue execution handles; the queue listener runs as
+  the host does (facts: Azure Functions §1.1): up to `batchSize` messages a poll, a new poll once at most
+  `newBatchThreshold` are in flight, and an idle backoff from 100 ms doubling to `maxPollingInterval`
+  (the values of host.json). Queue executions beyond one per webhook are re-deliveries and start
+  `RETRY_AFTER_S` later.
+- HTTP functions share instances; every other function scales on its own (one instance per function
+  here: at 100k orders a day the queue function has ≈ 1 execution in flight on average).
+- Timers run on their schedules.
 
 PRICE ASSUMPTIONS (USD, pay-as-you-go list prices, East US, as known on 2025-06-01; check the Azure pricing
 calculator before quoting them; all in the constants below):
 - Flex Consumption on demand: $0.000026 per GB-s, $0.40 per million executions; free grant per
   subscription and month: 100,000 GB-s and 250,000 executions; minimum billable period 1,000 ms, then
-  100 ms steps (Flex Consumption docs, "Billing"). Instance memory 2,048 MB (infra default).
+  100 ms steps. Instance memory 2,048 MB (infra default).
 - Storage (Standard GPv2, GRS as infra/main.bicep's default `storageSku`): queue operations $0.008 and
   table transactions $0.00036 per 10,000; blob writes $0.10 and reads $0.004 per 10,000 (hot). Capacity
   is left out (ledger and audit rows: a few GB a year at 100k orders/day, cents a month).
@@ -27,16 +41,20 @@ calculator before quoting them; all in the constants below):
 - The iPaaS subscription named in our market research: $599 a month.
 Not modelled: Key Vault (a few secret reads per instance start), egress (webhooks and ERP calls are
 inbound or small), always-ready instances (none by default), App Insights sampling (host.json samples
-traces above ~20 items/s per instance, so the high-volume telemetry figures are an upper bound).
+traces above ~20 items/s per instance, so the high-volume telemetry figures are an upper bound), Action
+Scheduler's 30 s time limit per run (at 100k orders a day a run delivers ≈ 150 webhooks in ≈ 17 s).
 """
 
 from __future__ import annotations
 
+import heapq
+import json
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 PRICES_AS_OF = "2025-06-01"
@@ -64,8 +82,12 @@ HOURLY_PROFILE = (
     0.30, 0.20, 0.15, 0.15, 0.20, 0.30, 0.50, 0.80, 1.00, 1.10, 1.20, 1.20,
     1.30, 1.30, 1.20, 1.20, 1.30, 1.40, 1.50, 1.70, 1.80, 1.60, 1.10, 0.60,
 )  # fmt: skip
-WOO_DELIVERY_SPACING_S = 1.0  # seconds between one order's webhook deliveries (Action Scheduler batches)
-QUEUE_PICKUP_S = 0.5  # from enqueue to the queue function starting (polling)
+ACTION_SCHEDULER_INTERVAL_S = 60.0  # WP-Cron `every_minute` starts the queue runner (facts: WooCommerce §1.2)
+WOO_DELIVERY_GAP_S = 0.1  # between two deliveries of one run: WordPress opens a new HTTP/1.0 connection each
+CHECKOUT_TO_DELIVERY_S = 0.5  # synchronous delivery: from the order to the end of its checkout request
+QUEUE_FIRST_POLL_S = 0.1  # the listener's delay after a poll that found messages (facts: Azure Functions §1.1)
+RETRY_AFTER_S = 10.0  # a re-delivered queue message (reschedule) runs again this much later
+DELIVERY_MODES = ("action_scheduler", "synchronous")
 
 
 # ----------------------------------------------------------------------------- billing primitives
@@ -90,8 +112,13 @@ def merge_busy(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, fl
 
 
 def billed_gb_seconds(intervals: Iterable[tuple[float, float]], memory_gb: float = INSTANCE_MEMORY_GB) -> float:
-    """GB-s of one instance's executions: busy periods billed with the 1 s minimum and 100 ms steps."""
-    return sum(billed_seconds(end - start) for start, end in merge_busy(intervals)) * memory_gb
+    """GB-s one instance is billed for these executions.
+
+    Each execution keeps the instance billed from its start for its billed length (at least 1 s); windows
+    that overlap are one activity period, itself billed in 100 ms steps.
+    """
+    windows = ((start, start + billed_seconds(end - start)) for start, end in intervals)
+    return sum(billed_seconds(end - start) for start, end in merge_busy(windows)) * memory_gb
 
 
 def flex_cost(gb_seconds_month: float, executions_month: float) -> float:
@@ -148,6 +175,9 @@ class Workload:
     telemetry_per_order_lean: float = 0.0  # requests + host traces + the connector's own log records
     telemetry_per_order_verbose: float = 0.0  # + Azure SDK / httpx INFO logs + a dependency per outgoing call
     queue_functions: int = 2  # queue-triggered functions the scale controller watches
+    queue_batch_size: int = 4  # host.json extensions.queues
+    queue_new_batch_threshold: int = 1
+    queue_max_polling_s: float = 2.0
 
 
 @dataclass
@@ -211,43 +241,101 @@ def _count(per_order: float, rng: random.Random) -> int:
     return whole + (1 if rng.random() < per_order - whole else 0)
 
 
-def simulate_day(workload: Workload, orders: int, seed: int = 1) -> dict[str, Any]:
-    """One day's billed GB-s (merged into busy periods per instance group), executions and bounds."""
+def webhook_deliveries(created: Sequence[float], seconds: float, mode: str, rng: random.Random) -> list[float]:
+    """Start times of the webhook executions for deliveries created at `created` (sorted).
+
+    Action Scheduler (WooCommerce's default): a run every 60 s posts the deliveries created since the last
+    run one after another. Synchronous: each order's deliveries at the end of its checkout request.
+    """
+    if mode not in DELIVERY_MODES:
+        raise ValueError(f"unknown delivery mode {mode!r}: one of {DELIVERY_MODES}")
+    starts: list[float] = []
+    free_at = -math.inf  # the HTTP instance is posted to one request at a time by one sender
+    phase = rng.random() * ACTION_SCHEDULER_INTERVAL_S
+    for at in created:
+        if mode == "action_scheduler":
+            ready = phase + math.ceil((at - phase) / ACTION_SCHEDULER_INTERVAL_S) * ACTION_SCHEDULER_INTERVAL_S
+            start = max(ready, free_at)
+            free_at = start + seconds + WOO_DELIVERY_GAP_S
+        else:
+            start = at + CHECKOUT_TO_DELIVERY_S
+        starts.append(start)
+    return starts
+
+
+def queue_executions(
+    enqueued: Sequence[float], seconds: float, batch_size: int, new_batch_threshold: int, max_polling_s: float
+) -> list[tuple[float, float]]:
+    """(start, end) of the queue executions for messages enqueued at `enqueued`, as the host's listener runs them.
+
+    It receives up to `batch_size` messages a poll and polls again once no more than `new_batch_threshold`
+    are in flight; while the queue is empty it backs off from 100 ms, doubling up to `max_polling_s`.
+    """
+    pending = sorted(enqueued)
+    runs: list[tuple[float, float]] = []
+    in_flight: list[float] = []  # end times, a heap
+    now, delay, i = 0.0, QUEUE_FIRST_POLL_S, 0
+    while i < len(pending):
+        while in_flight and in_flight[0] <= now:
+            heapq.heappop(in_flight)
+        if len(in_flight) > new_batch_threshold:
+            now = in_flight[0]
+            continue
+        taken = 0
+        while i < len(pending) and pending[i] <= now and taken < batch_size:
+            runs.append((now, now + seconds))
+            heapq.heappush(in_flight, now + seconds)
+            i, taken = i + 1, taken + 1
+        if taken:
+            delay = QUEUE_FIRST_POLL_S
+        elif delay >= max_polling_s and pending[i] > now + max_polling_s:
+            now += math.floor((pending[i] - now) / max_polling_s) * max_polling_s  # idle: skip the empty polls
+            continue
+        else:
+            delay = min(delay * 2, max_polling_s)
+        now += delay
+    return runs
+
+
+def simulate_day(workload: Workload, orders: int, seed: int = 1, delivery: str = "action_scheduler") -> dict[str, Any]:
+    """One day's billed GB-s (per instance group), executions and the two bounds."""
     rng = random.Random(seed)
     groups: dict[str, list[tuple[float, float]]] = {}
-    executions = 0
-    unmerged = 0.0
-    duration_only = 0.0
-    for at in order_times(orders, rng) if workload.functions else ():
-        for load in workload.functions:
-            offset = QUEUE_PICKUP_S if load.group != "http" else 0.0
-            for n in range(_count(load.per_order, rng)):
-                start = at + offset + n * WOO_DELIVERY_SPACING_S
-                groups.setdefault(load.group, []).append((start, start + load.seconds))
-                executions += 1
-                unmerged += billed_seconds(load.seconds) * INSTANCE_MEMORY_GB
-                duration_only += load.seconds * INSTANCE_MEMORY_GB
+    times = order_times(orders, rng) if workload.functions else []
+    webhooks = [f for f in workload.functions if f.group == "http"]
+    queues = [f for f in workload.functions if f.group != "http"]
+    # Every webhook execution ends by enqueueing the message that one queue execution handles.
+    enqueued_at: list[float] = []
+    for load in webhooks:
+        created = sorted(at for at in times for _ in range(_count(load.per_order, rng)))
+        starts = webhook_deliveries(created, load.seconds, delivery, rng)
+        groups.setdefault(load.group, []).extend((start, start + load.seconds) for start in starts)
+        if load.name == "woo_webhook":
+            enqueued_at = [start + load.seconds for start in starts]
+    for load in queues:
+        messages = len(enqueued_at) or len(times)
+        wanted = sum(_count(load.per_order, rng) for _ in times)
+        sources = enqueued_at or [at + CHECKOUT_TO_DELIVERY_S for at in times]
+        # one run per message; runs beyond that are re-deliveries, RETRY_AFTER_S later
+        enqueued = [sources[n % messages] + (n // messages) * RETRY_AFTER_S for n in range(wanted)]
+        settings = (workload.queue_batch_size, workload.queue_new_batch_threshold, workload.queue_max_polling_s)
+        groups.setdefault(load.group, []).extend(queue_executions(enqueued, load.seconds, *settings))
     timer_table_ops = 0.0
     for timer in workload.timers:
         in_window = orders * timer.window_minutes / 1440
         seconds = timer.seconds + timer.seconds_per_order_in_window * in_window
         runs = round(timer.runs_per_day)
         step = 86_400 / max(1, runs)
-        for n in range(runs):
-            groups.setdefault(f"timer:{timer.name}", []).append((n * step, n * step + seconds))
-        executions += runs
-        unmerged += runs * billed_seconds(seconds) * INSTANCE_MEMORY_GB
-        duration_only += runs * seconds * INSTANCE_MEMORY_GB
+        groups[f"timer:{timer.name}"] = [(n * step, n * step + seconds) for n in range(runs)]
         timer_table_ops += runs * (timer.table_ops_per_run + timer.table_ops_per_order_in_window * in_window)
-    gb_seconds = sum(billed_gb_seconds(intervals) for intervals in groups.values())
-    peak = _peak_concurrency(groups)
+    every = [interval for intervals in groups.values() for interval in intervals]
     return {
-        "gb_seconds": gb_seconds,
-        "gb_seconds_unmerged": unmerged,
-        "gb_seconds_duration_only": duration_only,
-        "executions": executions,
+        "gb_seconds": sum(billed_gb_seconds(intervals) for intervals in groups.values()),
+        "gb_seconds_unmerged": sum(billed_seconds(end - start) for start, end in every) * INSTANCE_MEMORY_GB,
+        "gb_seconds_duration_only": sum(end - start for start, end in every) * INSTANCE_MEMORY_GB,
+        "executions": len(every),
         "timer_table_ops": timer_table_ops,
-        "peak_concurrency_by_group": peak,
+        "peak_concurrency_by_group": _peak_concurrency(groups),
     }
 
 
@@ -263,8 +351,8 @@ def _peak_concurrency(groups: Mapping[str, list[tuple[float, float]]]) -> dict[s
     return peaks
 
 
-def estimate(workload: Workload, orders_per_day: int, seed: int = 1) -> Estimate:
-    day = simulate_day(workload, orders_per_day, seed)
+def estimate(workload: Workload, orders_per_day: int, seed: int = 1, delivery: str = "action_scheduler") -> Estimate:
+    day = simulate_day(workload, orders_per_day, seed, delivery)
     m = DAYS_PER_MONTH
     executions = day["executions"] * m
     idle_checks = workload.queue_functions * SCALE_CONTROLLER_CHECKS_PER_MINUTE * 1440 * m
@@ -311,7 +399,23 @@ def runs_per_day(schedule: str) -> float:
     return float(count)
 
 
-def workload_from_pipeline(pipeline: Mapping[str, Any]) -> Workload:
+def _timespan_seconds(value: str) -> float:
+    hours, minutes, seconds = value.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def queue_listener_settings(host_json: Mapping[str, Any]) -> dict[str, Any]:
+    """The queue listener's batch size, new-batch threshold and idle polling cap from host.json."""
+    queues = host_json.get("extensions", {}).get("queues", {})
+    batch_size = int(queues.get("batchSize", 16))
+    return {
+        "queue_batch_size": batch_size,
+        "queue_new_batch_threshold": int(queues.get("newBatchThreshold", batch_size // 2)),
+        "queue_max_polling_s": _timespan_seconds(queues.get("maxPollingInterval", "00:01:00")),
+    }
+
+
+def workload_from_pipeline(pipeline: Mapping[str, Any], host_json: Mapping[str, Any] | None = None) -> Workload:
     """Per-order figures from the pipeline benchmark's paced phase (no backlog, nothing coalesced)."""
     paced = pipeline["paced"]
     executions = paced["executions"]
@@ -351,6 +455,7 @@ def workload_from_pipeline(pipeline: Mapping[str, Any]) -> Workload:
         blob_writes_per_order=storage.get("blob", 0.0),
         telemetry_per_order_lean=host_items + connector,
         telemetry_per_order_verbose=host_items + connector + sdk_logs + calls,
+        **queue_listener_settings(host_json or {}),
     )
 
 
@@ -379,8 +484,10 @@ def at_floor(workload: Workload) -> Workload:
 def run(pipeline: Mapping[str, Any] | None, source: str = "this run") -> dict[str, Any]:
     if not pipeline:
         return {"skipped": "no pipeline results (run the pipeline benchmark first)"}
-    workload = workload_from_pipeline(pipeline)
+    host_json = json.loads((Path(__file__).resolve().parent.parent / "host.json").read_text())
+    workload = workload_from_pipeline(pipeline, host_json)
     estimates = [estimate(workload, volume).as_dict() for volume in VOLUMES]
+    synchronous = [estimate(workload, volume, delivery="synchronous").as_dict() for volume in VOLUMES]
     floor = at_floor(workload)
     floor_estimates = [estimate(floor, volume).as_dict() for volume in VOLUMES]
     return {
@@ -391,7 +498,9 @@ def run(pipeline: Mapping[str, Any] | None, source: str = "this run") -> dict[st
             "flex_usd_per_million_executions": FLEX_PER_MILLION_EXECUTIONS,
             "flex_free_gb_s_month": FLEX_FREE_GB_SECONDS,
             "flex_free_executions_month": FLEX_FREE_EXECUTIONS,
-            "flex_min_billed_s_per_busy_period": FLEX_MIN_BILLED_SECONDS,
+            "flex_billing": "per instance: each execution bills from its start max(1 s, length in 100 ms steps); "
+            "overlapping windows are billed once",
+            "flex_min_billed_s": FLEX_MIN_BILLED_SECONDS,
             "instance_memory_gb": INSTANCE_MEMORY_GB,
             "queue_usd_per_10k_ops": QUEUE_PER_10K,
             "table_usd_per_10k_transactions": TABLE_PER_10K,
@@ -400,6 +509,9 @@ def run(pipeline: Mapping[str, Any] | None, source: str = "this run") -> dict[st
             "telemetry_item_kb": TELEMETRY_ITEM_KB,
             "ipaas_usd_month": IPAAS_MONTHLY,
             "diurnal_profile": "HOURLY_PROFILE in bench/cost.py",
+            "woo_delivery": f"Action Scheduler run every {ACTION_SCHEDULER_INTERVAL_S:.0f} s, deliveries one "
+            f"after another {WOO_DELIVERY_GAP_S} s apart (WooCommerce default)",
+            "queue_listener": queue_listener_settings(host_json),
         },
         "workload": {
             "functions": [
@@ -416,6 +528,11 @@ def run(pipeline: Mapping[str, Any] | None, source: str = "this run") -> dict[st
             "telemetry_items_per_order_verbose": round(workload.telemetry_per_order_verbose, 2),
         },
         "estimates": estimates,
+        "estimates_synchronous_delivery": {
+            "what": "the store delivers webhooks synchronously at the end of each checkout "
+            "(woocommerce_webhook_deliver_async off)",
+            "estimates": synchronous,
+        },
         "estimates_at_floor": {
             "what": "1 webhook + 1 queue execution per order, measured durations, timers as measured",
             "estimates": floor_estimates,

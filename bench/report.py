@@ -175,16 +175,27 @@ def summary_rows(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]
     cost = _result(document, "cost")
     if cost and "estimates" in cost:
         floor_by_volume = {e["orders_per_day"]: e for e in cost["estimates_at_floor"]["estimates"]}
+        synchronous = cost.get("estimates_synchronous_delivery", {}).get("estimates", [])
+        synchronous_by_volume = {e["orders_per_day"]: e for e in synchronous}
         for estimate in cost["estimates"]:
+            volume = estimate["orders_per_day"]
             usd = estimate["usd_month"]
-            at_floor = floor_by_volume[estimate["orders_per_day"]]["usd_month"]
+            at_floor = floor_by_volume[volume]["usd_month"]
+            alone = usd["functions_flex_if_every_execution_billed_alone"] - usd["functions_flex"]
+            measured = (
+                f"${_fmt(usd['total_lean'], 0)} (${_fmt(usd['functions_flex'], 0)} + "
+                f"${_fmt(usd['storage_transactions'], 0)} + ${_fmt(usd['app_insights_lean'], 0)}); "
+                f"verbose logs ${_fmt(usd['total_verbose'], 0)}; "
+                f"every execution billed alone ${_fmt(usd['total_lean'] + alone, 0)}"
+            )
+            if volume in synchronous_by_volume:
+                delivered_at_checkout = synchronous_by_volume[volume]["usd_month"]["total_lean"]
+                measured += f"; synchronous delivery ${_fmt(delivered_at_checkout, 0)}"
             rows.append(
                 (
                     "cost",
-                    f"{estimate['orders_per_day']:,} orders/day: $/month (Functions + storage + App Insights)",
-                    f"${_fmt(usd['total_lean'], 0)} (${_fmt(usd['functions_flex'], 0)} + "
-                    f"${_fmt(usd['storage_transactions'], 0)} + ${_fmt(usd['app_insights_lean'], 0)}); "
-                    f"verbose logs ${_fmt(usd['total_verbose'], 0)}",
+                    f"{volume:,} orders/day: $/month (Functions + storage + App Insights)",
+                    measured,
                     f"iPaaS ${usd['ipaas']:,.0f}; at 1+1 executions/order ${_fmt(at_floor['total_lean'], 0)}",
                 )
             )
