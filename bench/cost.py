@@ -313,11 +313,13 @@ def simulate_day(workload: Workload, orders: int, seed: int = 1, delivery: str =
         if load.name == "woo_webhook":
             enqueued_at = [start + load.seconds for start in starts]
     for load in queues:
-        messages = len(enqueued_at) or len(times)
-        wanted = sum(_count(load.per_order, rng) for _ in times)
         sources = enqueued_at or [at + CHECKOUT_TO_DELIVERY_S for at in times]
-        # one run per message; runs beyond that are re-deliveries, RETRY_AFTER_S later
-        enqueued = [sources[n % messages] + (n // messages) * RETRY_AFTER_S for n in range(wanted)]
+        wanted = sum(_count(load.per_order, rng) for _ in times)
+        # One run per message. Runs beyond that are re-deliveries RETRY_AFTER_S later, spread over the day;
+        # runs short of it mean some messages were never sent (at floor: one per order).
+        enqueued = rng.sample(sources, wanted) if wanted <= len(sources) else list(sources)
+        extra = wanted - len(enqueued)
+        enqueued += [sources[k * len(sources) // extra] + RETRY_AFTER_S for k in range(extra)] if extra else []
         settings = (workload.queue_batch_size, workload.queue_new_batch_threshold, workload.queue_max_polling_s)
         groups.setdefault(load.group, []).extend(queue_executions(enqueued, load.seconds, *settings))
     timer_table_ops = 0.0
