@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import random
 import signal
@@ -43,6 +44,7 @@ from sandbox.woo import DeliveryOptions
 
 log = logging.getLogger("sandbox.chaos")
 UNKNOWN_SKUS = ("CHAOS-NEW-1", "CHAOS-NEW-2", "CHAOS-NEW-3")
+BACKFILL_EVERY_SECONDS = 120.0  # while settling, unless the queue is drained
 
 
 @dataclass
@@ -69,9 +71,11 @@ class ChaosReport:
     poisoned: int = 0
     replayed: int = 0
     total_mismatches: int = 0
+    queue_drained: bool = False  # every message was handled before the settle timeout
     faults: dict[str, int] = field(default_factory=dict)
     lost_orders: list[str] = field(default_factory=list)
     held_reasons: dict[str, str] = field(default_factory=dict)
+    held_then_posted_codes: dict[str, int] = field(default_factory=dict)  # hold code → orders
     seconds: float = 0.0
 
     @property
@@ -292,14 +296,21 @@ def settle_and_verify(
     report = ChaosReport(placed=len(placed))
     deadline = time.monotonic() + config.settle_timeout
     replayed = False
+    last_backfill = -math.inf
     while True:
         repair_once(faults)
-        backfill_orders(app, since=None)
+        depth = queue_depth(app, "woo-events")
+        # The backfill timer runs every 15 minutes and re-reads a 10-minute overlap. Run back to back while
+        # the queue still holds the deliveries, it would queue every order not posted yet again each time.
+        if depth == 0 or time.monotonic() - last_backfill >= BACKFILL_EVERY_SECONDS:
+            backfill_orders(app, since=None)
+            last_backfill = time.monotonic()
         documents = documents_by_number(stack)
         paid = [o for o in (stack.woo.order(p["id"]) for p in placed) if o["status"] in ("processing", "completed")]
         missing = [o for o in paid if o["number"] not in documents]
-        queues_empty = queue_depth(app, "woo-events") == 0
-        progress(f"settling: {len(missing)} paid orders not in BC yet, queue depth {queue_depth(app, 'woo-events')}")
+        depth = queue_depth(app, "woo-events")
+        queues_empty = depth == 0
+        progress(f"settling: {len(missing)} paid orders not in BC yet, queue depth {depth}")
         if not missing and queues_empty:
             break
         if time.monotonic() > deadline:
@@ -308,6 +319,7 @@ def settle_and_verify(
             report.replayed = replay_poison(app)
             replayed = True
         time.sleep(5)
+    report.queue_drained = queues_empty
     report.poisoned = queue_depth(app, "woo-events-poison") + report.replayed
     report.paid = len(paid)
     for order in paid:
@@ -324,8 +336,11 @@ def settle_and_verify(
                 report.lost_orders.append(order["number"])
         else:
             report.posted += 1
-            if any(row.data.get("stage") == "held" for row in app.audit.trail(f"{STORE_ID}/{order['id']}")):
+            holds = [row for row in app.audit.trail(f"{STORE_ID}/{order['id']}") if row.data.get("stage") == "held"]
+            if holds:
                 report.held_then_posted += 1
+                code = str(holds[0].data.get("outcome"))
+                report.held_then_posted_codes[code] = report.held_then_posted_codes.get(code, 0) + 1
             if Decimal(str(found[0]["totalAmountIncludingTax"])) != Decimal(order["total"]):
                 report.total_mismatches += 1
     faults["bc_injected_5xx"] = sum(v for k, v in stack.bc.faults.counters.items() if k.startswith("status_5"))
@@ -382,7 +397,7 @@ def print_report(report: ChaosReport) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     measures = ("placed", "paid", "posted", "duplicated", "lost", "held", "held_then_posted", "poisoned", "replayed")
-    for name in (*measures, "total_mismatches"):
+    for name in (*measures, "total_mismatches", "queue_drained"):
         table.add_row(name, str(getattr(report, name)))
     for name, count in sorted(report.faults.items()):
         table.add_row(f"fault: {name}", str(count))
@@ -391,6 +406,8 @@ def print_report(report: ChaosReport) -> None:
     console.print(table)
     for number, reason in report.held_reasons.items():
         console.print(f"held {number}: {reason}")
+    for code, count in sorted(report.held_then_posted_codes.items()):
+        console.print(f"held, then posted: {count} × {code}")
     if report.lost_orders:
         console.print(f"[red]lost: {', '.join(report.lost_orders)}[/]")
     console.print("[green]PASS: nothing lost, nothing doubled[/]" if report.passed else "[red]FAIL[/]")
