@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -126,7 +127,8 @@ class ApiClient:
             base_url=base_url.rstrip("/") + "/",
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             auth=auth,
-            verify=verify,
+            # httpx deprecates a CA-bundle path; the sandbox's bundle is passed as a context.
+            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
             headers=dict(headers or {}),
         )
 
