@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.common import RESULTS, fix_sandbox_nodelay, git_commit, machine, now_iso
+from bench.common import RESULTS, git_commit, machine, now_iso
 
 NAMES = ("coldstart", "ingress", "pipeline", "stock", "reconcile", "cost")
 
@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             previous = {}
     benchmarks: dict[str, Any] = dict(previous.get("benchmarks", {}))
-    patched = fix_sandbox_nodelay()
     started = time.perf_counter()
     run_info = {
         "timestamp": now_iso(),
@@ -55,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         "git": git_commit(),
         "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
         "quick": args.quick,
-        "sandbox_nodelay_patch": patched,
     }
     failed = []
     for name in wanted:

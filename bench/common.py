@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sandbox.server import free_port
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 WEBHOOK_SECRET = "bench-webhook-secret"
@@ -136,12 +138,6 @@ def clean_env(settings: dict[str, str]) -> dict[str, str]:
     env.update(settings)
     env["PYTHONPATH"] = str(REPO)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ----------------------------------------------------------------------------- a host in a subprocess
@@ -424,42 +420,3 @@ def cpu_seconds(pid: int) -> float:
         total += times.get(current, 0.0)
         todo.extend(parents.get(current, []))
     return total
-
-
-# ----------------------------------------------------------------------------- a sandbox artefact
-
-_NODELAY_PATCHED = False
-
-
-def fix_sandbox_nodelay() -> bool:
-    """Give the sandbox's in-process servers TCP_NODELAY, as uvicorn's own sockets have.
-
-    `sandbox.server.bind_socket` creates its listening socket with protocol 0; asyncio only sets
-    TCP_NODELAY on transports whose socket says IPPROTO_TCP, so every response written in two parts
-    (headers, body) waits for the client's delayed ACK: ~40 ms per request to every emulator and to the
-    in-process host. The benchmarks replace the function (same behaviour, protocol given) so they time
-    the connector, not Nagle's algorithm. Returns whether the patch was needed (False once the sandbox
-    creates the socket with IPPROTO_TCP itself).
-    """
-    global _NODELAY_PATCHED
-    import sandbox.server as server
-
-    if _NODELAY_PATCHED:
-        return True
-    probe = server.bind_socket()
-    proto = probe.proto
-    probe.close()
-    if proto == socket.IPPROTO_TCP:
-        return False
-
-    def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(2048)
-        sock.set_inheritable(True)
-        return sock
-
-    server.bind_socket = bind_socket
-    _NODELAY_PATCHED = True
-    return True

@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.common import fix_sandbox_nodelay
 from sandbox import catalog
 from sandbox.bc import BcEmulator
 from sandbox.entra import EntraEmulator
@@ -127,7 +126,6 @@ def main() -> None:
     parser.add_argument("--orders", type=int, required=True)
     parser.add_argument("--day", required=True)
     args = parser.parse_args()
-    fix_sandbox_nodelay()
     tls = ensure_tls_files()
     entra = EntraEmulator(clients={CLIENT_ID: CLIENT_SECRET})
     entra.start(0)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from bench.common import fix_sandbox_nodelay
 from sandbox import catalog
 from sandbox.azurite import Azurite
 from sandbox.stack import Stack
@@ -37,7 +36,6 @@ def running_stack(azurite: Azurite, *, timers: bool = False, **settings: str) ->
     """
     from shared.flows.services import reset_services
 
-    fix_sandbox_nodelay()
     # A second stack in one process must import function_app afresh: the azure-functions library
     # rejects indexing the same FunctionApp twice ("does not have a unique function name").
     sys.modules.pop("function_app", None)

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.server import free_port
+
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "devstoreaccount1"
 # The well-known development key from the Azurite documentation; not a secret.
@@ -46,16 +48,10 @@ def _port_free(port: int) -> bool:
         return True
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _pick_ports() -> tuple[int, int, int]:
     if all(_port_free(p) for p in DEFAULT_PORTS):
         return DEFAULT_PORTS
-    return (_free_port(), _free_port(), _free_port())
+    return (free_port(), free_port(), free_port())
 
 
 @dataclass

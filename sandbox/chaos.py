@@ -38,6 +38,7 @@ from typing import Any
 
 from sandbox.azurite import Azurite
 from sandbox.faults import Throttle
+from sandbox.server import free_port
 from sandbox.stack import REPO, STORE_ID, Stack, StackPorts
 from sandbox.tls import ensure_tls_files
 from sandbox.woo import DeliveryOptions
@@ -139,7 +140,7 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         run_host=False,
         delivery=DeliveryOptions(verify=str(ensure_tls_files().ca_bundle), duplicate_max=3, seed=config.seed),
         extra_settings={"CLAIM_TIMEOUT_SECONDS": "20", "MAX_RESCHEDULES": "30"},
-        ports=StackPorts(host=_free_port()),
+        ports=StackPorts(host=free_port()),
     )
     faults: Counter[str] = Counter()
     host: HostProcess | None = None
@@ -378,15 +379,6 @@ def replay_poison(app: Any) -> int:
         poison.delete_message(message)
         moved += 1
     return moved
-
-
-def _free_port() -> int:
-    from sandbox.server import bind_socket
-
-    sock = bind_socket()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def print_report(report: ChaosReport) -> None:

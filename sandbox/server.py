@@ -25,6 +25,13 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+def free_port() -> int:
+    """A port free right now, for a process that binds it itself (Azurite, a host subprocess)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class RunningServer:
     """A uvicorn server running in its own thread and event loop."""

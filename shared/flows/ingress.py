@@ -72,7 +72,7 @@ def judge_delivery(store_id: str, headers: Mapping[str, str], body: bytes, setti
     if topic not in HANDLED_TOPICS:
         return Reply(200, f"topic {topic} not handled")
     status = payload.get("status") if isinstance(payload.get("status"), str) else None
-    if topic.startswith("order.") and status in IGNORED_ORDER_STATUSES:
+    if status in IGNORED_ORDER_STATUSES:
         return Reply(200, f"{status} order dropped")
     event = WooEvent(
         store=store_id.lower(),
