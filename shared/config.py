@@ -20,6 +20,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 KEY_VAULT_PREFIX = "@Microsoft.KeyVault("
 
+# The ERP connection that the flat BC_* settings describe (its ERP webhook route is `webhooks/erp/bc`,
+# as it was before there were connections, so existing subscriptions keep working).
+DEFAULT_CONNECTION = "bc"
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or unusable; the message names the setting."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from shared.auth import EntraTokens
 from shared.config import Settings
 from shared.erp.bc import catalog as bc_catalog
+from shared.erp.bc import events as bc_events
 from shared.erp.bc.mapping import (
     BcCustomerOptions,
     BcDocumentOptions,
@@ -33,7 +34,7 @@ from shared.erp.bc.mapping import (
     required_item_keys,
     sales_document_payload,
 )
-from shared.erp.bc.subscriptions import BcSubscriptions
+from shared.erp.bc.subscriptions import BcSubscriptions, resource_path
 from shared.erp.port import (
     DocumentKind,
     ErpConflict,
@@ -41,9 +42,12 @@ from shared.erp.port import (
     ErpDataProblem,
     ErpDocument,
     ErpError,
+    ErpHints,
     ErpItem,
     ErpPayment,
+    EventReceipt,
     PermanentErpError,
+    SubscriptionReport,
     TransientErpError,
 )
 from shared.http import ApiClient, PermanentHttpError, RetryPolicy, TokenSource, TransientHttpError
@@ -398,10 +402,6 @@ class BcAdapter:
             items.extend(bc_item_from_json(row) for row in self._list("items", {"$filter": expression}))
         return [item for item in items if not item.blocked]
 
-    def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
-        stamp = since.isoformat().replace("+00:00", "Z")
-        return [bc_item_from_json(row) for row in self._list("items", {"$filter": f"lastModifiedDateTime gt {stamp}"})]
-
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
         return bc_catalog.shipments_since(self, self.settings, since)
 
@@ -422,8 +422,23 @@ class BcAdapter:
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
         return bc_catalog.stock_moves_since(self, cursor)
 
-    def subscriptions(self) -> BcSubscriptions:
-        return BcSubscriptions(self, self.settings)
+    # -------------------------------------------------------------- ERP events: item notifications (bc.events)
+
+    def receive_event(self, params: Mapping[str, str], body: bytes) -> EventReceipt:
+        return bc_events.receive_notification(params, body, self.settings.bc_webhook_client_state.get_secret_value())
+
+    def read_hints(self, payload: Mapping[str, object]) -> ErpHints:
+        return bc_events.read_hints(bc_events.notifications_of(payload), self.settings.bc_company_id)
+
+    def ensure_subscriptions(self, notification_url: str | None, now: datetime) -> SubscriptionReport:
+        client_state = self.settings.bc_webhook_client_state.get_secret_value()
+        if notification_url is None or not client_state:
+            return SubscriptionReport(configured=False)
+        resources = [resource_path(self.settings, entity_set) for entity_set in bc_events.SUBSCRIBED_ENTITY_SETS]
+        window = timedelta(hours=self.settings.bc_subscription_renew_hours)
+        return bc_events.ensure_subscriptions(
+            BcSubscriptions(self, self.settings), resources, notification_url, client_state, now, window
+        )
 
 
 RECONCILE_FILTER_CHARS = 1500  # filter text per request: ~45 order numbers, far below URL length limits
