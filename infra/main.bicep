@@ -27,7 +27,7 @@ param alertEmail string
 
 // ------------------------------------------------------------------ WooCommerce
 
-@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR" } ]. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
+@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR", "documentPrefix": "WEB-" } ] ("erp" names its ERP connection, default the BC_* one; stores sharing a connection need distinct "documentPrefix" values). The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
 @minLength(1)
 param wooStores array
 
@@ -175,6 +175,8 @@ var stores = [for store in wooStores: {
   id: toLower(store.id)
   url: store.url
   currency: store.currency
+  erp: store.?erp ?? ''
+  documentPrefix: store.?documentPrefix ?? ''
   consumerKeySecret: 'woo-${toLower(store.id)}-consumer-key'
   consumerSecretSecret: 'woo-${toLower(store.id)}-consumer-secret'
   webhookSecretSecret: 'woo-${toLower(store.id)}-webhook-secret'

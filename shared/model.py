@@ -293,6 +293,13 @@ class Order(BaseModel):
     payment_method_title: str = ""
     transaction_id: str = ""
     meta: tuple[MetaEntry, ...] = ()
+    document_prefix: str = ""
+    """The store's prefix before the order number in the ERP (stores sharing an ERP connection differ)."""
+
+    @property
+    def external_number(self) -> str:
+        """What the ERP document carries as its external number: the idempotency key of the order."""
+        return external_document_number(self.number, self.document_prefix)
 
     @property
     def coupon_codes(self) -> tuple[str, ...]:
@@ -322,6 +329,16 @@ class Order(BaseModel):
             if line.woo_item_id == woo_item_id:
                 return line
         return None
+
+
+def external_document_number(order_number: str, prefix: str = "") -> str:
+    """The order's number in the ERP: the store's prefix and the Woo order number."""
+    return f"{prefix}{order_number.strip()}"
+
+
+def credit_memo_number(external_number: str, refund_id: int | str) -> str:
+    """The credit memo's external number: the order's, and the Woo refund id (the refund's idempotency key)."""
+    return f"{external_number}-R{refund_id}"
 
 
 class RefundLine(BaseModel):

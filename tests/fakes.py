@@ -34,7 +34,7 @@ from shared.erp.port import (
     ErpPayment,
     TransientErpError,
 )
-from shared.model import Customer, HoldReason, Order, Refund, Shipment
+from shared.model import Customer, HoldReason, Order, Refund, Shipment, credit_memo_number
 
 # ------------------------------------------------------------------------------------------- ERP
 
@@ -114,15 +114,15 @@ class FakeErp:
                 holds.append(HoldReason.unknown_sku(line.sku or "", line))
         if holds:
             raise ErpDataProblem(holds)
-        if order.number in self.documents:  # a real ERP would make a second one: the flows must never ask
-            raise AssertionError(f"a second document for {order.number}")
+        if order.external_number in self.documents:  # a real ERP makes a second one: flows must never ask
+            raise AssertionError(f"a second document for {order.external_number}")
         number = f"SO{next(self._ids):05d}"
         document = ErpDocument(
-            id=f"doc-{number}", number=number, external_document_number=order.number,
+            id=f"doc-{number}", number=number, external_document_number=order.external_number,
             kind=DocumentKind.SALES_ORDER, total_including_tax=order.total, customer_number=customer.number,
             currency_code=order.currency,
         )  # fmt: skip
-        self.documents[order.number] = document
+        self.documents[order.external_number] = document
         return self._answer("create_sales_document", document)
 
     def get_sales_document(self, document: ErpDocument) -> ErpDocument:
@@ -144,7 +144,7 @@ class FakeErp:
 
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
         self._call("create_credit_memo")
-        number = f"{order.number}-R{refund.woo_refund_id}"
+        number = credit_memo_number(order.external_number, refund.woo_refund_id)
         if number in self.credit_memos:
             raise AssertionError(f"a second credit memo {number}")
         memo = ErpDocument(
@@ -160,10 +160,11 @@ class FakeErp:
 
     def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
         self._call("record_payment")
-        if order.number in self.payments:
-            raise AssertionError(f"a second payment for {order.number}")
-        payment = ErpPayment(f"pay-{order.number}", document.number, amount, order.number)
-        self.payments[order.number] = payment
+        number = order.external_number
+        if number in self.payments:
+            raise AssertionError(f"a second payment for {number}")
+        payment = ErpPayment(f"pay-{number}", document.number, amount, number)
+        self.payments[number] = payment
         return self._answer("record_payment", payment)
 
     def find_payment(self, external_document_number: str) -> ErpPayment | None:

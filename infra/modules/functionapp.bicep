@@ -37,7 +37,7 @@ param appInsightsConnectionString string
 @description('Key Vault URI, ending with a slash.')
 param keyVaultUri string
 
-@description('WooCommerce stores: [ { id, url, currency, consumerKeySecret, consumerSecretSecret, webhookSecretSecret } ] (the *Secret fields are Key Vault secret names).')
+@description('WooCommerce stores: [ { id, url, currency, erp, documentPrefix, consumerKeySecret, consumerSecretSecret, webhookSecretSecret } ] (the *Secret fields are Key Vault secret names).')
 param stores array
 
 @description('App-wide secrets: { <app setting name>: <Key Vault secret name> }.')
@@ -165,6 +165,14 @@ var storeSettingsPerStore = [for store in stores: [
   {
     name: 'WOO_STORES__${store.id}__CURRENCY'
     value: store.currency
+  }
+  {
+    name: 'WOO_STORES__${store.id}__ERP'
+    value: store.erp
+  }
+  {
+    name: 'WOO_STORES__${store.id}__DOCUMENT_PREFIX'
+    value: store.documentPrefix
   }
   {
     name: 'WOO_STORES__${store.id}__CONSUMER_KEY'

@@ -56,7 +56,7 @@ from shared.flows.report import (
 from shared.flows.services import Services
 from shared.flows.stock import available_to_sell, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
-from shared.model import round_money, to_money
+from shared.model import credit_memo_number, external_document_number, round_money, to_money
 from shared.storage.ledger import OrderState
 from shared.storage.names import QUEUES, RECONCILIATION_REPORTS, REPORTS_CONTAINER
 from shared.telemetry import RECONCILIATION_EXCEPTIONS, log_event
@@ -91,13 +91,9 @@ def created_on(payload: Mapping[str, Any], day: date) -> bool:
     return not stamp or stamp.startswith(day.isoformat())
 
 
-def order_number(order: Mapping[str, Any]) -> str:
-    return str(order.get("number") or order.get("id") or "").strip()
-
-
-def credit_memo_number(number: str, refund_id: int | str) -> str:
-    """The credit memo's external document number for a Woo refund (as the refund flow writes it)."""
-    return f"{number}-R{refund_id}"
+def order_number(order: Mapping[str, Any], prefix: str = "") -> str:
+    """The Woo order's number in the ERP: the store's document prefix and the Woo order number."""
+    return external_document_number(str(order.get("number") or order.get("id") or ""), prefix)
 
 
 # ------------------------------------------------------------------------ pure: classification
@@ -111,6 +107,7 @@ def classify_order(
     paid_statuses: Sequence[str],
     tolerance: Decimal,
     held: bool = False,
+    prefix: str = "",
 ) -> ReconciliationException | None:
     """The exception for one Woo order given the ERP documents carrying its number, if any.
 
@@ -118,7 +115,7 @@ def classify_order(
     not missing. Other statuses (a `refunded` order, say) are only compared when a document exists.
     """
     status = str(order.get("status") or "")
-    number = order_number(order)
+    number = order_number(order, prefix)
     order_id = str(order.get("id") or number)
     woo_total = round_money(to_money(order.get("total") or "0"))
     label = f"order #{number}" if number != order_id else "order"
@@ -553,8 +550,9 @@ def _check_order_page(
     wanted = [order for order in orders if order.get("status") in compared]
     unknown: set[str] = set()
     suspicious: set[str] = set()
+    prefix = settings.store(store).document_prefix
     for order in wanted:
-        number = order_number(order)
+        number = order_number(order, prefix)
         total = index.total(number)
         if total is None:
             unknown.add(number)
@@ -568,7 +566,7 @@ def _check_order_page(
     found: list[ReconciliationException] = []
     for order in wanted:
         order_id = int(order["id"])
-        number = order_number(order)
+        number = order_number(order, prefix)
         if number in documents:
             docs = documents[number]
         elif number in index.totals:  # in the index with a matching total
@@ -582,6 +580,7 @@ def _check_order_page(
             paid_statuses=paid,
             tolerance=settings.total_tolerance,
             held=(store, order_id) in held_keys,
+            prefix=prefix,
         )
         if exception is not None and exception.kind == ExceptionKind.MISSING_ORDER and budget.take():
             exception = _with_ledger_state(services, store, order_id, exception)
@@ -620,7 +619,7 @@ def _check_refunds(
         if not parents:
             continue
         numbers = {
-            int(order["id"]): order_number(order)
+            int(order["id"]): order_number(order, services.settings.store(store).document_prefix)
             for order in woo.list_orders(include=",".join(map(str, parents)), _fields="id,number")
         }
         expected = {

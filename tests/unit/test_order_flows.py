@@ -38,17 +38,19 @@ def order_payload(**changes: Any) -> dict[str, Any]:
 class App:
     """The flows on fakes, with helpers to deliver a message the way the queue trigger would."""
 
-    def __init__(self, erp: FakeErp, **settings: Any) -> None:
+    def __init__(self, erp: FakeErp, stores: dict[str, str] | None = None, **settings: Any) -> None:
         self.erp = erp
         self.woo = FakeWoo()
         self.woo.products[22] = {"id": 22, "sku": "BAR-PARENT"}
         self.queue = ListQueue()
         self.tables = MemoryTables()
+        prefixes = stores or {STORE: ""}
         config = Settings.model_validate(
             {
                 "woo_stores": {
-                    STORE: {"url": "https://shop.example.com/", "consumer_key": "ck", "consumer_secret": "cs",
-                            "webhook_secret": "whsec"},
+                    store: {"url": f"https://{store}.example.com/", "consumer_key": "ck", "consumer_secret": "cs",
+                            "webhook_secret": "whsec", "document_prefix": prefix}
+                    for store, prefix in prefixes.items()
                 },
                 **settings,
             }
@@ -62,10 +64,10 @@ class App:
         )
         self._messages = 0
 
-    def deliver(self, payload: dict[str, Any], topic: str = "order.updated") -> None:
+    def deliver(self, payload: dict[str, Any], topic: str = "order.updated", store: str = STORE) -> None:
         self.woo.orders[payload["id"]] = copy.deepcopy(payload)
         event = WooEvent(
-            store=STORE, topic=topic, resource_id=payload["id"], modified=payload["date_modified_gmt"],
+            store=store, topic=topic, resource_id=payload["id"], modified=payload["date_modified_gmt"],
             status=payload["status"], body=payload,
         )  # fmt: skip
         self.handle(event.model_dump(mode="json"))
@@ -83,8 +85,8 @@ class App:
                 handled += 1
         return handled
 
-    def entry(self, order_id: int = 727) -> Any:
-        return self.services.ledger.get(STORE, order_id)
+    def entry(self, order_id: int = 727, store: str = STORE) -> Any:
+        return self.services.ledger.get(store, order_id)
 
 
 @pytest.fixture
@@ -203,3 +205,14 @@ def test_cancelling_an_unshipped_order_deletes_it_and_a_shipped_one_is_flagged(e
     entry = app.entry(728)
     assert entry.state == OrderState.POSTED and "728" in erp.documents
     assert "shipped" in entry.attention
+
+
+def test_two_stores_sharing_a_connection_post_the_same_order_number_as_two_documents(erp: FakeErp) -> None:
+    app = App(erp, stores={"web": "WEB-", "outlet": "OUT-"})
+    for store in ("web", "outlet"):
+        app.deliver(order_payload(), store=store)
+        app.deliver(order_payload(), store=store)  # and each once only
+    assert sorted(erp.documents) == ["OUT-727", "WEB-727"]
+    web, outlet = app.entry(store="web"), app.entry(store="outlet")
+    assert (web.external_number, web.connection) == ("WEB-727", "bc")
+    assert web.document_number != outlet.document_number

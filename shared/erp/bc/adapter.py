@@ -362,7 +362,7 @@ class BcAdapter:
         body: dict[str, Any] = {
             "customerNumber": document.customer_number,
             "postingDate": (order.paid_at or order.created_at).date().isoformat(),
-            "externalDocumentNumber": order.number,
+            "externalDocumentNumber": order.external_number,
             "amount": -amount,
             "description": f"WooCommerce order {order.number} {order.payment_method_title}".strip()[:100],
         }

@@ -48,6 +48,7 @@ from shared.model import (
     Refund,
     Shipment,
     ShipmentLine,
+    credit_memo_number,
     round_money,
     to_money,
 )
@@ -62,11 +63,11 @@ __all__ = [
     "BcMappingError",
     "DocumentPlan",
     "ExternalDocumentNumberTooLong",
+    "bc_credit_memo_number",
     "bc_customer_from_json",
     "bc_document_from_json",
     "bc_item_from_json",
     "bc_shipment_from_json",
-    "credit_memo_number",
     "credit_memo_payload",
     "customer_payload",
     "erp_item_key",
@@ -543,8 +544,8 @@ def sales_document_payload(
         lines_property=lines_property,
         post_after_create=options.post_invoice and kind == DocumentKind.SALES_INVOICE,
     )  # filled in below with dataclasses.replace
-    number = order.number.strip()
-    if not number:
+    number = order.external_number
+    if not order.number.strip():
         raise BcMappingError(f"order {order.woo_order_id} has no number")
     if len(number) > EXTERNAL_DOCUMENT_NUMBER_MAX:
         raise ExternalDocumentNumberTooLong(
@@ -783,9 +784,9 @@ def bc_shipment_from_json(
 # ------------------------------------------------------------------------------------ credit memos
 
 
-def credit_memo_number(order: Order, refund: Refund) -> str:
-    """The credit memo's ``externalDocumentNumber``: the Woo order number and refund id (idempotency key)."""
-    number = f"{order.number}-R{refund.woo_refund_id}"
+def bc_credit_memo_number(order: Order, refund: Refund) -> str:
+    """The credit memo's ``externalDocumentNumber`` (:func:`shared.model.credit_memo_number`), if BC can hold it."""
+    number = credit_memo_number(order.external_number, refund.woo_refund_id)
     if len(number) > EXTERNAL_DOCUMENT_NUMBER_MAX:
         raise ExternalDocumentNumberTooLong(
             f"credit memo number {number!r} is longer than BC's {EXTERNAL_DOCUMENT_NUMBER_MAX} characters"
@@ -865,7 +866,7 @@ def credit_memo_payload(
         lines += [{"lineType": BcLineType.COMMENT.value, "description": part} for part in split_comment(refund.reason)]
     payload: dict[str, Any] = {
         "customerNumber": customer_number,
-        "externalDocumentNumber": credit_memo_number(order, refund),
+        "externalDocumentNumber": bc_credit_memo_number(order, refund),
         "creditMemoDate": refund.created_at.astimezone(UTC).date().isoformat(),
         "pricesIncludeTax": amount_only,
         "salesCreditMemoLines": lines,
