@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from sandbox.faults import FaultConfig
-from sandbox.probe import Fault, ProbeShipment, RequestLog
+from sandbox.probe import ErpProbe, Fault, ProbeShipment, RequestLog
 
 CONTROL_TIMEOUT_SECONDS = 30.0
 TIMEOUT_HANG_SECONDS = 10.0  # how long a TIMEOUT fault holds a request: longer than the suite's client timeout
@@ -162,3 +162,6 @@ class BcProbe:
             tokens_issued=int(stats.json()["tokens_issued"]),
             by_operation={k: int(v) for k, v in requests.items() if k not in ("requests", "unauthorized")},
         )
+
+
+PROBE: type[ErpProbe] = BcProbe  # mypy checks that the BC probe keeps the protocol

@@ -47,7 +47,7 @@ def order(
                 kind=LineKind.ITEM,
                 woo_item_id=woo_id * 100 + index,
                 name=f"Product {sku}",
-                sku=sku,
+                sku=sku or None,
                 product_id=woo_id * 10 + index,
                 quantity=Decimal(quantity),
                 subtotal=amount,

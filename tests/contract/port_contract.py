@@ -34,7 +34,7 @@ from shared.model import HoldCode, Order
 
 from .orders import buyer, order, refund_of_line
 
-IMPATIENT_TIMEOUT_SECONDS = 1.0
+IMPATIENT_TIMEOUT_SECONDS = 2.0  # far above an emulator's answer time, far below a TIMEOUT fault's hang
 LONG_RETRY_AFTER = 30  # longer than any in-call wait: the adapter hands it back instead of sleeping
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -106,6 +106,9 @@ class ErpPortContract:
         assert created.number and created.id
         found = erp.find_customer(woo_buyer.email)
         assert found is not None and found.number == created.number
+        by_number = erp.get_customer(created.number)
+        assert by_number is not None and (by_number.id, by_number.email) == (created.id, woo_buyer.email)
+        assert erp.get_customer("NO-SUCH-CUSTOMER") is None
 
     # ------------------------------------------------------------------- sales documents, idempotency
 
@@ -148,6 +151,28 @@ class ErpPortContract:
         assert erp.find_sales_document(external_number(placed)) is None
         probe.seed_item("HOLD-NOWHERE", price=Decimal(7), stock=Decimal(10))  # fixed: the order posts
         assert erp.create_sales_document(placed, customer).external_document_number == external_number(placed)
+
+    def test_a_line_without_a_sku_is_held(self, erp: Erp, probe: ErpProbe):
+        probe.seed_item("HOLD-SKU", price=Decimal(5), stock=Decimal(10))
+        placed = order([("HOLD-SKU", 1, "5.00"), ("", 1, "2.00")])
+        customer = erp.create_customer(placed.customer)
+        with pytest.raises(ErpDataProblem) as problem:
+            erp.create_sales_document(placed, customer)
+        assert [(hold.code, hold.woo_item_id) for hold in problem.value.holds] == [
+            (HoldCode.MISSING_SKU, placed.lines[1].woo_item_id)
+        ]
+
+    def test_a_variation_sharing_its_parents_sku_is_held(self, erp: Erp, probe: ErpProbe):
+        probe.seed_item("HOLD-PARENT", price=Decimal(5), stock=Decimal(10))
+        plain = order([("HOLD-PARENT", 1, "5.00")])
+        line = plain.lines[0].model_copy(update={"variation_id": 77})
+        placed = plain.model_copy(update={"lines": (line,)})
+        customer = erp.create_customer(placed.customer)
+        assert line.product_id is not None
+        with pytest.raises(ErpDataProblem) as problem:
+            erp.create_sales_document(placed, customer, parent_skus={line.product_id: "HOLD-PARENT"})
+        assert (problem.value.hold.code, problem.value.hold.subject) == (HoldCode.SHARED_VARIATION_SKU, "HOLD-PARENT")
+        assert erp.find_sales_document(external_number(placed)) is None
 
     def test_a_blocked_customer_is_held(self, erp: Erp, probe: ErpProbe):
         probe.seed_item("HOLD-BLK", price=Decimal(5), stock=Decimal(10))
@@ -204,6 +229,17 @@ class ErpPortContract:
         with pytest.raises(ErpDataProblem) as problem:
             erp.create_sales_document(second, customer)
         assert (problem.value.hold.code, problem.value.hold.subject) == (HoldCode.CURRENCY_NOT_SET_UP, "NOK")
+
+    def test_document_totals_by_day(self, erp: Erp, probe: ErpProbe):
+        placed, document = self.post(erp, probe, [("TOTAL-1", 3, "2.50")])
+        day = placed.created_at.date()
+        totals = list(erp.document_totals(document.kind, day, day))
+        assert totals == [(external_number(placed), document.total_including_tax)]
+        assert document.total_including_tax >= placed.total
+        assert (
+            list(erp.document_totals(document.kind, day.replace(year=day.year - 1), day.replace(year=day.year - 1)))
+            == []
+        )
 
     # ------------------------------------------------------------------------------------ cancelling
 
@@ -338,7 +374,6 @@ class ErpPortContract:
         assert write.value.ambiguous
 
     def test_timeouts_are_transient_and_ambiguous_for_writes(self, impatient_erp: Erp, probe: ErpProbe):
-        impatient_erp.find_sales_document("T-3")  # signed in before the fault
         probe.inject(Fault.TIMEOUT)
         with pytest.raises(TransientErpError) as read:
             impatient_erp.find_sales_document("T-3")
