@@ -27,6 +27,8 @@ from shared.erp.port import (
     DocumentKind,
     ErpConflict,
     ErpDataProblem,
+    ErpDocument,
+    ErpPort,
     PermanentErpError,
     TransientErpError,
 )
@@ -38,7 +40,7 @@ IMPATIENT_TIMEOUT_SECONDS = 2.0  # far above an emulator's answer time, far belo
 LONG_RETRY_AFTER = 30  # longer than any in-call wait: the adapter hands it back instead of sleeping
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
-Erp = Any  # the adapter under test; what the suite calls is declared on shared.erp.port
+Erp = ErpPort  # the adapter under test: the suite calls what the port declares, nothing else
 
 
 def external_number(placed: Order) -> str:
@@ -66,7 +68,9 @@ class ErpPortContract:
         yield
         probe.clear_faults()
 
-    def post(self, erp: Erp, probe: ErpProbe, lines: list[tuple[str, int, str]], **kwargs: Any) -> tuple[Order, Any]:
+    def post(
+        self, erp: Erp, probe: ErpProbe, lines: list[tuple[str, int, str]], **kwargs: Any
+    ) -> tuple[Order, ErpDocument]:
         """Seed the lines' items, create the buyer, post the order: (order, its ERP document)."""
         for sku, _, price in lines:
             probe.seed_item(sku, price=Decimal(price), stock=Decimal(100))
@@ -76,7 +80,8 @@ class ErpPortContract:
 
     # --------------------------------------------------------------------------------------- the probe
 
-    def test_the_probe_keeps_the_probe_protocol(self, probe: ErpProbe):
+    def test_the_adapter_and_the_probe_keep_their_protocols(self, erp: Erp, probe: ErpProbe):
+        assert isinstance(erp, ErpPort)
         assert isinstance(probe, ErpProbe)
         assert probe.kind in ("bc", "fo", "gp")
 
@@ -271,10 +276,13 @@ class ErpPortContract:
     def test_items_carry_price_and_stock(self, erp: Erp, probe: ErpProbe):
         probe.seed_item("CAT-1", price=Decimal("19.99"), stock=Decimal(7), name="Blue mug")
         probe.seed_item("CAT-2", price=Decimal("5"), stock=Decimal(0))
-        items = {item.number: item for item in erp.list_items(["CAT-1", "CAT-2", "CAT-NONE"])}
+        items = {item.number: item for item in erp.catalog_items(["CAT-1", "CAT-2", "CAT-NONE"])}
         assert set(items) == {"CAT-1", "CAT-2"}
         assert (items["CAT-1"].unit_price, items["CAT-1"].inventory) == (Decimal("19.99"), Decimal(7))
-        assert items["CAT-2"].inventory == 0 and items["CAT-1"].stock_tracked
+        assert items["CAT-2"].inventory == 0 and items["CAT-1"].stock_tracked and not items["CAT-1"].blocked
+        assert {item.number for item in erp.catalog_items()} == {"CAT-1", "CAT-2"}
+        [by_id] = erp.catalog_items(ids=[items["CAT-1"].id])
+        assert by_id == items["CAT-1"]
 
     def test_the_stock_cursor_advances_and_reports_moved_items(self, erp: Erp, probe: ErpProbe):
         probe.seed_item("STOCK-1", price=Decimal(1), stock=Decimal(5))
