@@ -30,6 +30,8 @@ class Control:
             ("GET", "/_sandbox/counters"): self.counters,
             ("POST", "/_sandbox/counters/reset"): lambda b, r: self.emu.reset_counters(),
             ("POST", "/_sandbox/seed"): self.seed,
+            ("POST", "/_sandbox/companies"): self.add_company,
+            ("DELETE", "/_sandbox/currencies"): self.remove_currency,
             ("POST", "/_sandbox/customers/block"): lambda b, r: self.emu.block_customer(
                 b["customer"], b.get("blocked", "All"), b.get("companyId")
             ),
@@ -127,6 +129,20 @@ class Control:
                     emu.add_item_variant(created["number"], variant["code"], variant.get("description", ""), company_id)
                 )
         return out
+
+    def add_company(self, body: Body, request: Request) -> Body:
+        """`{"name", "lcyCode"?}`: a new company (own records and number series), e.g. one per test."""
+        return {"id": self.emu.add_company(body["name"], body.get("lcyCode", "USD"))}
+
+    def remove_currency(self, body: Body, request: Request) -> Body:
+        """`?code=EUR[&companyId=…]`: the merchant deletes a currency (orders in it can no longer post)."""
+        company = self.emu.company(request.query_params.get("companyId"))
+        handler = self.emu.registry.standard["currencies"]
+        with self.emu.store.lock:
+            found = [r for r in handler.records(company) if r["code"] == request.query_params["code"]]
+            for record in found:
+                handler.delete(company, record)
+        return {"deleted": len(found)}
 
     def stock(self, body: Body, request: Request) -> None:
         if "delta" in body:

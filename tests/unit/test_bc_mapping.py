@@ -42,6 +42,7 @@ from shared.erp.port import DocumentKind, ErpItem
 from shared.model import Address, Customer, HoldCode, LineKind, Order, OrderLine, round_money
 from shared.woo.mapping import order_from_woo
 
+pytestmark = pytest.mark.bc
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 WOO = REFERENCE / "woocommerce"
 BC = REFERENCE / "business-central"
