@@ -144,7 +144,9 @@ def test_valid_json_at_the_limits_is_queued_and_reads_back_the_same(webhook_url:
     assert queued == {json.loads(body)["id"]: json.loads(body) for body in bodies}
 
 
-_strings = st.text(alphabet=st.characters(codec=None, categories=None), max_size=8)
+_strings = st.text(alphabet=st.characters(codec=None, categories=None), max_size=8) | st.sampled_from(
+    ["\ud800", "a\udfffb", "\udc00\ud800", "\ud83d\ude00"]  # lone surrogates, reversed, a valid pair
+)
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | _strings,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_strings, inner, max_size=3),
