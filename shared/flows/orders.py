@@ -25,7 +25,7 @@ from shared.erp.bc.mapping import expected_total
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.events import WooEvent
 from shared.flows import refunds
-from shared.flows.common import Reschedule, document_of, flag, update_entry
+from shared.flows.common import Reschedule, document_of, flag, record_poisoned, update_entry
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import HoldReason, Order
@@ -490,9 +490,12 @@ def process_queue_message(
 
     A failure on the last try is logged as a poison event (the host then moves the message).
     """
+    message: dict[str, Any] | None = None
     try:
-        handle_woo_event(open_message(body, lambda: services.blobs), services, message_id=message_id)
+        message = open_message(body, lambda: services.blobs)
+        handle_woo_event(message, services, message_id=message_id)
     except Exception as exc:
         if dequeue_count >= max_dequeue_count:
             log_event(log, POISON_MESSAGE, logging.ERROR, queue="woo-events", error=type(exc).__name__)
+            record_poisoned(services, "woo-events", message, exc, message_id=message_id, tries=dequeue_count)
         raise
