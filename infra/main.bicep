@@ -27,7 +27,7 @@ param alertEmail string
 
 // ------------------------------------------------------------------ WooCommerce
 
-@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR" } ]. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
+@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR" } ]. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names. Optional "caBundle": extra CA certificates (PEM text, or a file path in the app) for a store behind a private CA.')
 @minLength(1)
 param wooStores array
 
@@ -175,6 +175,7 @@ var stores = [for store in wooStores: {
   id: toLower(store.id)
   url: store.url
   currency: store.currency
+  caBundle: store.?caBundle ?? ''
   consumerKeySecret: 'woo-${toLower(store.id)}-consumer-key'
   consumerSecretSecret: 'woo-${toLower(store.id)}-consumer-secret'
   webhookSecretSecret: 'woo-${toLower(store.id)}-webhook-secret'
@@ -252,6 +253,7 @@ var connectorSettingDefaults = {
   BC_TRACKING_API: ''
   BC_TRACKING_ENTITY_SET: 'shipmentTrackings'
   BC_SUBSCRIPTION_RENEW_HOURS: '36'
+  BC_CA_BUNDLE: ''
 }
 var connectorSettingsFromParameters = {
   BC_TENANT_ID: bcTenantId

@@ -33,6 +33,9 @@ class WooStoreSettings(BaseModel):
     consumer_secret: SecretStr
     webhook_secret: SecretStr = Field(description="The secret the store signs webhooks with")
     currency: str = "USD"
+    # Extra CA certificates to trust for this store (a store behind a corporate CA): a PEM file path or
+    # the PEM text. Added to the system trust store, never instead of it.
+    ca_bundle: str = ""
 
     @property
     def api_url(self) -> str:
@@ -100,6 +103,9 @@ class Settings(BaseSettings):
     http_max_attempts: int = 4
     # Sandbox only: trust the local CA of the emulators. Empty in production.
     sandbox_ca_bundle: str = ""
+    # Extra CA certificates for the ERP connection (its API and its token authority): a PEM file path or
+    # the PEM text, added to the system trust store. Per store: WOO_STORES__<store>__CA_BUNDLE.
+    bc_ca_bundle: str = ""
 
     # Money.
     total_tolerance: Decimal = Decimal("0.01")

@@ -255,8 +255,17 @@ def test_refunds(emu: WooEmulator, api: httpx.Client) -> None:
     full = api.post(f"/orders/{oid}/refunds", json={"amount": str(float(rest["total"]) - 3.30)[:6]})
     assert full.status_code == 201 and full.json()["refunded_payment"] is True
     assert api.get(f"/orders/{oid}").json()["status"] == "refunded"
+    # WooCommerce 8.2.2 (the emulator's default) has no top-level refunds route (facts §0, §2.5)...
+    missing = api.get("/refunds")
+    assert (missing.status_code, missing.json()["code"]) == (404, "rest_no_route")
+    assert "/wc/v3/refunds" not in api.get("").json()["routes"]
+    assert "/wc/v3/orders/(?P<id>[\\d]+)/refunds" in api.get("").json()["routes"]
+    # ...a newer one has, and lists it in its route index.
+    emu.store.options.wc_version = "9.1.0"
+    assert "/wc/v3/refunds" in api.get("").json()["routes"]
     listing = api.get("/refunds").json()
     assert {r["parent_id"] for r in listing} == {oid} and len(listing) == 2
+    emu.store.options.wc_version = "8.2.2"
     shipping = emu.place_order(
         [("ALBUM-2", 1)], pay=True, shipping=[{"method_id": "flat_rate", "method_title": "Flat", "total": "5.00"}]
     )
