@@ -331,3 +331,19 @@ def test_faults_control_api_and_call_counters(emu: WooEmulator, api: httpx.Clien
         assert state["counts"]["orders"] == 3
         bad = control.post("/_sandbox/orders", json={"lines": [["NOPE", 1]]})
         assert bad.status_code == 400
+
+
+def test_generate_says_how_many_orders_it_made_when_it_stops_halfway(emu: WooEmulator) -> None:
+    with httpx.Client(base_url=emu.url.rstrip("/"), verify=False) as control:
+        control.post(
+            "/_sandbox/products", json={"name": "Rare", "sku": "RARE-1", "regular_price": "5.00", "stock_quantity": 4}
+        )
+        stopped = control.post("/_sandbox/orders/generate", json={"seed": 1, "count": 10})
+        assert stopped.status_code == 400
+        body = stopped.json()
+        made = body["data"]["created"]
+        assert body["code"] == "sandbox_generate_incomplete" and body["data"]["requested"] == 10
+        assert 1 <= made < 10 and f"Made {made} of 10 orders" in body["message"]
+        assert body["data"]["cause"] == "woocommerce_rest_invalid_product_id"  # nothing left in stock to buy
+        kept = control.get("/_sandbox/orders").json()
+        assert sorted(order["id"] for order in kept) == sorted(body["data"]["order_ids"]) and len(kept) == made
