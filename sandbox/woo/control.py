@@ -117,7 +117,7 @@ def control_app(emu: WooEmulator) -> Starlette:
         if "currencies" in body:
             body["currencies"] = tuple(body["currencies"])
         made: list[dict[str, Any]] = []
-        for _ in range(count):
+        for _n in range(count):
             try:
                 made.append(emu.generate_order(rng, **body))
             except WooError as err:  # e.g. the catalogue ran out of stock: say how far it got
