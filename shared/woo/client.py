@@ -73,8 +73,9 @@ class WooClient:
         """Refunds created strictly between two naive GMT times, each with `parent_id` (its order's id).
 
         Where the store's route index lists the top-level `/refunds` route, one paged read. Otherwise
-        (WooCommerce 8.x, facts §0, §2.5): the orders modified since `after` (creating a refund modifies
-        its order), and the refunds of those that have any, read per order.
+        (WooCommerce 8.x, facts §0, §2.5): the orders modified since `after` (`wc_create_refund()` ends
+        with `$order->set_date_modified( time() ); $order->save();`), and the refunds of those that have
+        any, read per order.
         """
         if self.has_route("/refunds"):
             yield from self.list_store_refunds(

@@ -4,6 +4,7 @@ their route index."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
@@ -13,7 +14,7 @@ from pydantic import SecretStr
 from sandbox.woo import WooEmulator
 from shared.config import Settings, WooStoreSettings
 from shared.flows.reconcile import REFUND_FIELDS, day_bounds
-from shared.http import PermanentHttpError
+from shared.http import PermanentHttpError, TransientHttpError
 from shared.woo.client import WooClient
 
 from .conftest import CK, CS
@@ -113,3 +114,16 @@ def test_a_day_without_refunds_reads_nothing_more(emu: WooEmulator) -> None:
         assert "GET /orders/{id}/refunds" not in emu.api_calls()
     finally:
         woo.close()
+
+
+def test_a_store_that_cannot_answer_is_a_transient_failure(emu: WooEmulator) -> None:
+    """The reconciliation turns this into a "check could not run" row (its `_guarded`), not a crash."""
+    emu.faults.config = dataclasses.replace(emu.faults.config, outage=True)
+    woo = client_for(emu)
+    try:
+        after, before = day_bounds(DAY)
+        with pytest.raises(TransientHttpError, match="answered 503"):
+            list(woo.refunds_created_between(after, before, fields=REFUND_FIELDS))
+    finally:
+        woo.close()
+        emu.faults.config = dataclasses.replace(emu.faults.config, outage=False)
