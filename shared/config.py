@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from shared.http import ca_bundle_problem
+
 KEY_VAULT_PREFIX = "@Microsoft.KeyVault("
 
 
@@ -297,6 +299,11 @@ def check_app_settings(settings: Settings) -> Settings:
         missing.append("DEFAULT_CUSTOMER_NUMBER (CUSTOMER_MATCHING=default_customer)")
     if missing:
         raise ConfigError("Missing required setting(s): " + ", ".join(missing))
+    bundles = {"BC_CA_BUNDLE": settings.bc_ca_bundle, "SANDBOX_CA_BUNDLE": settings.sandbox_ca_bundle}
+    bundles.update({f"WOO_STORES__{s}__CA_BUNDLE": store.ca_bundle for s, store in settings.woo_stores.items()})
+    unusable = [f"{name}: {problem}" for name, value in bundles.items() if (problem := ca_bundle_problem(value))]
+    if unusable:
+        raise ConfigError("Unusable CA bundle setting(s): " + "; ".join(unusable))
     return settings
 
 

@@ -118,6 +118,18 @@ def _pem_of(bundle: str) -> str:
     return text
 
 
+def ca_bundle_problem(bundle: str) -> str | None:
+    """Why a CA bundle setting cannot be used (None: it can, or it is empty); checked at start-up."""
+    if not bundle:
+        return None
+    try:
+        _pem_of(bundle)
+        ssl.create_default_context().load_verify_locations(cadata=_pem_of(bundle))
+    except (ValueError, ssl.SSLError) as exc:
+        return str(exc) if isinstance(exc, ValueError) else f"not a valid PEM certificate ({exc.reason})"
+    return None
+
+
 def _bundles(verify: str | Sequence[str]) -> list[str]:
     return [verify] if isinstance(verify, str) else list(verify)
 
