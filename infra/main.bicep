@@ -27,7 +27,7 @@ param alertEmail string
 
 // ------------------------------------------------------------------ WooCommerce
 
-@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR", "documentPrefix": "WEB-" } ] ("erp" names its ERP connection, default the BC_* one; stores sharing a connection need distinct "documentPrefix" values). The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
+@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR", "documentPrefix": "WEB-" } ] ("erp" names its ERP connection, default the BC_* one; stores sharing a connection need distinct "documentPrefix" values). Optional "caBundle": extra CA certificates (PEM text, or a file path in the app) for a store behind a private CA. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
 @minLength(1)
 param wooStores array
 
@@ -177,6 +177,7 @@ var stores = [for store in wooStores: {
   currency: store.currency
   erp: store.?erp ?? ''
   documentPrefix: store.?documentPrefix ?? ''
+  caBundle: store.?caBundle ?? ''
   consumerKeySecret: 'woo-${toLower(store.id)}-consumer-key'
   consumerSecretSecret: 'woo-${toLower(store.id)}-consumer-secret'
   webhookSecretSecret: 'woo-${toLower(store.id)}-webhook-secret'
@@ -254,6 +255,7 @@ var connectorSettingDefaults = {
   BC_TRACKING_API: ''
   BC_TRACKING_ENTITY_SET: 'shipmentTrackings'
   BC_SUBSCRIPTION_RENEW_HOURS: '36'
+  BC_CA_BUNDLE: ''
 }
 var connectorSettingsFromParameters = {
   BC_TENANT_ID: bcTenantId

@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from shared.http import ca_bundle_problem
+
 KEY_VAULT_PREFIX = "@Microsoft.KeyVault("
 
 # The ERP connection that the flat BC_* settings describe (its ERP webhook route is `webhooks/erp/bc`,
@@ -39,6 +41,9 @@ class WooStoreSettings(BaseModel):
     currency: str = "USD"
     erp: str = ""  # the ERP connection its orders post to ("" = the only one, or `bc`: the flat BC_* settings)
     document_prefix: str = ""  # before the Woo order number in the ERP (required when stores share a connection)
+    # Extra CA certificates to trust for this store (a store behind a corporate CA): a PEM file path or
+    # the PEM text. Added to the system trust store, never instead of it.
+    ca_bundle: str = ""
 
     @property
     def api_url(self) -> str:
@@ -80,6 +85,7 @@ class BcConnection(BaseModel):
     webhook_client_state: SecretStr = SecretStr("")
     subscription_renew_hours: int = 36
     max_concurrency: int = 5  # BC's concurrent requests per user (facts: dynamics.md §1.6)
+    ca_bundle: str = ""  # extra CA certificates for this ERP (PEM path or text), added to the system trust
 
     @property
     def required(self) -> dict[str, str]:
@@ -158,6 +164,9 @@ class Settings(BaseSettings):
     http_max_attempts: int = 4
     # Sandbox only: trust the local CA of the emulators. Empty in production.
     sandbox_ca_bundle: str = ""
+    # Extra CA certificates for the ERP connection (its API and its token authority): a PEM file path or
+    # the PEM text, added to the system trust store. Per store: WOO_STORES__<store>__CA_BUNDLE.
+    bc_ca_bundle: str = ""
 
     # Money.
     total_tolerance: Decimal = Decimal("0.01")
@@ -425,6 +434,12 @@ def check_app_settings(settings: Settings) -> Settings:
         missing.append("DEFAULT_CUSTOMER_NUMBER (CUSTOMER_MATCHING=default_customer)")
     if missing:
         raise ConfigError("Missing required setting(s): " + ", ".join(missing))
+    bundles = {"BC_CA_BUNDLE": settings.bc_ca_bundle, "SANDBOX_CA_BUNDLE": settings.sandbox_ca_bundle}
+    bundles.update({f"WOO_STORES__{s}__CA_BUNDLE": store.ca_bundle for s, store in settings.woo_stores.items()})
+    bundles.update({f"ERPS__{c}__CA_BUNDLE": connection.ca_bundle for c, connection in settings.erps.items()})
+    unusable = [f"{name}: {problem}" for name, value in bundles.items() if (problem := ca_bundle_problem(value))]
+    if unusable:
+        raise ConfigError("Unusable CA bundle setting(s): " + "; ".join(unusable))
     check_connections(settings)
     return settings
 

@@ -175,6 +175,10 @@ var storeSettingsPerStore = [for store in stores: [
     value: store.documentPrefix
   }
   {
+    name: 'WOO_STORES__${store.id}__CA_BUNDLE'
+    value: store.caBundle
+  }
+  {
     name: 'WOO_STORES__${store.id}__CONSUMER_KEY'
     value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${store.consumerKeySecret}/)'
   }

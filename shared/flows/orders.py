@@ -118,8 +118,28 @@ def process_order_event(event: WooEvent, services: Services) -> None:
         cancel_order(order, payload, entry, services)
     elif order.status == "refunded":
         refund_order(order, payload, entry, services)
+    elif order.status in REVERTED_STATUSES and entry is not None and entry.state != OrderState.RECEIVED:
+        reverted_after_posting(order, payload, entry, services)
     else:
         remember_unpaid(order, payload, entry, services)
+
+
+# Statuses that take a paid order back (to the trash, on hold, unpaid or failed payment). After posting
+# the ERP document stays as it is: a person decides (trash arrives as order.deleted, facts §0).
+REVERTED_STATUSES = frozenset({"trash", "on-hold", "pending", "failed"})
+
+
+def reverted_after_posting(order: Order, payload: dict[str, Any], entry: LedgerEntry, services: Services) -> None:
+    """A posted order moved to the trash, on-hold, pending or failed: flagged, never re-posted or deleted."""
+    if entry.state == OrderState.POSTING:
+        raise Reschedule("order is being posted; look at its new status after", 5.0, routine=True)
+    if entry.state != OrderState.POSTED:
+        remember_unpaid(order, payload, entry, services)
+        return
+    entry = note_seen(entry, order, payload, services)
+    where = "moved to the trash" if order.status == "trash" else f"set to {order.status}"
+    document = entry.document_number or "the ERP document"
+    flag(entry, f"{where} in WooCommerce after posting; {document} left unchanged", services)
 
 
 def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:

@@ -8,7 +8,9 @@ For one UTC day (the timer runs at 02:30 for the day before):
    (external document number → total); orders the index does not have are looked up by number (one
    `$batch` per page of 100), and full documents are read again only for the exceptions. Held orders
    are not "missing": they are listed as held.
-2. **Refunds made that day** (`GET /refunds`): each must have its credit memo `<order number>-R<refund id>`.
+2. **Refunds made that day** (the top-level `GET /refunds` where the store has it, else each refunded
+   order's refunds: WooCommerce 8.x has no top-level route, facts §2.5): each must have its credit memo
+   `<order number>-R<refund id>`.
 3. **Held orders** (all of them, whatever day) with how long they have waited.
 4. **Poison messages** in `<queue>-poison` for every queue, with the order each one names.
 5. **Stock drift**: Woo `stock_quantity` against the ERP's available-to-sell for every product and
@@ -609,9 +611,7 @@ def _check_refunds(
 ) -> None:
     woo = services.woo(store)
     after, before = day_bounds(day)
-    refunds = woo.list_store_refunds(
-        after=after, before=before, dates_are_gmt="true", orderby="id", order="asc", _fields=REFUND_FIELDS
-    )
+    refunds = woo.refunds_created_between(after, before, fields=REFUND_FIELDS)
     for page in prefetched(batches(refunds, BATCH)):
         page = [refund for refund in page if created_on(refund, day) and refund.get("parent_id")]
         report.refunds_checked += len(page)

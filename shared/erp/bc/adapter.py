@@ -50,7 +50,14 @@ from shared.erp.port import (
     SubscriptionReport,
     TransientErpError,
 )
-from shared.http import ApiClient, PermanentHttpError, RetryPolicy, TokenSource, TransientHttpError
+from shared.http import (
+    ApiClient,
+    PermanentHttpError,
+    RetryPolicy,
+    TokenSource,
+    TransientHttpError,
+    tls_bundle_file,
+)
 from shared.model import Customer, HoldReason, Order, Refund, Shipment
 
 ITEM_CACHE_SECONDS = 900
@@ -84,14 +91,14 @@ def company_url(settings: Settings) -> str:
 
 class BcAdapter:
     def __init__(self, settings: Settings, *, tokens: TokenSource | None = None) -> None:
-        verify: str | bool = settings.sandbox_ca_bundle or True
+        ca_bundles = [bundle for bundle in (settings.sandbox_ca_bundle, settings.bc_ca_bundle) if bundle]
         self.tokens = tokens or EntraTokens(
             tenant_id=settings.bc_tenant_id,
             client_id=settings.bc_client_id,
             client_secret=settings.bc_client_secret.get_secret_value(),
             scope=settings.bc_scope,
             authority=settings.bc_authority,
-            verify=verify,
+            verify=tls_bundle_file(ca_bundles),
         )
         self.api = ApiClient(
             "bc",
@@ -99,7 +106,7 @@ class BcAdapter:
             timeout=settings.http_timeout_seconds,
             policy=RetryPolicy(max_attempts=settings.http_max_attempts),
             tokens=self.tokens,
-            verify=verify,
+            verify=ca_bundles,
         )
         self.options = document_options(settings)
         self.customer_options = BcCustomerOptions(local_currency=settings.bc_local_currency)
