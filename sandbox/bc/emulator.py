@@ -33,6 +33,13 @@ from sandbox.server import RunningServer, serve_in_thread
 from sandbox.tls import ensure_tls_files
 
 DEFAULT_CURRENCIES = (("EUR", "Euro", "€"), ("GBP", "Pound Sterling", "£"), ("CAD", "Canadian dollar", "$"))
+# Currencies whose minor unit is not the cent (ISO 4217): BC's "Amount Rounding Precision" and
+# "Amount Decimal Places" as a company sets them up (code, name, symbol, precision, decimal places).
+MINOR_UNIT_CURRENCIES = (
+    ("JPY", "Japanese yen", "¥", Decimal(1), "0:0"),
+    ("KWD", "Kuwaiti dinar", "KD", Decimal("0.001"), "3:3"),
+    ("BHD", "Bahraini dinar", "BD", Decimal("0.001"), "3:3"),
+)
 DEFAULT_TAX_RATES = {"STANDARD": Decimal(20), "REDUCED": Decimal(5), "ZERO": Decimal(0)}
 DEFAULT_ACCOUNTS = (("6110", "Sales, Retail - Dom."), ("6410", "Freight Charges"), ("6910", "Fees and Charges"))
 DEFAULT_AGENTS = (
@@ -161,8 +168,9 @@ class BcEmulator:
         }
 
     # ---- seeding ----------------------------------------------------------------------------------
-    def add_company(self, name: str, lcy_code: str = "USD") -> str:
-        company = Company(new_id(), name[:30], name, lcy_code, iso(self.store.clock.now()))
+    def add_company(self, name: str, lcy_code: str = "USD", *, sales_tax: bool = True) -> str:
+        """A new company; `sales_tax=False` makes it a VAT company (prices including tax allowed)."""
+        company = Company(new_id(), name[:30], name, lcy_code, iso(self.store.clock.now()), sales_tax=sales_tax)
         company.tax_rates.update(DEFAULT_TAX_RATES)
         for number, account_name in DEFAULT_ACCOUNTS:
             company.accounts[number] = {
@@ -177,6 +185,19 @@ class BcEmulator:
             for code, display, symbol in DEFAULT_CURRENCIES:
                 if code != lcy_code:
                     self._create(company, "currencies", {"code": code, "displayName": display, "symbol": symbol})
+            for code, display, symbol, precision, places in MINOR_UNIT_CURRENCIES:
+                if code != lcy_code:
+                    self._create(
+                        company,
+                        "currencies",
+                        {
+                            "code": code,
+                            "displayName": display,
+                            "symbol": symbol,
+                            "amountRoundingPrecision": precision,
+                            "amountDecimalPlaces": places,
+                        },
+                    )
             self._create(company, "customerPaymentJournals", {"code": "CASHRCPT", "displayName": "Cash receipts"})
         return company.id
 
