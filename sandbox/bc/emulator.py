@@ -33,13 +33,13 @@ from sandbox.server import RunningServer, serve_in_thread
 from sandbox.tls import ensure_tls_files
 
 DEFAULT_CURRENCIES = (("EUR", "Euro", "€"), ("GBP", "Pound Sterling", "£"), ("CAD", "Canadian dollar", "$"))
-# Currencies whose minor unit is not the cent (ISO 4217): BC's "Amount Rounding Precision" and
-# "Amount Decimal Places" as a company sets them up (code, name, symbol, precision, decimal places).
-MINOR_UNIT_CURRENCIES = (
-    ("JPY", "Japanese yen", "¥", Decimal(1), "0:0"),
-    ("KWD", "Kuwaiti dinar", "KD", Decimal("0.001"), "3:3"),
-    ("BHD", "Bahraini dinar", "BD", Decimal("0.001"), "3:3"),
-)
+# Currencies whose minor unit is not the cent (ISO 4217): the "Amount Rounding Precision" and
+# "Amount Decimal Places" a company sets up for them (BC's own default is 0.01 / "2:2" for any code).
+MINOR_UNIT_CURRENCIES = {
+    "JPY": (Decimal(1), "0:0"),
+    "KWD": (Decimal("0.001"), "3:3"),
+    "BHD": (Decimal("0.001"), "3:3"),
+}
 DEFAULT_TAX_RATES = {"STANDARD": Decimal(20), "REDUCED": Decimal(5), "ZERO": Decimal(0)}
 DEFAULT_ACCOUNTS = (("6110", "Sales, Retail - Dom."), ("6410", "Freight Charges"), ("6910", "Fees and Charges"))
 DEFAULT_AGENTS = (
@@ -185,19 +185,6 @@ class BcEmulator:
             for code, display, symbol in DEFAULT_CURRENCIES:
                 if code != lcy_code:
                     self._create(company, "currencies", {"code": code, "displayName": display, "symbol": symbol})
-            for code, display, symbol, precision, places in MINOR_UNIT_CURRENCIES:
-                if code != lcy_code:
-                    self._create(
-                        company,
-                        "currencies",
-                        {
-                            "code": code,
-                            "displayName": display,
-                            "symbol": symbol,
-                            "amountRoundingPrecision": precision,
-                            "amountDecimalPlaces": places,
-                        },
-                    )
             self._create(company, "customerPaymentJournals", {"code": "CASHRCPT", "displayName": "Cash receipts"})
         return company.id
 
@@ -253,16 +240,24 @@ class BcEmulator:
             )
 
     def add_currency(
-        self, code: str, display_name: str = "", symbol: str = "", company_id: str | None = None
+        self,
+        code: str,
+        display_name: str = "",
+        symbol: str = "",
+        company_id: str | None = None,
+        *,
+        rounding_precision: Decimal | None = None,
+        decimal_places: str | None = None,
     ) -> dict[str, Any]:
+        """A currency; JPY, KWD and BHD get their minor unit's rounding unless told otherwise."""
+        precision, places = MINOR_UNIT_CURRENCIES.get(code.upper(), (None, None))
+        body: dict[str, Any] = {"code": code, "displayName": display_name, "symbol": symbol}
+        if rounding_precision is not None or precision is not None:
+            body["amountRoundingPrecision"] = rounding_precision if rounding_precision is not None else precision
+        if decimal_places is not None or places is not None:
+            body["amountDecimalPlaces"] = decimal_places or places
         with self.store.lock:
-            return self._plain(
-                self._create(
-                    self.company(company_id),
-                    "currencies",
-                    {"code": code, "displayName": display_name, "symbol": symbol},
-                )
-            )
+            return self._plain(self._create(self.company(company_id), "currencies", body))
 
     def add_account(self, number: str, name: str, company_id: str | None = None) -> None:
         company = self.company(company_id)
