@@ -8,7 +8,8 @@ For one UTC day (the timer runs at 02:30 for the day before):
    (external document number → total); orders the index does not have are looked up by number (one
    `$batch` per page of 100), and full documents are read again only for the exceptions. Held orders
    are not "missing": they are listed as held.
-2. **Refunds made that day** (`GET /refunds`): each must have its credit memo `<order number>-R<refund id>`.
+2. **Refunds made that day** (`GET /refunds`): each must have its credit memo `<order number>-R<refund id>`;
+   and each credit memo of the day must total what its refund returned (`shared.flows.credit_memo_check`).
 3. **Held orders** (all of them, whatever day) with how long they have waited.
 4. **Poison messages** in `<queue>-poison` for every queue, with the order each one names.
 5. **Stock drift**: Woo `stock_quantity` against the ERP's available-to-sell for every product and
@@ -43,6 +44,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from shared.config import Settings
 from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
+from shared.flows.credit_memo_check import check_credit_memo_totals
 from shared.flows.operations import HeldOrder, PoisonMessage, held_orders, list_poison
 from shared.flows.report import (
     ExceptionKind,
@@ -363,6 +365,7 @@ def reconcile_day(
             check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
             _guarded(store, "orders", add, check)
             _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
+            _guarded(store, "credit memo totals", add, partial(check_credit_memo_totals, services, store, day, add))
             _guarded(store, "stock", add, partial(_check_stock, services, store, report, add))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
