@@ -56,7 +56,7 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
-from shared.flows.stock import available_to_sell, stock_buffer
+from shared.flows.stock import available_to_sell, open_order_quantities, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import round_money, to_money
 from shared.storage.ledger import OrderState
@@ -177,11 +177,15 @@ def classify_refund(
     )
 
 
-def expected_stock(sku: str, item: ErpItem | None, settings: Settings) -> int | None:
-    """What WooCommerce should show for a SKU: the ERP item's available-to-sell; None: not comparable."""
+def expected_stock(
+    sku: str, item: ErpItem | None, settings: Settings, on_open_orders: Decimal = Decimal(0)
+) -> int | None:
+    """What WooCommerce should show for a SKU: the ERP item's available-to-sell (less the units on open
+    ERP sales orders, as the stock push computes it); None: not comparable."""
     if item is None or not item.stock_tracked:
         return None
-    return 0 if item.blocked else available_to_sell(item.inventory, stock_buffer(settings, sku, item.number))
+    on_hand = item.inventory - on_open_orders
+    return 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
 
 
 def classify_stock(
@@ -665,6 +669,7 @@ def _check_stock(
     if not settings.stock_sync:
         return
     items = {item.number: item for item in services.erp.catalog_items()}
+    on_open_orders = open_order_quantities(services, items.values(), stock=True)
     woo = services.woo(store)
     for product in woo.list_products(_fields=PRODUCT_FIELDS):
         candidates = [product]
@@ -677,7 +682,7 @@ def _check_stock(
             if not sku or candidate.get("manage_stock") is not True:
                 continue
             number = settings.bc_sku_map.get(sku, sku)
-            expected = expected_stock(sku, items.get(number), settings)
+            expected = expected_stock(sku, items.get(number), settings, on_open_orders.get(number, Decimal(0)))
             if expected is None:
                 continue
             report.skus_checked += 1

@@ -1,8 +1,11 @@
 """ERP → store: available-to-sell stock (and prices, :mod:`shared.flows.prices`), delta-only and batched.
 
-Available to sell (ATS) = ERP quantity − buffer (``STOCK_BUFFER``, per SKU ``STOCK_BUFFER_OVERRIDES``),
-rounded down to a whole number, never below zero. Blocked items sell nothing (0); items without
-inventory (BC services, non-inventory items) get no stock write at all.
+Available to sell (ATS) = ERP quantity − units on open ERP sales orders not yet shipped
+(``STOCK_SUBTRACT_OPEN_ORDERS``, on by default: the ERP's inventory still counts units sold in paid
+orders until they ship, so a full push would offer them again) − buffer (``STOCK_BUFFER``, per SKU
+``STOCK_BUFFER_OVERRIDES``), rounded down to a whole number, never below zero. Blocked items sell
+nothing (0); items without inventory (BC services, non-inventory items) get no stock write at all.
+The open quantities are one paged ERP read per run that has stock to push (never a call per item).
 
 One run per store (timer ``push_stock_and_prices``):
 1. What changed in the ERP since the store's watermarks: items with ``lastModifiedDateTime`` after the
@@ -103,6 +106,14 @@ class Desired:
     price: str | None
 
 
+def open_order_quantities(services: Services, items: Iterable[ErpItem], *, stock: bool) -> dict[str, Decimal]:
+    """Units on open ERP sales orders by item number, when the setting is on and stock is pushed for any
+    of ``items`` (one paged ERP read, not one per item); else nothing is subtracted."""
+    if not (stock and services.settings.stock_subtract_open_orders and any(i.stock_tracked for i in items)):
+        return {}
+    return services.erp.open_order_quantities()
+
+
 def woo_skus_by_item(sku_map: Mapping[str, str]) -> dict[str, list[str]]:
     """ERP item number → the Woo SKUs mapped to it (``BC_SKU_MAP`` is Woo SKU → item number)."""
     reverse: dict[str, list[str]] = defaultdict(list)
@@ -116,10 +127,17 @@ def item_number_of(sku: str, sku_map: Mapping[str, str]) -> str:
 
 
 def desired_values(
-    items: Iterable[ErpItem], settings: Settings, *, stock: bool = True, prices: bool = True
+    items: Iterable[ErpItem],
+    settings: Settings,
+    *,
+    stock: bool = True,
+    prices: bool = True,
+    on_open_orders: Mapping[str, Decimal] | None = None,
 ) -> dict[str, Desired]:
-    """Desired Woo values by Woo SKU. Stock for stock items only (0 when blocked); prices above zero."""
+    """Desired Woo values by Woo SKU. Stock for stock items only (0 when blocked), less the units on open
+    ERP sales orders (``on_open_orders``, by item number); prices above zero."""
     reverse = woo_skus_by_item(settings.bc_sku_map)
+    reserved = on_open_orders or {}
     result: dict[str, Desired] = {}
     for item in items:
         skus = list(reverse.get(item.number, []))
@@ -128,7 +146,8 @@ def desired_values(
         for sku in skus:
             ats: int | None = None
             if stock and item.stock_tracked:
-                ats = 0 if item.blocked else available_to_sell(item.inventory, stock_buffer(settings, sku, item.number))
+                on_hand = item.inventory - reserved.get(item.number, Decimal(0))
+                ats = 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
             price = woo_price(item.unit_price) if prices else None
             result[sku] = Desired(sku, item.number, ats, price)
     return result
@@ -598,11 +617,12 @@ def push_items(
     """Push the values of ``items`` to one store (delta: compared with what was last written)."""
     settings = services.settings
     woo = services.woo(state.store)
-    desired = desired_values(items, settings, stock=stock, prices=prices)
+    on_open_orders = open_order_quantities(services, items, stock=stock)
+    desired = desired_values(items, settings, stock=stock, prices=prices, on_open_orders=on_open_orders)
     report.considered = len(desired)
     resolve_skus(woo, services, state, list(desired))
     if stock:
-        add_family_members(services, state, desired, prices=prices)
+        add_family_members(services, state, desired, prices=prices, on_open_orders=on_open_orders)
     report.not_in_woo = sorted(sku for sku in desired if not (row := state.skus.get(sku)) or not row.found)
     writes = plan_writes(
         desired, state.skus, current_from_pushed(state.pushed), manage_stock_on=settings.stock_manage_on
@@ -651,7 +671,14 @@ def resolve_skus(woo: WooClient, services: Services, state: StoreSyncState, skus
         record_conflicts(services, ConflictReport(state.store, conflicts))
 
 
-def add_family_members(services: Services, state: StoreSyncState, desired: dict[str, Desired], *, prices: bool) -> None:
+def add_family_members(
+    services: Services,
+    state: StoreSyncState,
+    desired: dict[str, Desired],
+    *,
+    prices: bool,
+    on_open_orders: Mapping[str, Decimal] | None = None,
+) -> None:
     """A parent's stock is the sum over its inheriting variations: bring in the ERP values of them all."""
     parents = {
         row.parent_id
@@ -668,7 +695,9 @@ def add_family_members(services: Services, state: StoreSyncState, desired: dict[
     if not members:
         return
     numbers = sorted({item_number_of(sku, services.settings.bc_sku_map) for sku in members})
-    found = desired_values(services.erp.catalog_items(numbers), services.settings, stock=True, prices=prices)
+    found = desired_values(
+        services.erp.catalog_items(numbers), services.settings, stock=True, prices=prices, on_open_orders=on_open_orders
+    )
     for sku in members:
         if sku in found:
             desired[sku] = found[sku]
@@ -867,7 +896,8 @@ def reconcile_store(services: Services, store: str, *, stock: bool = True, price
     rows, conflicts = map_products(catalogue.products, checked_at)
     conflicts += erp_side_conflicts(rows, catalogue.items, settings)
     report.conflicts = ConflictReport(store, conflicts)
-    desired = desired_values(catalogue.items, settings, stock=stock, prices=prices)
+    on_open_orders = open_order_quantities(services, catalogue.items, stock=stock)
+    desired = desired_values(catalogue.items, settings, stock=stock, prices=prices, on_open_orders=on_open_orders)
     report.considered = len(desired)
     report.not_in_woo = sorted(sku for sku in desired if not (row := rows.get(sku)) or not row.found)
     actual = current_from_products(catalogue.products)

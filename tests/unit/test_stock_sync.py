@@ -87,6 +87,17 @@ def test_desired_values_map_items_to_woo_skus_and_skip_what_has_nothing_to_push(
     assert desired_values([item("A")], s, prices=False)["WEB-A"].price is None
 
 
+def test_units_on_open_erp_sales_orders_are_not_offered_again() -> None:
+    """The ERP's inventory still counts units of paid orders not yet shipped (issue 18): ATS subtracts them
+    before the buffer, never below zero, for every Woo SKU mapped to the item."""
+    s = settings(stock_buffer="1", bc_sku_map={"WEB-A": "A", "WEB-A2": "A"})
+    found = desired_values(
+        [item("A", "10"), item("B", "3"), item("C", "7")], s, on_open_orders={"A": Decimal(4), "B": Decimal(5)}
+    )
+    assert {sku: want.stock for sku, want in found.items()} == {"WEB-A": 5, "WEB-A2": 5, "A": 5, "B": 0, "C": 6}
+    assert desired_values([item("A", "10")], settings())["A"].stock == 10  # nothing open: inventory
+
+
 def test_prices_are_rounded_to_cents_and_compared_as_numbers() -> None:
     assert woo_price(Decimal("1000.8")) == "1000.80"
     assert woo_price(Decimal("2.675")) == "2.68"

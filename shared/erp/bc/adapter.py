@@ -423,6 +423,9 @@ class BcAdapter:
     def stock_cursor(self) -> str:
         return bc_catalog.stock_cursor(self)
 
+    def open_order_quantities(self) -> dict[str, Decimal]:
+        return bc_catalog.open_order_quantities(self)
+
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
         return bc_catalog.stock_moves_since(self, cursor)
 
