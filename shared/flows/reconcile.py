@@ -56,7 +56,7 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
-from shared.flows.stock import available_to_sell, open_order_quantities, stock_buffer
+from shared.flows.stock import available_to_sell, item_number_of, open_order_quantities, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import round_money, to_money
 from shared.storage.ledger import OrderState
@@ -681,7 +681,7 @@ def _check_stock(
             sku = str(candidate.get("sku") or "").strip()
             if not sku or candidate.get("manage_stock") is not True:
                 continue
-            number = settings.bc_sku_map.get(sku, sku)
+            number = item_number_of(sku, settings.bc_sku_map)
             expected = expected_stock(sku, items.get(number), settings, on_open_orders.get(number, Decimal(0)))
             if expected is None:
                 continue

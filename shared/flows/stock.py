@@ -48,7 +48,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.config import Settings
 from shared.erp.port import ErpItem, TransientErpError
@@ -64,6 +64,7 @@ from shared.woo.client import BATCH_LIMIT, WooClient
 from shared.woo.mapping import product_stock_from_woo
 
 log = logging.getLogger("connector.stock")
+T = TypeVar("T")
 
 ITEMS_OVERLAP = timedelta(minutes=2)  # items modified this long before the watermark are read again
 NOT_FOUND_RECHECK = timedelta(hours=1)  # a SKU no product had is looked up again after this
@@ -84,11 +85,29 @@ def watermark_names(store: str) -> tuple[str, str, str]:
 # ----------------------------------------------------------------------------------- pure: values
 
 
+def sku_key(sku: str | None) -> str:
+    """A SKU as the stock sync keys it: stripped and upper-case. BC item numbers are Code fields, stored
+    upper-case, so Woo's ``blue-mug`` is item ``BLUE-MUG`` (as for orders, ``shared.erp.bc.mapping``)."""
+    return (sku or "").strip().upper()
+
+
+_KEYED: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+
+
+def keyed(mapping: Mapping[str, T]) -> dict[str, T]:
+    """``mapping`` with its keys as :func:`sku_key` makes them (computed once per settings object)."""
+    cached = _KEYED.get(id(mapping))
+    if cached is None or cached[0] is not mapping:
+        cached = (mapping, {sku_key(key): value for key, value in mapping.items()})
+        _KEYED[id(mapping)] = cached
+    return cached[1]
+
+
 def stock_buffer(settings: Settings, sku: str, item_number: str) -> Decimal:
-    overrides = settings.stock_buffer_overrides
-    if sku in overrides:
-        return overrides[sku]
-    return overrides.get(item_number, settings.stock_buffer)
+    overrides = keyed(settings.stock_buffer_overrides)
+    if sku_key(sku) in overrides:
+        return overrides[sku_key(sku)]
+    return overrides.get(sku_key(item_number), settings.stock_buffer)
 
 
 def available_to_sell(quantity: Decimal, buffer: Decimal = Decimal(0)) -> int:
@@ -115,15 +134,17 @@ def open_order_quantities(services: Services, items: Iterable[ErpItem], *, stock
 
 
 def woo_skus_by_item(sku_map: Mapping[str, str]) -> dict[str, list[str]]:
-    """ERP item number → the Woo SKUs mapped to it (``BC_SKU_MAP`` is Woo SKU → item number)."""
+    """ERP item number → the Woo SKUs mapped to it (``BC_SKU_MAP`` is Woo SKU → item number), as keys."""
     reverse: dict[str, list[str]] = defaultdict(list)
-    for sku, number in sku_map.items():
-        reverse[number].append(sku)
+    for sku, number in keyed(sku_map).items():
+        reverse[sku_key(number)].append(sku)
     return reverse
 
 
 def item_number_of(sku: str, sku_map: Mapping[str, str]) -> str:
-    return sku_map.get(sku, sku)
+    """The ERP item number of a Woo SKU: its mapping, else the SKU itself (upper-case, like BC's)."""
+    key = sku_key(sku)
+    return sku_key(keyed(sku_map).get(key, key))
 
 
 def desired_values(
@@ -137,12 +158,14 @@ def desired_values(
     """Desired Woo values by Woo SKU. Stock for stock items only (0 when blocked), less the units on open
     ERP sales orders (``on_open_orders``, by item number); prices above zero."""
     reverse = woo_skus_by_item(settings.bc_sku_map)
+    mapped = keyed(settings.bc_sku_map)
     reserved = on_open_orders or {}
     result: dict[str, Desired] = {}
     for item in items:
-        skus = list(reverse.get(item.number, []))
-        if item.number not in settings.bc_sku_map and item.number not in skus:
-            skus.append(item.number)
+        number = sku_key(item.number)
+        skus = list(reverse.get(number, []))
+        if number not in mapped and number not in skus:
+            skus.append(number)
         for sku in skus:
             ats: int | None = None
             if stock and item.stock_tracked:
@@ -198,7 +221,7 @@ def _manage_text(product: Product) -> str:
 
 def sku_row(product: Product, checked_at: str = "") -> SkuRow:
     return SkuRow(
-        sku=(product.sku or "").strip(),
+        sku=sku_key(product.sku),
         product_id=product.woo_product_id,
         parent_id=product.parent_id or 0,
         type=product.type,
@@ -218,7 +241,7 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
     by_id = {p.woo_product_id: p for p in products}
     groups: dict[str, list[Product]] = defaultdict(list)
     for product in products:
-        sku = (product.sku or "").strip()
+        sku = sku_key(product.sku)
         if sku and product.type != "grouped":
             groups[sku].append(product)
     rows: dict[str, SkuRow] = {}
@@ -227,7 +250,7 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
         kept = []
         for product in group:
             parent = by_id.get(product.parent_id) if product.parent_id else None
-            if product.is_variation and parent is not None and (parent.sku or "").strip() == sku:
+            if product.is_variation and parent is not None and sku_key(parent.sku) == sku:
                 conflicts.append(
                     SkuConflict(
                         "variation_shares_parent_sku",
@@ -258,7 +281,7 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
 
 def erp_side_conflicts(rows: Mapping[str, SkuRow], items: Sequence[ErpItem], settings: Settings) -> list[SkuConflict]:
     """Woo SKUs without an ERP item, and ERP items (not blocked) without a Woo product."""
-    numbers = {item.number for item in items}
+    numbers = {sku_key(item.number) for item in items}
     conflicts = []
     for sku, row in sorted(rows.items()):
         if row.found and row.type != "variable" and item_number_of(sku, settings.bc_sku_map) not in numbers:
@@ -274,7 +297,7 @@ def erp_side_conflicts(rows: Mapping[str, SkuRow], items: Sequence[ErpItem], set
     for item in sorted(items, key=lambda i: i.number):
         if item.blocked:
             continue
-        skus = reverse.get(item.number) or [item.number]
+        skus = reverse.get(sku_key(item.number)) or [sku_key(item.number)]
         if not any(sku in rows for sku in skus):
             conflicts.append(
                 SkuConflict(

@@ -1,4 +1,5 @@
-"""Issue 18 through the whole stack: a lower-case Woo SKU posts to its upper-case BC item, a SKU
+"""Issue 18 through the whole stack: a lower-case Woo SKU posts to (and takes its stock from) its
+upper-case BC item, a SKU
 longer than a BC item number is held with "map it", and an order entered with prices including tax
 posts net (the BC emulator, like a US company, refuses gross prices) with equal totals."""
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.stack import Stack
+from shared.flows import stock
 from shared.model import HoldCode
 from shared.storage.ledger import OrderState
 
@@ -34,6 +36,10 @@ def test_a_lower_case_sku_posts_to_the_upper_case_item(stack: Stack, app) -> Non
     lines = stack.bc.lines("salesOrders", document["id"])
     assert [line["lineObjectNumber"] for line in lines if line["lineType"] == "Item"] == [sku.upper()]
     assert not entry.attention
+    # The stock sync matches them too: BC's 30 less the 2 on the open order.
+    stack.bc.set_stock(sku.upper(), 30)
+    stock.reconcile_stock(app, "main")
+    assert stack.woo.product_by_sku(sku)["stock_quantity"] == 28
 
 
 def test_a_sku_longer_than_an_item_number_is_held_saying_map_it(stack: Stack, app) -> None:

@@ -98,6 +98,18 @@ def test_units_on_open_erp_sales_orders_are_not_offered_again() -> None:
     assert desired_values([item("A", "10")], settings())["A"].stock == 10  # nothing open: inventory
 
 
+def test_woo_skus_match_bc_item_numbers_whatever_their_case() -> None:
+    """BC stores item numbers upper-case (Code fields): Woo's ``blue-mug`` is item ``BLUE-MUG`` (issue 18)."""
+    rows, conflicts = map_products([product(1, " blue-mug "), product(2, "Red-Mug"), product(3, "RED-MUG")])
+    assert set(rows) == {"BLUE-MUG", "RED-MUG"} and rows["BLUE-MUG"].product_id == 1
+    assert [(c.kind, c.sku) for c in conflicts] == [("duplicate_sku", "RED-MUG")]  # one item, two products
+    s = settings(bc_sku_map={"mug-green": "green-001"}, stock_buffer_overrides={"blue-mug": "2"})
+    found = desired_values([item("BLUE-MUG", "10"), item("GREEN-001", "4")], s)
+    assert {sku: want.stock for sku, want in found.items()} == {"BLUE-MUG": 8, "MUG-GREEN": 4, "GREEN-001": 4}
+    green = map_products([product(4, "mug-green")])[0]
+    assert erp_side_conflicts({"BLUE-MUG": rows["BLUE-MUG"], **green}, [item("BLUE-MUG"), item("GREEN-001")], s) == []
+
+
 def test_prices_are_rounded_to_cents_and_compared_as_numbers() -> None:
     assert woo_price(Decimal("1000.8")) == "1000.80"
     assert woo_price(Decimal("2.675")) == "2.68"
