@@ -510,7 +510,7 @@ class HoldReason(BaseModel):
 
     @classmethod
     def unknown_sku(cls, sku: str, line: OrderLine, erp_key: str | None = None) -> HoldReason:
-        mapped = f" (mapped to '{erp_key}')" if erp_key and erp_key != sku else ""
+        mapped = f" (mapped to '{erp_key}')" if erp_key and erp_key.upper() != sku.strip().upper() else ""
         return cls(
             code=HoldCode.UNKNOWN_SKU,
             message=(

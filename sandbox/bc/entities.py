@@ -49,7 +49,8 @@ class Handler:
         return self.store.table(company, self.set_name)
 
     def guard_writable(self, method: str) -> None:
-        if self.read_only:
+        """405 for a write the set does not take: a read-only handler, or what `$metadata` restricts."""
+        if self.read_only or not self.store.schema.allows(self.set_name, method):
             raise method_not_allowed(method, self.set_name)
 
     def apply(self, record: Record, body: dict[str, Any], skip: frozenset[str] = frozenset()) -> set[str]:

@@ -2,8 +2,9 @@
 
 The real `$metadata` (`../shared/reference/business-central/bc-api-v2.0-metadata.xml`) declares
 writability only per entity set (`Org.OData.Capabilities.V1.InsertRestrictions` /
-`UpdateRestrictions`: `salesShipments`, `itemLedgerEntries` … are not insertable, which
-`ReadOnlyHandler` enforces); it says nothing per property. The per-property rules come from the APIV2
+`UpdateRestrictions`/`DeleteRestrictions`: `salesShipments`, `itemLedgerEntries` … are not
+insertable; `Schema.allows` reads them and `Handler.guard_writable` answers 405); it says nothing per
+property. The per-property rules come from the APIV2
 page definitions (`microsoft/BCApps` `src/Apps/W1/APIV2/app/src/pages/*.Page.al`, the commit named in
 `../shared/handbook/facts/dynamics.md`): a field with `Editable = false` cannot be written by a client.
 

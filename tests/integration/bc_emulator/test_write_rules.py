@@ -93,3 +93,17 @@ def test_records_without_a_set_is_a_clear_400(bc: BcEmulator, company: str):
     assert unknown.status_code == 400 and "unknown entity set 'nosuch'" in unknown.json()["error"]
     found = httpx.get(base, params={"set": "currencies", "companyId": company}, verify=tls(bc))
     assert found.status_code == 200 and any(row["code"] == "EUR" for row in found.json())
+
+
+def test_entity_sets_take_the_writes_metadata_allows(bc: BcEmulator, capi: httpx.Client):
+    """Insertable/Updatable/Deletable come from the sets' Capabilities annotations in the real `$metadata`."""
+    schema = bc.store.schema
+    restricted = {name for name, rules in schema.restrictions.items() if rules.get("Insertable") is False}
+    served = set(bc.registry.standard) & restricted
+    assert {"salesShipments", "salesShipmentLines", "itemLedgerEntries"} <= served
+    for entity_set in sorted(served - {"companies"}):
+        response = capi.post(f"/{entity_set}", json={})
+        assert response.status_code == 405, entity_set
+        assert response.json()["error"]["code"] == "BadRequest_MethodNotAllowed"
+    assert schema.allows("salesOrders", "POST") and schema.allows("salesOrders", "PATCH")
+    assert not schema.allows("salesShipments", "DELETE")
