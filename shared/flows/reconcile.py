@@ -58,7 +58,7 @@ from shared.flows.report import (
 from shared.flows.services import Services
 from shared.flows.stock import available_to_sell, item_number_of, open_order_quantities, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
-from shared.model import round_money, to_money
+from shared.model import currency_places, round_money, to_money
 from shared.storage.ledger import OrderState
 from shared.storage.names import QUEUES, RECONCILIATION_REPORTS, REPORTS_CONTAINER
 from shared.telemetry import RECONCILIATION_EXCEPTIONS, log_event
@@ -122,7 +122,7 @@ def classify_order(
     status = str(order.get("status") or "")
     number = order_number(order)
     order_id = str(order.get("id") or number)
-    woo_total = round_money(to_money(order.get("total") or "0"))
+    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(str(order.get("currency") or "")))
     label = f"order #{number}" if number != order_id else "order"
     if not documents:
         if status not in paid_statuses or held:
