@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from sandbox.stack import Stack
-from shared.flows import stock
+from shared.events import WooEvent
+from shared.flows import orders, stock
+from shared.flows.services import Services
 from shared.model import HoldCode
 from shared.storage.ledger import OrderState
 
@@ -59,3 +61,28 @@ def test_an_order_entered_with_prices_including_tax_posts_net_with_equal_totals(
     assert document["pricesIncludeTax"] is False
     assert abs(Decimal(str(document["totalAmountIncludingTax"])) - Decimal(order["total"])) <= Decimal("0.01")
     assert not entry.attention
+
+
+def test_a_refund_of_an_item_whose_sku_cannot_be_an_item_number_is_flagged_not_credited_to_gl(
+    stack: Stack, app: Services
+) -> None:
+    """Posted while a mapping existed; the mapping is gone when the refund comes (the host runs without
+    it): the refund is flagged for a person, not credited to BC_REFUND_ACCOUNT."""
+    sku = f"ceramic-mug-500ml-{uuid.uuid4().hex[:6]}"
+    number = f"MUG-{uuid.uuid4().hex[:6].upper()}"
+    stack.woo.add_product("Big mug", sku, "11.00", stock_quantity=5)
+    stack.bc.add_item(number, "Big mug", 11, inventory=5)
+    order = stack.woo.place_order([(sku, 2)], pay=True, email=f"refund-{number.lower()}@example.com")
+    wait_for(lambda: entry_in(app, order, OrderState.HELD))
+    mapped = Services(app.settings.model_copy(update={"bc_sku_map": {sku: number}}))
+    orders.process_order_event(WooEvent(store="main", topic="order.updated", resource_id=order["id"]), mapped)
+    assert entry_in(app, order, OrderState.POSTED)
+
+    line_id = stack.woo.order(order["id"])["line_items"][0]["id"]
+    refund = stack.woo.refund_order(order["id"], lines={line_id: 1}, reason="Cracked", api_refund=False)
+    entry = wait_for(lambda: (e := app.ledger.get("main", order["id"])) and e.attention and e)
+
+    assert f"refund {refund['id']} cannot be credited" in entry.attention and "map the SKU" in entry.attention
+    assert str(refund["id"]) not in entry.refunds_posted
+    memo_number = f"{order['number']}-R{refund['id']}"
+    assert stack.bc.find("salesCreditMemos", "externalDocumentNumber", memo_number) == []
