@@ -366,7 +366,7 @@ class LineHandler(Handler):
         self.kind = kind
         self.set_name, self.type_name = kind.line_set, kind.line_type
         self.readonly_fields = LINE_COMPUTED
-        self.refused_fields = LINE_COMPUTED - SYSTEM_FIELDS
+        self.refused_fields = LINE_COMPUTED - SYSTEM_FIELDS - {"documentId"}  # documentId: set on insert
 
     @property
     def header(self) -> DocumentHandler:

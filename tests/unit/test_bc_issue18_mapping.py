@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from sandbox.bc.documents import HEADER_COMPUTED
+from sandbox.bc.entities import SYSTEM_FIELDS
 from sandbox.bc.write_rules import READ_ONLY_ON_WRITE
 from shared.erp.bc.mapping import (
     BcDocumentOptions,
@@ -37,6 +39,9 @@ from shared.model import (
 )
 
 WHEN = datetime(2026, 12, 1, tzinfo=UTC)
+BILLING = Address(
+    first_name="Ann", last_name="Lee", company="Lee Ltd", address_1="1 Main St", city="Austin", country="US"
+)
 ITEMS = {"BLUE-MUG": BcItemRef("BLUE-MUG", "0f5c6d4e-0000-4000-8000-000000000001")}
 
 
@@ -56,7 +61,7 @@ def item_line(sku: str, quantity: int, subtotal: str, total: str, tax: str = "0"
 def order(*lines: OrderLine, currency: str = "USD", total: str, tax: str = "0", gross: bool = False) -> Order:
     return Order(
         store="main", woo_order_id=7, number="7", status="processing", currency=currency, created_at=WHEN,
-        prices_include_tax=gross, customer=Customer(email="b@example.com"), billing=Address(), shipping=Address(),
+        prices_include_tax=gross, customer=Customer(email="b@example.com"), billing=BILLING, shipping=Address(),
         lines=lines, total=Decimal(total), total_tax=Decimal(tax),
     )  # fmt: skip
 
@@ -75,10 +80,11 @@ def test_no_read_only_property_is_sent(kind: DocumentKind, gross: bool):
         order(item_line("BLUE-MUG", 1, "10", "10", "2"), total="12", tax="2", gross=gross),
         "C1",
         ITEMS,
-        options(document_kind=kind),
+        options(document_kind=kind, sell_to_from_billing=True),
     )
     assert plan.payload is not None
-    assert not set(plan.payload) & READ_ONLY_ON_WRITE.get(kind.value, frozenset())
+    read_only = READ_ONLY_ON_WRITE.get(kind.value, frozenset()) | (HEADER_COMPUTED - SYSTEM_FIELDS)
+    assert not set(plan.payload) & read_only  # customerName too (Editable = false on the APIV2 pages)
     assert plan.payload.get("pricesIncludeTax", False) is False  # never true: a US company refuses it
 
 

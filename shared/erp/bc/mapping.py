@@ -111,7 +111,6 @@ MAX_LENGTH: Mapping[str, int] = {
     "email": 80,
     # salesOrder / salesInvoice headers
     "externalDocumentNumber": EXTERNAL_DOCUMENT_NUMBER_MAX,
-    "customerName": 100,
     "shipToName": 100,
     "shipToContact": 100,
     "shipToAddressLine1": 100,
@@ -215,7 +214,8 @@ class BcDocumentOptions(BaseModel):
     include_contact: bool = True
     """Send the buyer's e-mail and phone on the document header."""
     sell_to_from_billing: bool = False
-    """Copy the billing name/address to the sell-to fields (for one shared guest customer)."""
+    """Copy the billing address to the sell-to fields (for one shared guest customer). Not the name:
+    ``customerName`` is read-only (``Editable = false`` on the APIV2 sales document pages)."""
     coupon_comment: bool = True
     """Add a comment line listing the coupon codes."""
     skip_zero_shipping: bool = True
@@ -513,7 +513,6 @@ def _ship_to(order: Order) -> dict[str, Any]:
 def _sell_to(order: Order) -> dict[str, Any]:
     address = order.billing
     body: dict[str, Any] = {}
-    _put(body, "customerName", normalise_text(address.company) or address.full_name)
     _put_address(body, "sellTo", address)
     return body
 
