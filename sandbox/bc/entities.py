@@ -216,6 +216,7 @@ def post_item_ledger(
 class CustomerHandler(Handler):
     set_name, type_name = "customers", "customer"
     readonly_fields = SYSTEM_FIELDS | {"balanceDue", "taxAreaDisplayName"}
+    refused_fields = frozenset({"balanceDue", "taxAreaDisplayName"})  # Editable = false (APIV2 customers page)
 
     def before_insert(self, company: Company, record: Record, body: dict[str, Any], parent: Record | None) -> None:
         if not record["number"]:

@@ -37,10 +37,14 @@ def test_prices_include_tax_is_read_only_on_invoices_and_credit_memos(
     assert "read-only" in refusal(patch)
 
 
-def test_computed_totals_are_refused(bc: BcEmulator, capi: httpx.Client, company: str):
+def test_computed_properties_are_refused(bc: BcEmulator, capi: httpx.Client, company: str):
     seed_basics(bc, company)
     body = {"customerNumber": "C10000", "totalAmountIncludingTax": 1}
     assert "'totalAmountIncludingTax'" in refusal(capi.post("/salesOrders", json=body))
+    assert "'customerName'" in refusal(
+        capi.post("/salesOrders", json={"customerNumber": "C10000", "customerName": "X"})
+    )
+    assert "'balanceDue'" in refusal(capi.post("/customers", json={"displayName": "Y", "balanceDue": 0}))
 
 
 def test_a_sales_tax_company_refuses_gross_prices_on_a_sales_order(bc: BcEmulator, capi: httpx.Client, company: str):
