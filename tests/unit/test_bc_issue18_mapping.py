@@ -128,6 +128,7 @@ def test_a_lower_case_sku_finds_the_upper_case_item():
     assert plan.payload["salesOrderLines"][0]["lineObjectNumber"] == "BLUE-MUG"
     mapped = options(sku_map={"mug-blue": "blue-mug"})
     assert erp_item_key("mug-blue", mapped) == "BLUE-MUG"
+    assert erp_item_key("MUG-Blue", mapped) == "BLUE-MUG"  # the map's Woo SKUs whatever their case
 
 
 # ----------------------------------------------------------------------------- SKUs over 20 characters

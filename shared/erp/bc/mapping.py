@@ -424,7 +424,11 @@ def erp_item_key(sku: str, options: BcDocumentOptions) -> str:
     """The ``items_by_sku`` key of a Woo SKU: its ``sku_map`` entry, else the SKU itself, upper-case
     (BC item numbers are Code fields, which BC stores upper-case)."""
     sku = sku.strip()
-    return options.sku_map.get(sku, sku).strip().upper()
+    mapped = options.sku_map.get(sku)
+    if mapped is None:  # the map's Woo SKUs are matched whatever their case, as BC matches item numbers
+        key = sku.upper()
+        mapped = next((number for woo_sku, number in options.sku_map.items() if woo_sku.strip().upper() == key), sku)
+    return mapped.strip().upper()
 
 
 def can_be_item_number(key: str) -> bool:
