@@ -83,7 +83,6 @@ __all__ = [
     "customer_payload",
     "erp_item_key",
     "expected_amount_excluding_tax",
-    "expected_credit_memo_total",
     "expected_line_amount_total",
     "expected_total",
     "json_ready",
@@ -844,11 +843,6 @@ def refund_net_amount(refund: Refund, order: Order) -> Decimal:
     if order.total <= 0 or order.total_tax == 0:
         return round_money(refund.amount, places)
     return round_money(refund.amount * (order.total - order.total_tax) / order.total, places)
-
-
-def expected_credit_memo_total(refund: Refund) -> Decimal:
-    """What BC's credit memo ``totalAmountIncludingTax`` should be: the money returned."""
-    return refund.amount
 
 
 def credit_memo_payload(
