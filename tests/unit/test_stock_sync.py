@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from shared.config import Settings
+from shared.erp.bc.catalog import open_order_quantities
 from shared.erp.port import ErpItem
 from shared.flows.prices import price_differs, woo_price
 from shared.flows.stock import (
@@ -244,3 +247,27 @@ def test_state_rows_pack_and_unpack_and_long_json_is_split_over_properties() -> 
     parts = _split(text)
     assert sorted(parts) == ["d0", "d1", "d2"] and all(len(v) <= 30_000 for v in parts.values())
     assert _joined({**parts, "PartitionKey": "p"}) == text
+
+
+def test_open_order_quantities_count_what_is_left_to_ship_on_item_lines() -> None:
+    class Pages:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, dict[str, str]]] = []
+
+        def iter_rows(self, path: str, params: Mapping[str, str], *, page_size: int = 5000) -> Iterator[dict[str, Any]]:
+            self.calls.append((path, dict(params)))
+            yield {"id": "o1", "salesOrderLines": [
+                {"lineType": "Item", "lineObjectNumber": "A", "quantity": 5, "shippedQuantity": 2},
+                {"lineType": "Comment", "lineObjectNumber": "", "quantity": 0, "shippedQuantity": 0},
+                {"lineType": "Account", "lineObjectNumber": "6410", "quantity": 1, "shippedQuantity": 0},
+            ]}  # fmt: skip
+            yield {"id": "o2", "salesOrderLines": [
+                {"lineType": "Item", "lineObjectNumber": "A", "quantity": 1.5, "shippedQuantity": 0},
+                {"lineType": "Item", "lineObjectNumber": "B", "quantity": 2, "shippedQuantity": 2},
+            ]}  # fmt: skip
+
+    pages = Pages()
+    assert open_order_quantities(pages) == {"A": Decimal("4.5")}  # type: ignore[arg-type]
+    ((path, params),) = pages.calls  # one read for every item
+    assert path == "salesOrders" and params["$filter"] == "fullyShipped eq false"
+    assert params["$expand"].startswith("salesOrderLines(")
