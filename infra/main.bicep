@@ -246,6 +246,7 @@ var connectorSettingDefaults = {
   STOCK_BUFFER: '0'
   STOCK_BUFFER_OVERRIDES: '{}'
   STOCK_MANAGE_ON: 'true'
+  STOCK_SUBTRACT_OPEN_ORDERS: 'true'
   PRICE_SYNC: 'true'
   SHIPMENT_SYNC: 'true'
   SHIPMENT_ORDER_STATUS: 'completed'

@@ -176,6 +176,7 @@ class Settings(BaseSettings):
     stock_buffer: Decimal = Decimal(0)  # units held back on every SKU: ATS = ERP quantity - buffer, never below 0
     stock_buffer_overrides: dict[str, Decimal] = Field(default_factory=dict)  # JSON {"<Woo SKU or item no.>": 5}
     stock_manage_on: bool = True  # switch manage_stock on for products that do not manage stock yet
+    stock_subtract_open_orders: bool = True  # ATS = inventory − quantities on open (unshipped) ERP sales orders
     price_sync: bool = True  # push the ERP unit price to regular_price (sale_price stays WooCommerce's)
     shipment_sync: bool = True  # write posted ERP shipments back to the Woo orders
     shipment_order_status: str = "completed"  # status of a fully shipped order ("" leaves the status alone)

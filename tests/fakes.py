@@ -208,6 +208,9 @@ class FakeErp:
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
         return set(), cursor
 
+    def open_order_quantities(self) -> dict[str, Decimal]:
+        return {}
+
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
         return []
 

@@ -319,6 +319,11 @@ class CatalogPort(Protocol):
         """Item numbers whose stock moved after ``cursor`` (movements do not modify the item) + the new cursor."""
         ...
 
+    def open_order_quantities(self) -> dict[str, Decimal]:
+        """Item number → units on the ERP's open sales orders not yet shipped (still counted in its
+        inventory); empty where the ERP does not expose them."""
+        ...
+
 
 @runtime_checkable
 class ShipmentPort(Protocol):

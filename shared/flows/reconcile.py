@@ -10,7 +10,8 @@ For one UTC day (the timer runs at 02:30 for the day before):
    are not "missing": they are listed as held.
 2. **Refunds made that day** (the top-level `GET /refunds` where the store has it, else each refunded
    order's refunds: WooCommerce 8.x has no top-level route, facts §2.5): each must have its credit memo
-   `<order number>-R<refund id>`.
+   `<order number>-R<refund id>`;
+   and each credit memo of the day must total what its refund returned (`shared.flows.credit_memo_check`).
 3. **Held orders** (all of them, whatever day) with how long they have waited.
 4. **Poison messages** in `<queue>-poison` for every queue, with the order each one names.
 5. **Stock drift**: Woo `stock_quantity` against the ERP's available-to-sell for every product and
@@ -45,6 +46,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from shared.config import Settings
 from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
+from shared.flows.credit_memo_check import check_credit_memo_totals
 from shared.flows.operations import HeldOrder, PoisonMessage, held_orders, list_poison
 from shared.flows.report import (
     ExceptionKind,
@@ -56,9 +58,9 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
-from shared.flows.stock import available_to_sell, stock_buffer
+from shared.flows.stock import available_to_sell, item_number_of, open_order_quantities, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
-from shared.model import credit_memo_number, external_document_number, round_money, to_money
+from shared.model import credit_memo_number, currency_places, external_document_number, round_money, to_money
 from shared.storage.ledger import OrderState
 from shared.storage.names import QUEUES, RECONCILIATION_REPORTS, REPORTS_CONTAINER
 from shared.telemetry import RECONCILIATION_EXCEPTIONS, log_event
@@ -119,7 +121,7 @@ def classify_order(
     status = str(order.get("status") or "")
     number = order_number(order, prefix)
     order_id = str(order.get("id") or number)
-    woo_total = round_money(to_money(order.get("total") or "0"))
+    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(str(order.get("currency") or "")))
     label = f"order #{number}" if number != order_id else "order"
     if not documents:
         if status not in paid_statuses or held:
@@ -174,11 +176,15 @@ def classify_refund(
     )
 
 
-def expected_stock(sku: str, item: ErpItem | None, settings: Settings) -> int | None:
-    """What WooCommerce should show for a SKU: the ERP item's available-to-sell; None: not comparable."""
+def expected_stock(
+    sku: str, item: ErpItem | None, settings: Settings, on_open_orders: Decimal = Decimal(0)
+) -> int | None:
+    """What WooCommerce should show for a SKU: the ERP item's available-to-sell (less the units on open
+    ERP sales orders, as the stock push computes it); None: not comparable."""
     if item is None or not item.stock_tracked:
         return None
-    return 0 if item.blocked else available_to_sell(item.inventory, stock_buffer(settings, sku, item.number))
+    on_hand = item.inventory - on_open_orders
+    return 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
 
 
 def classify_stock(
@@ -362,6 +368,7 @@ def reconcile_day(
             check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
             _guarded(store, "orders", add, check)
             _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
+            _guarded(store, "credit memo totals", add, partial(check_credit_memo_totals, services, store, day, add))
             _guarded(store, "stock", add, partial(_check_stock, services, store, report, add))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
@@ -661,6 +668,7 @@ def _check_stock(
     if not settings.stock_sync:
         return
     items = {item.number: item for item in services.erp.catalog_items()}
+    on_open_orders = open_order_quantities(services, items.values(), stock=True)
     woo = services.woo(store)
     for product in woo.list_products(_fields=PRODUCT_FIELDS):
         candidates = [product]
@@ -672,8 +680,8 @@ def _check_stock(
             sku = str(candidate.get("sku") or "").strip()
             if not sku or candidate.get("manage_stock") is not True:
                 continue
-            number = settings.bc_sku_map.get(sku, sku)
-            expected = expected_stock(sku, items.get(number), settings)
+            number = item_number_of(sku, settings.bc_sku_map)
+            expected = expected_stock(sku, items.get(number), settings, on_open_orders.get(number, Decimal(0)))
             if expected is None:
                 continue
             report.skus_checked += 1

@@ -8,8 +8,9 @@ credit memo up before creating another (exactly once, as for orders).
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
-from shared.erp.port import ErpDataProblem, TransientErpError
+from shared.erp.port import ErpDataProblem, ErpDocument, TransientErpError
 from shared.flows.common import Reschedule, document_of, flag
 from shared.flows.services import Services
 from shared.http import TransientHttpError
@@ -76,3 +77,17 @@ def credit_refund(order: Order, refund: Refund, entry: LedgerEntry, services: Se
         erp_total=str(memo.total_including_tax),
     )
     log_event(log, "refund_credited", store=order.store, order=order.woo_order_id, refund=refund.woo_refund_id)
+    mismatch = credit_memo_mismatch(refund, memo, services.settings.total_tolerance)
+    if mismatch:
+        flag(entry, mismatch, services)
+
+
+def credit_memo_mismatch(refund: Refund, memo: ErpDocument, tolerance: Decimal) -> str:
+    """Why the credit memo's total is not the money refunded (beyond the tolerance), or ""."""
+    expected = refund.amount
+    if abs(memo.total_including_tax - expected) <= tolerance:
+        return ""
+    return (
+        f"credit memo {memo.number} for refund {refund.woo_refund_id} totals {memo.total_including_tax}, "
+        f"but {expected} was refunded"
+    )

@@ -25,6 +25,7 @@ MIXED = {
     "tests/unit/test_erp_port.py": "the port's types; one test of BcDocumentOptions",
     "tests/unit/test_report.py": "the reconciliation report; one test of the BC filter builder",
     "tests/unit/test_stock_shipments_and_erp_events.py": "shipment write-back beside BC notifications/subscriptions",
+    "tests/unit/test_stock_sync.py": "the neutral stock planning; one test of BC's open-order read",
 }
 
 

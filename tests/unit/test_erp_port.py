@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -65,6 +66,9 @@ def test_partial_implementation_is_not_an_erp_port():
 
         def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
             return set(), cursor
+
+        def open_order_quantities(self) -> dict[str, Decimal]:
+            return {}
 
     assert isinstance(OnlyCatalog(), CatalogPort)
     assert not isinstance(OnlyCatalog(), ErpPort)

@@ -24,9 +24,11 @@ from shared.erp.bc.mapping import (
     BcDocumentOptions,
     BcItemRef,
     BcMappingError,
+    ItemNumberTooLong,
     bc_customer_from_json,
     bc_document_from_json,
     bc_item_from_json,
+    can_be_item_number,
     credit_memo_payload,
     customer_payload,
     erp_item_key,
@@ -322,8 +324,8 @@ class BcAdapter:
         return str(invoices[0]["id"]) if invoices else None
 
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
-        skus = [erp_item_key(line.sku, self.options) for line in refund.lines if line.sku]
-        items = self.resolve_items(skus)
+        keys = {erp_item_key(line.sku, self.options) for line in refund.lines if line.sku}
+        items = self.resolve_items(sorted(key for key in keys if can_be_item_number(key)))
         try:
             payload = credit_memo_payload(
                 refund,
@@ -334,6 +336,8 @@ class BcAdapter:
                 self.refund_account,
                 invoice_id=self.posted_invoice_id(document),
             )
+        except ItemNumberTooLong as exc:
+            raise ErpDataProblem([exc.hold]) from exc
         except BcMappingError as exc:
             raise PermanentErpError(str(exc)) from exc
         context = {"customer": document.customer_number, "currency": order.currency}
@@ -425,6 +429,9 @@ class BcAdapter:
 
     def stock_cursor(self) -> str:
         return bc_catalog.stock_cursor(self)
+
+    def open_order_quantities(self) -> dict[str, Decimal]:
+        return bc_catalog.open_order_quantities(self)
 
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
         return bc_catalog.stock_moves_since(self, cursor)
