@@ -216,7 +216,6 @@ var webhookSecretEntries = [for store in stores: {
 // references (functionapp.bicep). tests/infra check that every setting the code reads is in the template and
 // that these defaults are the code's defaults; a new setting in Settings needs a line here.
 var connectorSettingDefaults = {
-  ERP: 'bc'
   PAID_STATUSES: 'processing,completed'
   BC_AUTHORITY: 'https://login.microsoftonline.com'
   BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default'
