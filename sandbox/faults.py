@@ -51,7 +51,7 @@ class FaultConfig:
 ErrorBody = Callable[[int], tuple[bytes, str]]
 
 
-def _default_error_body(status: int) -> tuple[bytes, str]:
+def default_error_body(status: int) -> tuple[bytes, str]:
     return (b'{"error":{"code":"Unknown","message":"Injected fault."}}', "application/json")
 
 
@@ -72,7 +72,7 @@ class FaultInjector:
         config: FaultConfig | None = None,
         *,
         user_of: Callable[[Scope], str] | None = None,
-        error_body: ErrorBody = _default_error_body,
+        error_body: ErrorBody = default_error_body,
     ) -> None:
         self.app = app
         self.config = config or FaultConfig()
@@ -86,6 +86,11 @@ class FaultInjector:
     def reset_counters(self) -> None:
         with self._lock:
             self.counters.clear()
+
+    def reset(self) -> None:
+        """No faults and no throttling from now on; per-user throttle windows forgotten."""
+        self.config = FaultConfig()
+        self._users.clear()
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -7,7 +7,6 @@ import ssl
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sandbox.bc.app import BcApi
@@ -28,8 +27,8 @@ from sandbox.bc.warehouse import (
 )
 from sandbox.bc.webhooks import WebhookConfig, WebhookHub
 from sandbox.entra import EntraEmulator
-from sandbox.faults import FaultConfig, FaultInjector, Scope
-from sandbox.server import RunningServer, serve_in_thread
+from sandbox.faults import Scope
+from sandbox.lifecycle import Emulator
 from sandbox.tls import ensure_tls_files
 
 DEFAULT_CURRENCIES = (("EUR", "Euro", "€"), ("GBP", "Pound Sterling", "£"), ("CAD", "Canadian dollar", "$"))
@@ -54,7 +53,9 @@ def _metadata_bytes() -> bytes:
     return METADATA_PATH.read_bytes()
 
 
-class BcEmulator:
+class BcEmulator(Emulator):
+    name = "bc"
+
     def __init__(
         self,
         entra: EntraEmulator | None = None,
@@ -80,36 +81,17 @@ class BcEmulator:
         )
         self.api = BcApi(self)
         self.control = Control(self)
-        self.faults = FaultInjector(self.api, user_of=self._user_of, error_body=fault_body)
-        self.server: RunningServer | None = None
+        self.serve_with_faults(self.api, user_of=self._user_of, error_body=fault_body)
         self.company_id = self.add_company(company_name, lcy_code)
         if demo_data:
             self.seed_demo_data()
 
-    # ---- lifecycle --------------------------------------------------------------------------------
-    def start(self, port: int = 0) -> RunningServer:
+    # ---- lifecycle (sandbox/lifecycle.py) ---------------------------------------------------------
+    def on_start(self) -> None:
         self.hub.start()
-        self.server = serve_in_thread(self.faults, tls=True, port=port, name="bc")
-        return self.server
 
-    def stop(self) -> None:
+    def on_stop(self) -> None:
         self.hub.stop()
-        if self.server:
-            self.server.stop()
-            self.server = None
-
-    def __enter__(self) -> BcEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if not self.server:
-            raise RuntimeError("BcEmulator is not started")
-        return self.server.url
 
     @property
     def api_url(self) -> str:
@@ -119,10 +101,6 @@ class BcEmulator:
     def custom_api_url(self) -> str:
         """Service root of the tracking extension (`…/api/wooConnector/shipping/v1.0`)."""
         return f"{self.base_url}/v2.0/{self.tenant}/{self.environment}/api/wooConnector/shipping/v1.0"
-
-    @property
-    def ca_bundle(self) -> Path:
-        return ensure_tls_files().ca_bundle
 
     @property
     def request_counts(self) -> Counter[str]:
@@ -136,8 +114,7 @@ class BcEmulator:
 
     def reset_faults(self) -> None:
         """No faults, no throttling, no processing delay; forget per-user throttle windows."""
-        self.faults.config = FaultConfig()
-        self.faults._users.clear()  # sliding-window state lives in the shared injector
+        super().reset_faults()
         self.processing_delay_s = 0.0
 
     def _user_of(self, scope: Scope) -> str:
@@ -170,7 +147,14 @@ class BcEmulator:
     # ---- seeding ----------------------------------------------------------------------------------
     def add_company(self, name: str, lcy_code: str = "USD", *, sales_tax: bool = True) -> str:
         """A new company; `sales_tax=False` makes it a VAT company (prices including tax allowed)."""
-        company = Company(new_id(), name[:30], name, lcy_code, iso(self.store.clock.now()), sales_tax=sales_tax)
+        company = Company(
+            new_id(),
+            name=name[:30],
+            display_name=name,
+            lcy_code=lcy_code,
+            created=iso(self.store.clock.now()),
+            sales_tax=sales_tax,
+        )
         company.tax_rates.update(DEFAULT_TAX_RATES)
         for number, account_name in DEFAULT_ACCOUNTS:
             company.accounts[number] = {

@@ -6,14 +6,11 @@ import json
 import uuid
 from typing import Any
 
+from sandbox.odata.errors import Dialect, ODataError
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
+
+class ApiError(ODataError):
+    """An OData error in BC's envelope (the message ends with a CorrelationId)."""
 
     def body(self) -> dict[str, Any]:
         return error_body(self.code, self.message)
@@ -26,6 +23,19 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 def bad_request(message: str, code: str = "BadRequest") -> ApiError:
     return ApiError(400, code, message)
+
+
+BC_DIALECT = Dialect(
+    error=ApiError,
+    bad_request_code="BadRequest",
+    invalid_token_code="BadRequest_InvalidToken",
+    enum_error_code="Unknown",
+    # AL's wording for a value that is not an option of an enum field.
+    enum_message="'{value}' is not an option. The existing options are: {options}",
+    # BC turns a $filter into per-field AL filters, so `or` can only combine values of one field.
+    or_one_field_only=True,
+)
+"""How the shared OData engine (sandbox/odata/) answers as Business Central does."""
 
 
 def dialog(message: str) -> ApiError:

@@ -11,7 +11,6 @@ import json
 import threading
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.entra.tokens import TokenInfo, TokenRegistry
-from sandbox.faults import FaultInjector, Scope
-from sandbox.server import RunningServer, serve_in_thread
+from sandbox.faults import Scope
+from sandbox.lifecycle import Emulator
 
 BC_SCOPE = "https://api.businesscentral.dynamics.com/.default"
 
@@ -53,8 +52,10 @@ def _fault_body(status: int) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json; charset=utf-8"
 
 
-class EntraEmulator:
+class EntraEmulator(Emulator):
     """In-process Entra ID stand-in. Resource emulators validate tokens with `validate()`."""
+
+    name = "entra"
 
     def __init__(
         self,
@@ -68,9 +69,8 @@ class EntraEmulator:
         self.registry = TokenRegistry()
         self.object_ids: dict[str, str] = {}
         self._lock = threading.Lock()
-        self.server: RunningServer | None = None
         self.app = Starlette(routes=self._routes())
-        self.faults = FaultInjector(self.app, user_of=self._client_of_form, error_body=_fault_body)
+        self.serve_with_faults(self.app, user_of=self._client_of_form, error_body=_fault_body)
 
     # ---- Python control API -------------------------------------------------------------------
     def add_client(self, client_id: str, secret: str) -> None:
@@ -101,34 +101,10 @@ class EntraEmulator:
 
     @property
     def authority(self) -> str:
-        if not self.server:
-            raise RuntimeError("EntraEmulator is not started")
-        return self.server.url
-
-    @property
-    def ca_bundle(self) -> Path:
-        if not self.server or not self.server.tls:
-            raise RuntimeError("EntraEmulator is not started")
-        return self.server.tls.ca_bundle
+        return self.base_url
 
     def token_url(self, tenant: str) -> str:
         return f"{self.authority}/{tenant}/oauth2/v2.0/token"
-
-    def start(self, port: int = 0) -> RunningServer:
-        self.server = serve_in_thread(self.faults, tls=True, port=port, name="entra")
-        return self.server
-
-    def stop(self) -> None:
-        if self.server:
-            self.server.stop()
-            self.server = None
-
-    def __enter__(self) -> EntraEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ---- HTTP ---------------------------------------------------------------------------------
     def _routes(self) -> list[Route]:

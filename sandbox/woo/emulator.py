@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
-from sandbox.faults import FaultConfig, FaultInjector
-from sandbox.server import RunningServer, serve_in_thread
+from sandbox.faults import FaultConfig
+from sandbox.lifecycle import Emulator
 from sandbox.tls import ensure_tls_files
 from sandbox.woo.api.common import ApiContext
 from sandbox.woo.app import CallCounter, WooApp
@@ -34,8 +33,10 @@ def woo_error_body(status: int) -> tuple[bytes, str]:
     return wp_json_encode(body), "application/json; charset=UTF-8"
 
 
-class WooEmulator:
+class WooEmulator(Emulator):
     """An in-memory WooCommerce store speaking REST API v3 over HTTPS and delivering signed webhooks."""
+
+    name = "woo"
 
     def __init__(
         self,
@@ -63,29 +64,16 @@ class WooEmulator:
         self.calls = CallCounter()
         self.shopper = Shopper(self.store)
         self.app = WooApp(self.ctx, control_app(self), self.calls)
-        self.faults = FaultInjector(self.app, faults or FaultConfig(), error_body=woo_error_body)
-        self.server: RunningServer | None = None
+        self.serve_with_faults(self.app, faults, error_body=woo_error_body)
 
-    # lifecycle
-    def start(self, port: int = 0, host: str = "127.0.0.1", *, tls: bool = True) -> RunningServer:
-        self.server = serve_in_thread(self.faults, host=host, port=port, tls=tls, name="woo")
+    # lifecycle (sandbox/lifecycle.py)
+    def on_start(self) -> None:
+        assert self.server is not None
         self.store.home_url = self.server.url.rstrip("/") + "/"
         self.delivery.start()
-        return self.server
 
-    def stop(self) -> None:
+    def on_stop(self) -> None:
         self.delivery.stop()
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-    def __enter__(self) -> WooEmulator:
-        if self.server is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
@@ -95,10 +83,6 @@ class WooEmulator:
     @property
     def api_url(self) -> str:
         return self.store.api_base
-
-    @property
-    def ca_bundle(self) -> Path:
-        return ensure_tls_files().ca_bundle
 
     # configuration and seeding
     def add_api_key(self, consumer_key: str, consumer_secret: str, permissions: str = "read_write") -> None:

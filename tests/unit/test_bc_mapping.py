@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -16,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sandbox.bc.schema import Schema, read_metadata
 from shared.erp.bc.mapping import (
     MAX_LENGTH,
     BcCustomerOptions,
@@ -46,7 +45,6 @@ pytestmark = pytest.mark.bc
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 WOO = REFERENCE / "woocommerce"
 BC = REFERENCE / "business-central"
-EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 
 
 def load(path: Path) -> Any:
@@ -56,46 +54,25 @@ def load(path: Path) -> Any:
 # ----------------------------------------------------------------------------------------- metadata
 
 
-@dataclass(frozen=True)
-class EntityType:
-    properties: dict[str, tuple[str, int | None]]  # name → (type, MaxLength)
-    navigation: dict[str, str]  # name → target entity type name
-
-
 @cache
-def metadata() -> tuple[dict[str, EntityType], dict[str, set[str]]]:
-    root = ET.parse(BC / "bc-api-v2.0-metadata.xml").getroot()
-    entities: dict[str, EntityType] = {}
-    enums: dict[str, set[str]] = {}
-    for schema in root.iter(f"{EDM}Schema"):
-        for node in schema.findall(f"{EDM}EnumType"):
-            enums[node.get("Name", "")] = {member.get("Name", "") for member in node.findall(f"{EDM}Member")}
-        for node in schema.findall(f"{EDM}EntityType"):
-            props = {}
-            for prop in node.findall(f"{EDM}Property"):
-                length = prop.get("MaxLength")
-                props[prop.get("Name", "")] = (prop.get("Type", ""), int(length) if length else None)
-            nav = {}
-            for prop in node.findall(f"{EDM}NavigationProperty"):
-                target = prop.get("Type", "")
-                nav[prop.get("Name", "")] = target.removeprefix("Collection(").removesuffix(")").split(".")[-1]
-            entities[node.get("Name", "")] = EntityType(props, nav)
-    return entities, enums
+def metadata() -> Schema:
+    """BC's `$metadata` through the one parser the emulator and the tests share (sandbox/bc/schema.py)."""
+    return read_metadata()
 
 
 def assert_matches_entity(body: dict[str, Any], entity_name: str, where: str = "") -> None:
     """Every key is a property (or navigation property, recursively) of the entity type; values fit."""
-    entities, enums = metadata()
-    entity = entities[entity_name]
+    schema = metadata()
+    entity = schema.types[entity_name]
     for key, value in body.items():
         path = f"{where}{entity_name}.{key}"
-        if key in entity.navigation:
+        if key in entity.navs:
             assert isinstance(value, list), path
             for index, child in enumerate(value):
-                assert_matches_entity(child, entity.navigation[key], f"{path}[{index}] → ")
+                assert_matches_entity(child, entity.nav_target(key), f"{path}[{index}] → ")
             continue
-        assert key in entity.properties, f"{path} is not a property of {entity_name} in $metadata"
-        edm_type, max_length = entity.properties[key]
+        assert key in entity.props, f"{path} is not a property of {entity_name} in $metadata"
+        edm_type, max_length = entity.props[key].type, entity.props[key].max_length
         if edm_type == "Edm.String":
             assert isinstance(value, str), path
             if max_length is not None:
@@ -111,24 +88,24 @@ def assert_matches_entity(body: dict[str, Any], entity_name: str, where: str = "
         elif edm_type == "Edm.Guid":
             assert isinstance(value, str), path
         elif edm_type.startswith("Microsoft.NAV."):
-            members = enums[edm_type.removeprefix("Microsoft.NAV.")]
+            members = schema.enums[edm_type]
             assert value in members, f"{path}={value!r} not in enum {sorted(members)}"
         else:
             raise AssertionError(f"{path}: unexpected type {edm_type}")
 
 
 def test_metadata_loads_the_entities_used():
-    entities, _ = metadata()
+    entities = metadata().types
     for name in ("customer", "salesOrder", "salesOrderLine", "salesInvoice", "salesInvoiceLine", "item"):
         assert name in entities
-    assert entities["salesOrder"].navigation["salesOrderLines"] == "salesOrderLine"
+    assert entities["salesOrder"].nav_target("salesOrderLines") == "salesOrderLine"
 
 
 def test_max_length_table_agrees_with_metadata():
-    entities, _ = metadata()
+    entities = metadata().types
     checked = 0
     for entity_name in ("customer", "salesOrder", "salesInvoice", "salesOrderLine", "salesInvoiceLine"):
-        for name, (_, length) in entities[entity_name].properties.items():
+        for name, length in ((p.name, p.max_length) for p in entities[entity_name].props.values()):
             if name in MAX_LENGTH and length is not None:
                 assert MAX_LENGTH[name] == length, f"{entity_name}.{name}"
                 checked += 1

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox.bc import BcEmulator
+from sandbox.bc.schema import read_metadata
 
 from .helpers import create_order, sample, seed_basics, shape_diff
 
 pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
-METADATA = (
-    Path(__file__).resolve().parents[4] / "shared" / "reference" / "business-central" / "bc-api-v2.0-metadata.xml"
-)
-EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 
 # Documented exceptions: value-level differences only (types and keys still match).
 ALLOWED_DIFFERENCES = {
@@ -30,12 +25,8 @@ ALLOWED_DIFFERENCES = {
 
 
 def metadata_props() -> dict[str, tuple[set[str], set[str]]]:
-    out = {}
-    for node in ET.parse(METADATA).getroot().iter(f"{EDM}EntityType"):
-        props = {p.get("Name", "") for p in node.findall(f"{EDM}Property")}
-        navs = {p.get("Name", "") for p in node.findall(f"{EDM}NavigationProperty")}
-        out[node.get("Name", "")] = (props, navs)
-    return out
+    """Properties and navigation properties per entity type, from a fresh read of the real `$metadata`."""
+    return {name: (set(et.props), set(et.navs)) for name, et in read_metadata().types.items()}
 
 
 def test_customer_item_and_order_match_docs_samples(bc: BcEmulator, capi: httpx.Client, company: str):

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from sandbox.woo import WooEmulator
+from tests.shapes import assert_shape, shape_diff
 
 from .conftest import CK, seed_catalog
-from .shapes import compare_shape
 
 pytestmark = pytest.mark.integration
 
@@ -53,11 +53,6 @@ WEBHOOK_NULLABLE = {r"\.date_modified(_gmt)?": "a webhook never edited has date_
 
 def load(name: str) -> Any:
     return json.loads((REFERENCE / name).read_text())
-
-
-def assert_shape(reference: Any, actual: Any, **kw: Any) -> None:
-    problems = compare_shape(reference, actual, **kw)
-    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture
@@ -186,9 +181,9 @@ def test_batch_responses_match_samples(emu: WooEmulator, api: httpx.Client, plac
 
 
 def test_shape_comparator_catches_differences() -> None:
-    assert compare_shape({"a": 1, "b": "x"}, {"a": "1", "b": "x", "c": 2}) == [
+    assert shape_diff({"a": 1, "b": "x"}, {"a": "1", "b": "x", "c": 2}) == [
         "$.a: expected number, got string ('1')",
         "$.c: not in the sample and not allow-listed",
     ]
-    assert compare_shape({"l": [{"k": 1}]}, {"l": [{"k": 1}, {}]}) == ["$.l[].k: missing"]
+    assert shape_diff({"l": [{"k": 1}]}, {"l": [{"k": 1}, {}]}) == ["$.l[].k: missing"]
     assert CK  # the fixture key is the one the client uses

@@ -1,0 +1,208 @@
+"""In-memory OData database: companies holding tables of records keyed by id, ETags from one
+database-wide version counter, a change feed, all-or-nothing transactions and a clock tests can move."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from sandbox.odata.schema import EntityType, Schema
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+Record = dict[str, Any]
+
+
+def iso(dt: datetime) -> str:
+    """Milliseconds and a trailing Z (`2023-09-02T17:49:38.500Z`; always 3 digits)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> datetime:
+    value = text.strip().replace("Z", "+00:00")
+    if "T" not in value:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Clock:
+    """UTC wall clock that tests can move forward (subscription expiry, lastModifiedDateTime)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+        self._last = datetime.min.replace(tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        # Strictly increasing, so `lastModifiedDateTime gt <previous>` always sees a later write.
+        with self._lock:
+            current = datetime.now(UTC) + self.offset
+            if current <= self._last:
+                current = self._last + timedelta(milliseconds=1)
+            self._last = current
+            return current
+
+    def today(self) -> str:
+        return self.now().date().isoformat()
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.offset += timedelta(seconds=seconds)
+
+
+@dataclass
+class Change:
+    company_id: str
+    entity_set: str
+    entity_id: str
+    change_type: str  # created | updated | deleted
+    at: datetime
+
+
+@dataclass
+class Company:
+    """A company's tables (BC company, F&O legal entity, GP company): entity set -> id -> record."""
+
+    id: str
+    tables: dict[str, dict[str, Record]] = field(default_factory=dict)
+
+
+def default_value(prop_type: str, schema: Schema) -> Any:
+    if prop_type == "Edm.Guid":
+        return ZERO_GUID
+    if prop_type == "Edm.Decimal":
+        return Decimal(0)
+    if prop_type in ("Edm.Int32", "Edm.Int64"):
+        return 0
+    if prop_type == "Edm.Boolean":
+        return False
+    if prop_type == "Edm.Date":
+        return "0001-01-01"
+    if prop_type == "Edm.DateTimeOffset":
+        return "0001-01-01T00:00:00Z"
+    members = schema.enum_members(prop_type)
+    if members:
+        return members[0]
+    return ""
+
+
+C = TypeVar("C", bound=Company)
+
+
+class Store(Generic[C]):
+    """Records by company and entity set. `format_etag` is the ERP's ETag shape (plain `W/"<n>"` here)."""
+
+    def __init__(self, schema: Schema, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.schema = schema
+        self.companies: dict[str, C] = {}
+        self.versions: dict[str, int] = {}
+        self.listeners: list[Callable[[Change], None]] = []
+        self._buffer: list[Change] | None = None
+        self._inserted: list[tuple[str, str, str]] = []
+        self._sequence = 0
+
+    # ---- structure ----------------------------------------------------------------------------
+    def etype(self, name: str) -> EntityType:
+        return self.schema.types[name]
+
+    def blank(self, type_name: str) -> Record:
+        return {p.name: default_value(p.type, self.schema) for p in self.etype(type_name).props.values()}
+
+    def company(self, company_id: str) -> C | None:
+        return self.companies.get(company_id.lower())
+
+    def table(self, company: C, entity_set: str) -> dict[str, Record]:
+        return company.tables.setdefault(entity_set, {})
+
+    # ---- writes -------------------------------------------------------------------------------
+    def insert(self, company: C, entity_set: str, record: Record, notify: bool = True) -> Record:
+        if record.get("id") in (None, "", ZERO_GUID):
+            record["id"] = new_id()
+        record["id"] = record["id"].lower()
+        if "lastModifiedDateTime" in record:
+            record["lastModifiedDateTime"] = iso(self.clock.now())
+        self.table(company, entity_set)[record["id"]] = record
+        self.versions[record["id"]] = self._next_version()
+        if self._buffer is not None:
+            self._inserted.append((company.id, entity_set, record["id"]))
+        if notify:
+            self.emit(Change(company.id, entity_set, record["id"], "created", self.clock.now()))
+        return record
+
+    def touch(self, company: C, entity_set: str, record: Record, notify: bool = True) -> None:
+        """Record a modification: new lastModifiedDateTime, new ETag, `updated` change."""
+        if "lastModifiedDateTime" in record:
+            record["lastModifiedDateTime"] = iso(self.clock.now())
+        self.versions[record["id"]] = self._next_version()
+        if notify:
+            self.emit(Change(company.id, entity_set, record["id"], "updated", self.clock.now()))
+
+    def delete(self, company: C, entity_set: str, record_id: str, notify: bool = True) -> None:
+        self.table(company, entity_set).pop(record_id, None)
+        self.versions.pop(record_id, None)
+        if notify:
+            self.emit(Change(company.id, entity_set, record_id, "deleted", self.clock.now()))
+
+    def _next_version(self) -> int:
+        self._sequence += 1
+        return self._sequence
+
+    def etag(self, record_id: str) -> str:
+        # Like a SQL rowversion: one database-wide counter, so every write gives a new, unique value.
+        # A key never written (a computed row) gets a stable version from its id.
+        version = self.versions.get(record_id) or int(uuid.uuid5(uuid.NAMESPACE_OID, record_id)) % 10**9
+        return self.format_etag(version)
+
+    def format_etag(self, version: int) -> str:
+        return f'W/"{version}"'
+
+    # ---- change feed and transactions ---------------------------------------------------------
+    def emit(self, change: Change) -> None:
+        if self._buffer is not None:
+            self._buffer.append(change)
+            return
+        for listener in self.listeners:
+            listener(change)
+
+    @contextmanager
+    def transaction(self, snapshot: bool = False) -> Iterator[None]:
+        """All-or-nothing block; changes are published only when it succeeds.
+
+        snapshot=False (deep insert): undo is deleting the records inserted inside the block, which is
+        all a create does. snapshot=True (`$batch` with `Isolation: snapshot`): full copy and restore.
+        """
+        with self.lock:
+            if self._buffer is not None:  # nested: the outer transaction decides
+                yield
+                return
+            saved = (copy.deepcopy(self.companies), dict(self.versions)) if snapshot else None
+            self._buffer, self._inserted = [], []
+            try:
+                yield
+            except BaseException:
+                if saved:
+                    self.companies, self.versions = saved
+                else:
+                    for company_id, entity_set, record_id in self._inserted:
+                        company = self.companies.get(company_id)
+                        if company:
+                            self.table(company, entity_set).pop(record_id, None)
+                        self.versions.pop(record_id, None)
+                self._buffer, self._inserted = None, []
+                raise
+            changes, self._buffer, self._inserted = self._buffer, None, []
+        for change in changes:
+            self.emit(change)
