@@ -13,20 +13,18 @@ from urllib.parse import parse_qsl, quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.bc.errors import ApiError, bad_request, method_not_allowed, not_found, unauthorized
+from sandbox.bc.errors import BC_DIALECT, ApiError, bad_request, method_not_allowed, not_found, unauthorized
 from sandbox.bc.odata import (
     evaluate,
     jsonable,
-    page_start,
     parse_expand,
     parse_filter,
-    parse_orderby,
     parse_select,
-    sort_records,
 )
 from sandbox.bc.schema import EntityType
 from sandbox.bc.store import Company, Record
 from sandbox.entra.tokens import TokenInfo
+from sandbox.odata.listing import read_page
 
 if TYPE_CHECKING:
     from sandbox.bc.emulator import BcEmulator
@@ -400,77 +398,28 @@ class BcApi:
         company: Company | None,
         context: str,
     ) -> Result:
-        q = ctx.query
-        unknown = [
-            k
-            for k in q
-            if k.startswith("$")
-            and k
-            not in (
-                "$filter",
-                "$select",
-                "$expand",
-                "$top",
-                "$skip",
-                "$orderby",
-                "$skiptoken",
-                "$count",
-                "$schemaversion",
-            )
-        ]
-        if unknown:
-            raise bad_request(f"The query parameter '{unknown[0]}' is not supported.")
-        if "$filter" in q:
-            node = parse_filter(q["$filter"], etype)
-            records = [r for r in records if evaluate(node, r, etype, self.store.schema)]
-        order = (
-            parse_orderby(q["$orderby"], etype)
-            if "$orderby" in q
-            else [(name, False) for name in DEFAULT_ORDER.get(entity_set, ["number"]) if name in etype.props]
-        )
-        records = sort_records(records, order, etype)
-        total = len(records)
         key = "subscriptionId" if entity_set == "subscriptions" else "id"
-        token = q.get("$skiptoken")
-        start = page_start(records, token, key) if token else self._int(q, "$skip")
-        remaining = records[start:]
-        top = self._int(q, "$top") if "$top" in q else None
-        if top is not None:
-            remaining = remaining[:top]
-        page_size = self.emu.max_page_size
-        prefer = ctx.headers.get("prefer", "")
-        applied: dict[str, str] = {}
-        m = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", prefer)
-        if m:
-            page_size = min(page_size, max(1, int(m.group(1))))
-            applied["Preference-Applied"] = f"odata.maxpagesize={m.group(1)}"
-        page = remaining[:page_size]
-        select = parse_select(q["$select"], etype) if "$select" in q else None
-        expand = parse_expand(q["$expand"]) if "$expand" in q else None
-        suffix = f"({','.join(select)})" if select else ""
+        page = read_page(
+            records,
+            ctx.query,
+            etype,
+            self.store.schema,
+            max_page_size=self.emu.max_page_size,
+            default_order=DEFAULT_ORDER.get(entity_set, ["number"]),
+            key=key,
+            prefer=ctx.headers.get("prefer", ""),
+            dialect=BC_DIALECT,
+            extra_options=("$schemaversion",),
+        )
+        suffix = f"({','.join(page.select)})" if page.select else ""
         body: dict[str, Any] = {"@odata.context": f"{ctx.root}/$metadata#{context}{suffix}"}
-        if q.get("$count") == "true":
-            body["@odata.count"] = total
-        body["value"] = [self.wire(entity_set, etype, r, company, select, expand) for r in page]
-        if len(remaining) > len(page):
-            from sandbox.bc.odata import encode_skiptoken
-
-            params = {k: v for k, v in q.items() if k not in ("$skiptoken", "$skip", "$top")}
-            if top is not None:
-                params["$top"] = str(top - len(page))
-            params["$skiptoken"] = encode_skiptoken(page[-1][key], start + len(page))
-            body["@odata.nextLink"] = f"{ctx.root}/{quote(ctx.path)}?{urlencode(params, quote_via=quote, safe='$,')}"
-        return Result(200, body, applied)
-
-    @staticmethod
-    def _int(q: dict[str, str], name: str) -> int:
-        try:
-            value = int(q.get(name, "0"))
-        except ValueError as exc:
-            raise bad_request(f"Invalid value for {name}.") from exc
-        if value < 0:
-            raise bad_request(f"Invalid value for {name}.")
-        return value
+        if page.count:
+            body["@odata.count"] = page.total
+        body["value"] = [self.wire(entity_set, etype, r, company, page.select, page.expand) for r in page.records]
+        if page.next_query is not None:
+            query = urlencode(page.next_query, quote_via=quote, safe="$,")
+            body["@odata.nextLink"] = f"{ctx.root}/{quote(ctx.path)}?{query}"
+        return Result(200, body, page.headers)
 
     # ---- subscriptions ----------------------------------------------------------------------------
     async def subscriptions(self, ctx: Ctx, segments: list[Segment]) -> Result:

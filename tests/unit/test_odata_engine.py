@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.odata.errors import PLAIN, Dialect, ODataError
+from sandbox.odata.listing import read_page
 from sandbox.odata.paging import decode_skiptoken, encode_skiptoken, page_start
 from sandbox.odata.query import evaluate, parse_expand, parse_filter, parse_orderby, parse_select, sort_records
 from sandbox.odata.schema import Schema, decode_enum, encode_enum, parse_csdl
@@ -248,3 +249,55 @@ def test_a_failed_snapshot_transaction_restores_updates_too(store: Store[Company
         store.companies["c1"].tables["widgets"][record["id"]]["code"] = "B"
         raise RuntimeError("second operation failed")
     assert store.companies["c1"].tables["widgets"][record["id"]]["code"] == "A"
+
+
+# ---- a collection read ----------------------------------------------------------------------------
+
+
+def many(n: int) -> list[Record]:
+    return [{"id": f"{i:08d}-0000-0000-0000-000000000000", "code": f"W{i:02d}", "count": i % 3} for i in range(n)]
+
+
+def read_all(schema: Schema, query: dict[str, str], records: list[Record], **kw: object) -> list[list[str]]:
+    """Follow next-page queries to the end; the codes of each page."""
+    pages: list[list[str]] = []
+    while True:
+        page = read_page(records, query, schema.types["widget"], schema, **kw)  # type: ignore[arg-type]
+        pages.append([r["code"] for r in page.records])
+        if page.next_query is None:
+            return pages
+        query = page.next_query
+
+
+def test_a_page_filters_sorts_counts_and_pages_with_a_skiptoken(schema: Schema):
+    query = {"$filter": "count eq 1", "$orderby": "code desc", "$count": "true", "$select": "code"}
+    page = read_page(many(10), query, schema.types["widget"], schema, max_page_size=2)
+    assert [r["code"] for r in page.records] == ["W07", "W04"]
+    assert page.total == 3 and page.count and page.select == ["code"]
+    assert page.next_query is not None and "$skiptoken" in page.next_query
+    assert page.next_query["$filter"] == "count eq 1"  # the next page keeps the query
+    assert read_all(schema, query, many(10), max_page_size=2) == [["W07", "W04"], ["W01"]]
+
+
+def test_top_skip_and_maxpagesize_combine(schema: Schema):
+    records = many(7)
+    order = {"$orderby": "code"}
+    assert read_all(schema, {**order, "$skip": "1", "$top": "5"}, records, max_page_size=2) == [
+        ["W01", "W02"],
+        ["W03", "W04"],
+        ["W05"],
+    ]
+    page = read_page(records, order, schema.types["widget"], schema, max_page_size=100, prefer="odata.maxpagesize=3")
+    assert len(page.records) == 3 and page.headers == {"Preference-Applied": "odata.maxpagesize=3"}
+    by_default = read_page(records, {}, schema.types["widget"], schema, max_page_size=100, default_order=["code"])
+    assert [r["code"] for r in by_default.records][:2] == ["W00", "W01"]
+
+
+def test_a_page_rejects_unknown_options_and_bad_numbers(schema: Schema):
+    etype = schema.types["widget"]
+    with pytest.raises(ToyError, match="'\\$search' is not supported"):
+        read_page(many(2), {"$search": "x"}, etype, schema, max_page_size=5, dialect=STRICT)
+    assert read_page(many(2), {"$schemaversion": "2"}, etype, schema, max_page_size=5, extra_options=["$schemaversion"])
+    for bad in ({"$top": "-1"}, {"$skip": "x"}):
+        with pytest.raises(ODataError, match="Invalid value"):
+            read_page(many(2), bad, etype, schema, max_page_size=5)
