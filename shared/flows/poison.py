@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -151,8 +151,10 @@ class PoisonListing:
         }
 
 
-def list_poison(services: Services, queue: str = WOO_EVENTS_QUEUE, *, limit: int = 100) -> PoisonListing:
-    """The messages in `<queue>-poison` (up to `limit`), without moving any.
+def list_poison(
+    services: Services, queue: str = WOO_EVENTS_QUEUE, *, limit: int = 100, stores: Collection[str] | None = None
+) -> PoisonListing:
+    """The messages in `<queue>-poison` (up to `limit`; of ``stores`` only, when given), without moving any.
 
     Up to 32 are peeked (no side effect). More are received with a short invisibility and made visible
     again at once.
@@ -174,6 +176,8 @@ def list_poison(services: Services, queue: str = WOO_EVENTS_QUEUE, *, limit: int
             listing.messages = [_poison_message(queue, message, blobs) for message in received]
         finally:
             show_again(client, received)
+    if stores is not None:
+        listing.messages = [m for m in listing.messages if m.store in stores]
     listing.messages = with_causes(services, listing.messages)
     listing.count = max(count, len(listing.messages))
     return listing
@@ -205,8 +209,10 @@ def replay_poison(
     message_id: str | None = None,
     order: str | None = None,
     limit: int | None = None,
+    stores: Collection[str] | None = None,
 ) -> ReplayResult:
-    """Move poison messages back to their queue: all of them, one message id, or one order's.
+    """Move poison messages back to their queue: all of them, one message id, one order's, or those of
+    ``stores`` (an ERP connection's).
 
     `limit` caps the messages looked at (the HTTP function uses it to answer in time).
     """
@@ -224,8 +230,10 @@ def replay_poison(
         for message in receive_all(source, REPLAY_HIDE_SECONDS, limit):
             result.looked_at += 1
             info = _poison_message(queue, message, blobs)
-            matches = (message_id is None or info.id == message_id) and (
-                wanted_order is None or (info.store, info.order) == wanted_order
+            matches = (
+                (message_id is None or info.id == message_id)
+                and (wanted_order is None or (info.store, info.order) == wanted_order)
+                and (stores is None or info.store in stores)
             )
             if not matches:
                 kept.append(message)

@@ -4,6 +4,7 @@ attention, timers and watermarks (the CLI's ``status``, ``held`` and the ``statu
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,17 +71,24 @@ def _parse_time(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def held_orders(services: Services, store: str | None = None, *, now: datetime | None = None) -> list[HeldOrder]:
-    """Every held order (of one store, or all), the longest-waiting first."""
+def held_orders(
+    services: Services,
+    store: str | None = None,
+    *,
+    now: datetime | None = None,
+    stores: Collection[str] | None = None,
+) -> list[HeldOrder]:
+    """Every held order (of one store, of ``stores``, or all), the longest-waiting first."""
     now = now or datetime.now(UTC)
-    held = [HeldOrder.of(entry, now) for entry in services.ledger.in_state(OrderState.HELD, store)]
+    entries = services.ledger.in_state(OrderState.HELD, store)
+    held = [HeldOrder.of(entry, now) for entry in entries if stores is None or entry.store in stores]
     return sorted(held, key=lambda h: (h.held_since or now, h.store, h.order_id))
 
 
-def attention_count(services: Services) -> int:
+def attention_count(services: Services, stores: Collection[str] | None = None) -> int:
     """Posted orders a person must look at (total mismatch, changed after posting, cancel after shipping)."""
     rows = services.ledger.table.client.query_entities("attention ne ''", select=["PartitionKey", "RowKey"])
-    return sum(1 for _ in rows)
+    return sum(1 for row in rows if stores is None or row["PartitionKey"] in stores)
 
 
 # ------------------------------------------------------------------------------------- timers, watermarks
@@ -197,19 +205,21 @@ class Status:
         }
 
 
-def status(services: Services) -> Status:
+def status(services: Services, stores: Collection[str] | None = None) -> Status:
     """Queues and poison queues, held orders, orders needing attention, timers and watermarks."""
     now = datetime.now(UTC)
     service = services.storage.queue_service()
     queues = [
         QueueStatus(name, queue_depth(service, name), queue_depth(service, poison_queue(name)) or 0) for name in QUEUES
     ]
-    poisoned = [m for q in queues if q.poison for m in list_poison(services, q.name, limit=PEEK_LIMIT).messages]
+    poisoned = [
+        m for q in queues if q.poison for m in list_poison(services, q.name, limit=PEEK_LIMIT, stores=stores).messages
+    ]
     return Status(
         generated_at=now,
         queues=queues,
-        held=held_orders(services, now=now),
-        attention=attention_count(services),
+        held=held_orders(services, now=now, stores=stores),
+        attention=attention_count(services, stores),
         timers=timer_statuses(services),
         watermarks=all_watermarks(services),
         poisoned=poisoned,

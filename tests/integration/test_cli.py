@@ -270,3 +270,29 @@ def test_a_poisoned_order_says_why_in_poison_status_and_its_audit_trail(
         assert "RuntimeError: order why/4242" in capsys.readouterr().out
     finally:
         poison.delete_message(planted)
+
+
+def test_held_poison_and_status_per_erp_connection(
+    storage: str, seeded: dict[str, str], capsys, restore_environment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--erp` scopes a command to the stores posting to one connection; an unknown one is an error."""
+    for key, value in {"URL": "https://clitest.example.com", "CONSUMER_KEY": "ck", "CONSUMER_SECRET": "cs",
+                       "WEBHOOK_SECRET": "w", "ERP": "eu"}.items():  # fmt: skip
+        monkeypatch.setenv(f"WOO_STORES__{STORE}__{key}", value)
+    for key, value in {
+        "KIND": "bc",
+        "TENANT_ID": "t",
+        "COMPANY_ID": "c",
+        "CLIENT_ID": "i",
+        "CLIENT_SECRET": "s",
+    }.items():
+        monkeypatch.setenv(f"ERPS__eu__{key}", value)
+    assert main(["held", "--erp", "eu", "--connection-string", storage]) == 0
+    assert "clitest/5001" in capsys.readouterr().out
+    assert main(["poison", "--erp", "eu", "--json", "--connection-string", storage]) == 0
+    subjects = {m["subject"] for listing in json.loads(capsys.readouterr().out) for m in listing["messages"]}
+    assert subjects and all(subject.startswith(f"{STORE}/") for subject in subjects)  # unreadable ones name no store
+    assert main(["status", "--erp", "eu", "--json", "--connection-string", storage]) == 0
+    assert json.loads(capsys.readouterr().out)["held"]["count"] >= 1
+    assert main(["held", "--erp", "nosuch", "--connection-string", storage]) == 1
+    assert "unknown ERP connection 'nosuch'" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from shared.erp.bc.client import any_of_within
 from shared.erp.port import DocumentKind, ErpDocument, ErpItem
 from shared.flows.operations import parse_order_ref
 from shared.flows.poison import PoisonMessage, describe
-from shared.flows.reconcile import (
+from shared.flows.reconcile_classify import (
     classify_order,
     classify_refund,
     classify_stock,
