@@ -6,6 +6,8 @@ ERP's own state that no paid order was lost or doubled.
 Faults, spread over the placement window:
 - every webhook delivered 1–3 times, some concurrently;
 - BC answers 20 % of requests with 500/502/503 (Retry-After), with its service-protection limits on;
+- for a stretch of the run BC's per-user limit is lowered (as when other integrations of the same app
+  registration have used most of the 6,000 requests / 5 min), so it binds: BC answers 429;
 - every token expires once mid-run;
 - the Functions host (a subprocess) is killed with SIGKILL several times and restarted;
 - Azurite is restarted once (its data persists);
@@ -14,6 +16,10 @@ Faults, spread over the placement window:
 
 The timers that repair things (webhook health, backfill, held-order re-drive) run here on a short
 cadence, calling the same flows the host's timers call.
+
+Besides lost/doubled, the run reports what the faults cost: the 429s BC answered and the retries,
+re-queued executions and seconds they took (read from the host's log), and the queue: its peak depth
+and how many messages each producer queued.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import logging
 import math
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +53,9 @@ from sandbox.woo import DeliveryOptions
 log = logging.getLogger("sandbox.chaos")
 UNKNOWN_SKUS = ("CHAOS-NEW-1", "CHAOS-NEW-2", "CHAOS-NEW-3")
 BACKFILL_EVERY_SECONDS = 120.0  # while settling, unless the queue is drained
+# The lowered limit: 5 requests a second over a 10-second sliding window (BC's own is 20 a second over
+# 5 minutes, shared by every integration that signs in as the same user, facts dynamics.md §1.7).
+LOWERED_LIMIT = Throttle(requests_per_window=50, window_seconds=10.0)
 
 
 @dataclass
@@ -58,6 +68,7 @@ class ChaosConfig:
     unknown_sku_orders: int = 6
     lease_seconds: int = 15
     settle_timeout: float = 420.0
+    throttled: tuple[float, float] = (0.5, 0.75)  # the stretch of the placement under LOWERED_LIMIT
 
 
 @dataclass
@@ -74,6 +85,8 @@ class ChaosReport:
     total_mismatches: int = 0
     queue_drained: bool = False  # every message was handled before the settle timeout
     faults: dict[str, int] = field(default_factory=dict)
+    throttling: dict[str, float] = field(default_factory=dict)  # BC's 429s and what they cost
+    queue: dict[str, int] = field(default_factory=dict)  # peak depth and messages queued by producer
     lost_orders: list[str] = field(default_factory=list)
     held_reasons: dict[str, str] = field(default_factory=dict)
     held_then_posted_codes: dict[str, int] = field(default_factory=dict)  # hold code → orders
@@ -143,7 +156,9 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         ports=StackPorts(host=free_port()),
     )
     faults: Counter[str] = Counter()
+    queued: Counter[str] = Counter()  # messages the run's own repair timers queued, by producer
     host: HostProcess | None = None
+    watch: QueueWatch | None = None
     try:
         stack.start()
         settings_file = workdir / "local.settings.json"
@@ -156,6 +171,8 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         }
         host = HostProcess(settings_file, stack.ports.host, env, workdir / "host.log")
         host.start()
+        watch = QueueWatch()
+        watch.start()
         for sku in UNKNOWN_SKUS:
             stack.woo.add_product(f"New {sku}", sku, "25.00", stock_quantity=1000, manage_stock=True)
         restock(stack)
@@ -163,32 +180,51 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         bc.error_rate, bc.error_statuses, bc.retry_after_seconds = config.bc_error_rate, (500, 502, 503), 1
         bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
         progress(f"placing {config.orders} orders over {config.placement_seconds:.0f}s under faults")
-        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults)
+        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults, queued)
         progress(f"placed; faults so far {dict(faults)}")
         bc.error_rate, bc.throttle = 0.0, None
         for sku in UNKNOWN_SKUS:
             stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
-        report = settle_and_verify(stack, placed, config, faults)
+        report = settle_and_verify(stack, placed, config, faults, queued)
     finally:
+        if watch is not None:
+            watch.stop()
         if host is not None:
             host.stop()
         stack.stop()
         azurite.stop()
     report.seconds = round(time.monotonic() - started, 1)
     report.faults = dict(faults)
+    host_log = read_host_log(workdir / "host.log")
+    report.throttling = throttling_cost(host_log, faults["bc_429"])
+    report.queue = {
+        "peak_depth": watch.peak if watch else 0,
+        "queued_by_webhook": host_log.webhook_queued,
+        "queued_by_reschedule": host_log.rescheduled,
+        **{f"queued_by_{name}": count for name, count in sorted(queued.items())},
+    }
     return report
 
 
 def place_orders_under_faults(
-    stack: Stack, host: HostProcess, azurite: Azurite, config: ChaosConfig, rng: random.Random, faults: Counter[str]
+    stack: Stack,
+    host: HostProcess,
+    azurite: Azurite,
+    config: ChaosConfig,
+    rng: random.Random,
+    faults: Counter[str],
+    queued: Counter[str],
 ) -> list[dict[str, Any]]:
     """Place the orders over `placement_seconds`, firing the scheduled faults along the way."""
     n = config.orders
     kill_at = sorted(rng.sample(range(n // 10, n - n // 10), config.kills))
     outage = (int(n * 0.30), int(n * 0.40))
+    throttled = (int(n * config.throttled[0]), int(n * config.throttled[1]))
     schedule = {int(n * 0.45): "expire_tokens", int(n * 0.60): "restart_azurite"}
     unknown_at = set(rng.sample(range(n), config.unknown_sku_orders))
-    repair = Repairer(stack, faults)
+    bc = stack.bc.faults.config
+    throttle_started = 0.0
+    repair = Repairer(stack, faults, queued)
     repair.start()
     placed: list[dict[str, Any]] = []
     interval = config.placement_seconds / n
@@ -204,6 +240,12 @@ def place_orders_under_faults(
                 faults["webhook_disabled"] += 1
             if i == outage[1]:
                 repair.check_now.set()  # the health check re-enables and backfills
+            if i == throttled[0]:
+                bc.throttle = LOWERED_LIMIT
+                throttle_started = time.monotonic()
+            if i == throttled[1]:
+                bc.throttle = Throttle()
+                faults["bc_limit_lowered_seconds"] += round(time.monotonic() - throttle_started)
             action = schedule.get(i)
             if action == "expire_tokens":
                 faults["tokens_expired"] += stack.entra.expire_all_tokens()
@@ -250,9 +292,9 @@ def set_order_webhooks(stack: Stack, status: str) -> None:
 class Repairer(threading.Thread):
     """Stands in for the host's repair timers on a short cadence (the real ones run every 10-15 min)."""
 
-    def __init__(self, stack: Stack, faults: Counter[str], every: float = 15.0) -> None:
+    def __init__(self, stack: Stack, faults: Counter[str], queued: Counter[str], every: float = 15.0) -> None:
         super().__init__(name="repair-timers", daemon=True)
-        self.stack, self.faults, self.every = stack, faults, every
+        self.stack, self.faults, self.queued, self.every = stack, faults, queued, every
         self.stopping = threading.Event()
         self.check_now = threading.Event()
 
@@ -263,7 +305,7 @@ class Repairer(threading.Thread):
             if self.stopping.is_set():
                 return
             try:
-                repair_once(self.faults)
+                repair_once(self.faults, self.queued)
             except Exception:
                 log.warning("repair run failed (it runs again)", exc_info=True)
 
@@ -273,7 +315,7 @@ class Repairer(threading.Thread):
         self.join(30)
 
 
-def repair_once(faults: Counter[str]) -> None:
+def repair_once(faults: Counter[str], queued: Counter[str]) -> None:
     from shared.flows.orders import redrive_held_orders
     from shared.flows.services import services
     from shared.flows.webhook_health import check_webhooks
@@ -282,11 +324,77 @@ def repair_once(faults: Counter[str]) -> None:
     for report in check_webhooks(app):
         if not report.healthy:
             faults["webhook_repaired"] += 1
-    redrive_held_orders(app)
+        queued["backfill"] += report.backfilled
+    queued["held_redrive"] += redrive_held_orders(app)
+
+
+class QueueWatch(threading.Thread):
+    """Samples the depth of woo-events every second; the run reports the peak."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        super().__init__(name="queue-watch", daemon=True)
+        self.every, self.peak = every, 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from shared.flows.services import services
+
+        app = services()
+        while not self.stopping.wait(self.every):
+            self.peak = max(self.peak, queue_depth(app, "woo-events"))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(10)
+
+
+@dataclass
+class HostLog:
+    """What the host's log says happened (the host is another process; its log is the record)."""
+
+    webhook_queued: int = 0
+    rescheduled: int = 0
+    rescheduled_after_429: int = 0
+    reschedule_delay_after_429: float = 0.0
+    retries_after_429: int = 0
+    retry_wait_after_429: float = 0.0
+
+
+RETRY_LINE = re.compile(r"connector\.http: .* answered 429; retrying in ([0-9.]+)s")
+RESCHEDULE_LINE = re.compile(r"order_rescheduled .*delay_s=([0-9]+) reason=(.*)$")
+
+
+def read_host_log(path: Path) -> HostLog:
+    parsed = HostLog()
+    if not path.exists():
+        return parsed
+    for line in path.read_text(errors="replace").splitlines():
+        if " webhook_queued " in line:
+            parsed.webhook_queued += 1
+        elif retry := RETRY_LINE.search(line):
+            parsed.retries_after_429 += 1
+            parsed.retry_wait_after_429 += float(retry.group(1))
+        elif reschedule := RESCHEDULE_LINE.search(line):
+            parsed.rescheduled += 1
+            if "answered 429" in reschedule.group(2):
+                parsed.rescheduled_after_429 += 1
+                parsed.reschedule_delay_after_429 += int(reschedule.group(1))
+    return parsed
+
+
+def throttling_cost(host_log: HostLog, answered_429: int) -> dict[str, float]:
+    """BC's 429s and what they cost: calls retried in place, executions re-queued, seconds waited."""
+    return {
+        "bc_429": answered_429,
+        "retried_in_the_call": host_log.retries_after_429,
+        "seconds_waited_in_calls": round(host_log.retry_wait_after_429, 1),
+        "executions_requeued": host_log.rescheduled_after_429,
+        "seconds_requeued_for": round(host_log.reschedule_delay_after_429, 1),
+    }
 
 
 def settle_and_verify(
-    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str]
+    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str], queued: Counter[str]
 ) -> ChaosReport:
     """Let the repair timers and queues finish, replay poison once, then judge from BC's own state."""
     from shared.flows.backfill import backfill_orders
@@ -299,12 +407,12 @@ def settle_and_verify(
     replayed = False
     last_backfill = -math.inf
     while True:
-        repair_once(faults)
+        repair_once(faults, queued)
         depth = queue_depth(app, "woo-events")
         # The backfill timer runs every 15 minutes and re-reads a 10-minute overlap. Run back to back while
         # the queue still holds the deliveries, it would queue every order not posted yet again each time.
         if depth == 0 or time.monotonic() - last_backfill >= BACKFILL_EVERY_SECONDS:
-            backfill_orders(app, since=None)
+            queued["backfill"] += backfill_orders(app, since=None).enqueued
             last_backfill = time.monotonic()
         documents = documents_by_number(stack)
         paid = [o for o in (stack.woo.order(p["id"]) for p in placed) if o["status"] in ("processing", "completed")]
@@ -346,6 +454,7 @@ def settle_and_verify(
                 report.total_mismatches += 1
     faults["bc_injected_5xx"] = sum(v for k, v in stack.bc.faults.counters.items() if k.startswith("status_5"))
     faults["bc_429"] = stack.bc.faults.counters["throttled_rate"] + stack.bc.faults.counters["throttled_concurrency"]
+    faults["bc_requests"] = stack.bc.faults.counters["requests"]
     faults["duplicate_deliveries"] = sum(1 for d in stack.woo.deliveries() if d.get("copy", 1) and d.get("copy", 1) > 1)
     return report
 
@@ -393,6 +502,10 @@ def print_report(report: ChaosReport) -> None:
         table.add_row(name, str(getattr(report, name)))
     for name, count in sorted(report.faults.items()):
         table.add_row(f"fault: {name}", str(count))
+    for name, value in report.throttling.items():
+        table.add_row(f"throttling: {name}", str(value))
+    for name, count in report.queue.items():
+        table.add_row(f"queue: {name}", str(count))
     table.add_row("seconds", str(report.seconds))
     console = Console()
     console.print(table)
