@@ -6,8 +6,9 @@ ERP's own state that no paid order was lost or doubled.
 Faults, spread over the placement window:
 - every webhook delivered 1–3 times, some concurrently;
 - BC answers 20 % of requests with 500/502/503 (Retry-After), with its service-protection limits on;
-- for a stretch of the run BC's per-user limit is lowered (as when other integrations of the same app
-  registration have used most of the 6,000 requests / 5 min), so it binds: BC answers 429;
+- for the first 30 seconds of the drain of the backlog (the burst: the connector calls BC fastest then)
+  BC's per-user limit is lowered, as when other integrations signing in as the same user have used most
+  of the 6,000 requests / 5 min; so it binds and BC answers 429;
 - every token expires once mid-run;
 - the Functions host (a subprocess) is killed with SIGKILL several times and restarted;
 - Azurite is restarted once (its data persists);
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -52,9 +54,11 @@ from sandbox.woo import DeliveryOptions
 log = logging.getLogger("sandbox.chaos")
 UNKNOWN_SKUS = ("CHAOS-NEW-1", "CHAOS-NEW-2", "CHAOS-NEW-3")
 BACKFILL_EVERY_SECONDS = 120.0  # while settling, unless the queue is drained
-# The lowered limit: 2 requests a second over a 10-second sliding window (BC's own is 20 a second over
+REPAIR_EVERY_SECONDS = 15.0  # webhook health (the real timer: 15 minutes)
+REDRIVE_EVERY_SECONDS = 60.0  # held-order re-drive (the real timer: 10 minutes)
+# The lowered limit: 4 requests a second over a 10-second sliding window (BC's own is 20 a second over
 # 5 minutes, shared by every integration that signs in as the same user, facts dynamics.md §1.7).
-LOWERED_LIMIT = Throttle(requests_per_window=20, window_seconds=10.0)
+LOWERED_LIMIT = Throttle(requests_per_window=40, window_seconds=10.0)
 
 
 @dataclass
@@ -67,7 +71,7 @@ class ChaosConfig:
     unknown_sku_orders: int = 6
     lease_seconds: int = 15
     settle_timeout: float = 420.0
-    throttled: tuple[float, float] = (0.5, 0.8)  # the stretch of the placement under LOWERED_LIMIT
+    lowered_seconds: float = 30.0  # LOWERED_LIMIT from the end of the placement; then BC's own limits
 
 
 @dataclass
@@ -156,8 +160,10 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
     )
     faults: Counter[str] = Counter()
     queued: Counter[str] = Counter()  # messages the run's own repair timers queued, by producer
+    timers = RepairTimers(faults, queued)
     host: HostProcess | None = None
     watch: QueueWatch | None = None
+    lowered = LoweredLimit(stack, config.lowered_seconds, faults)
     try:
         stack.start()
         settings_file = workdir / "local.settings.json"
@@ -179,13 +185,15 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         bc.error_rate, bc.error_statuses, bc.retry_after_seconds = config.bc_error_rate, (500, 502, 503), 1
         bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
         progress(f"placing {config.orders} orders over {config.placement_seconds:.0f}s under faults")
-        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults, queued)
+        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults, timers)
         progress(f"placed; faults so far {dict(faults)}")
-        bc.error_rate, bc.throttle = 0.0, None
+        bc.error_rate = 0.0
+        lowered.start()  # the backlog drains now: BC's limit binds
         for sku in UNKNOWN_SKUS:
             stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
-        report = settle_and_verify(stack, placed, config, faults, queued)
+        report = settle_and_verify(stack, placed, config, faults, timers)
     finally:
+        lowered.end()
         if watch is not None:
             watch.stop()
         if host is not None:
@@ -212,18 +220,15 @@ def place_orders_under_faults(
     config: ChaosConfig,
     rng: random.Random,
     faults: Counter[str],
-    queued: Counter[str],
+    timers: RepairTimers,
 ) -> list[dict[str, Any]]:
     """Place the orders over `placement_seconds`, firing the scheduled faults along the way."""
     n = config.orders
     kill_at = sorted(rng.sample(range(n // 10, n - n // 10), config.kills))
     outage = (int(n * 0.30), int(n * 0.40))
-    throttled = (int(n * config.throttled[0]), int(n * config.throttled[1]))
     schedule = {int(n * 0.45): "expire_tokens", int(n * 0.60): "restart_azurite"}
     unknown_at = set(rng.sample(range(n), config.unknown_sku_orders))
-    bc = stack.bc.faults.config
-    throttle_started = 0.0
-    repair = Repairer(stack, faults, queued)
+    repair = Repairer(timers)
     repair.start()
     placed: list[dict[str, Any]] = []
     interval = config.placement_seconds / n
@@ -239,12 +244,6 @@ def place_orders_under_faults(
                 faults["webhook_disabled"] += 1
             if i == outage[1]:
                 repair.check_now.set()  # the health check re-enables and backfills
-            if i == throttled[0]:
-                bc.throttle = LOWERED_LIMIT
-                throttle_started = time.monotonic()
-            if i == throttled[1]:
-                bc.throttle = Throttle()
-                faults["bc_limit_lowered_seconds"] += round(time.monotonic() - throttle_started)
             action = schedule.get(i)
             if action == "expire_tokens":
                 faults["tokens_expired"] += stack.entra.expire_all_tokens()
@@ -263,6 +262,32 @@ def place_orders_under_faults(
     finally:
         repair.stop()
     return placed
+
+
+class LoweredLimit:
+    """BC's per-user limit lowered to LOWERED_LIMIT for a while, then BC's own limits again."""
+
+    def __init__(self, stack: Stack, seconds: float, faults: Counter[str]) -> None:
+        self.stack, self.seconds, self.faults = stack, seconds, faults
+        self.timer: threading.Timer | None = None
+        self.started = 0.0
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        self.stack.bc.faults.config.throttle = LOWERED_LIMIT
+        self.started = time.monotonic()
+        self.timer = threading.Timer(self.seconds, self.end)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def end(self) -> None:
+        with self.lock:
+            if self.timer is None:
+                return
+            self.timer.cancel()
+            self.timer = None
+            self.stack.bc.faults.config.throttle = Throttle()
+            self.faults["bc_limit_lowered_seconds"] = round(time.monotonic() - self.started)
 
 
 def restock(stack: Stack, quantity: int = 1_000_000) -> None:
@@ -288,23 +313,50 @@ def set_order_webhooks(stack: Stack, status: str) -> None:
             stack.woo.update_webhook(hook["id"], status=status)
 
 
-class Repairer(threading.Thread):
-    """Stands in for the host's repair timers on a short cadence (the real ones run every 10-15 min)."""
+class RepairTimers:
+    """The host's repair timers on a short cadence, calling the flows they call: the webhook health check
+    (which backfills after a repair) and the held-order re-drive."""
 
-    def __init__(self, stack: Stack, faults: Counter[str], queued: Counter[str], every: float = 15.0) -> None:
+    def __init__(self, faults: Counter[str], queued: Counter[str]) -> None:
+        self.faults, self.queued = faults, queued
+        self.last_check = self.last_redrive = -math.inf
+        self.lock = threading.Lock()
+
+    def run_due(self, *, check_now: bool = False, redrive_now: bool = False) -> None:
+        from shared.flows.orders import redrive_held_orders
+        from shared.flows.services import services
+        from shared.flows.webhook_health import check_webhooks
+
+        app = services()
+        with self.lock:
+            if check_now or time.monotonic() - self.last_check >= REPAIR_EVERY_SECONDS:
+                self.last_check = time.monotonic()
+                for report in check_webhooks(app):
+                    if not report.healthy:
+                        self.faults["webhook_repaired"] += 1
+                    self.queued["backfill"] += report.backfilled
+            if redrive_now or time.monotonic() - self.last_redrive >= REDRIVE_EVERY_SECONDS:
+                self.last_redrive = time.monotonic()
+                self.queued["held_redrive"] += redrive_held_orders(app)
+
+
+class Repairer(threading.Thread):
+    """Runs the repair timers while the orders are placed."""
+
+    def __init__(self, timers: RepairTimers, every: float = REPAIR_EVERY_SECONDS) -> None:
         super().__init__(name="repair-timers", daemon=True)
-        self.stack, self.faults, self.queued, self.every = stack, faults, queued, every
+        self.timers, self.every = timers, every
         self.stopping = threading.Event()
         self.check_now = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.check_now.wait(self.every)
+            now = self.check_now.wait(self.every)
             self.check_now.clear()
             if self.stopping.is_set():
                 return
             try:
-                repair_once(self.faults, self.queued)
+                self.timers.run_due(check_now=now)
             except Exception:
                 log.warning("repair run failed (it runs again)", exc_info=True)
 
@@ -312,19 +364,6 @@ class Repairer(threading.Thread):
         self.stopping.set()
         self.check_now.set()
         self.join(30)
-
-
-def repair_once(faults: Counter[str], queued: Counter[str]) -> None:
-    from shared.flows.orders import redrive_held_orders
-    from shared.flows.services import services
-    from shared.flows.webhook_health import check_webhooks
-
-    app = services()
-    for report in check_webhooks(app):
-        if not report.healthy:
-            faults["webhook_repaired"] += 1
-        queued["backfill"] += report.backfilled
-    queued["held_redrive"] += redrive_held_orders(app)
 
 
 class QueueWatch(threading.Thread):
@@ -393,7 +432,7 @@ def throttling_cost(host_log: HostLog, answered_429: int) -> dict[str, float]:
 
 
 def settle_and_verify(
-    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str], queued: Counter[str]
+    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str], timers: RepairTimers
 ) -> ChaosReport:
     """Let the repair timers and queues finish, replay poison once, then judge from BC's own state."""
     from shared.flows.backfill import backfill_orders
@@ -404,15 +443,17 @@ def settle_and_verify(
     report = ChaosReport(placed=len(placed))
     deadline = time.monotonic() + config.settle_timeout
     replayed = False
+    first = True
     # The timer is not in step with the end of the placement: its next run is a cadence away at most.
     last_backfill = time.monotonic()
     while True:
-        repair_once(faults, queued)
+        timers.run_due(redrive_now=first)  # first: the items now exist; the held orders can post
+        first = False
         depth = queue_depth(app, "woo-events")
         # The backfill timer runs every 15 minutes and re-reads a 10-minute overlap; here it runs on a shorter
         # cadence, or as soon as the queue has drained (then it finds what no webhook delivered).
         if depth == 0 or time.monotonic() - last_backfill >= BACKFILL_EVERY_SECONDS:
-            queued["backfill"] += backfill_orders(app, since=None).enqueued
+            timers.queued["backfill"] += backfill_orders(app, since=None).enqueued
             last_backfill = time.monotonic()
         documents = documents_by_number(stack)
         paid = [o for o in (stack.woo.order(p["id"]) for p in placed) if o["status"] in ("processing", "completed")]
