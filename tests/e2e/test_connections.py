@@ -100,7 +100,9 @@ def test_two_stores_sharing_a_company_post_the_same_order_number_as_two_document
     assert _documents(c, "shared", number) == []  # never the bare number
     app: Services = services()
     for store, order in (("web", web), ("outlet", outlet)):
-        entry = wait_for(lambda s=store, o=order: (e := app.ledger.get(s, o["id"])) and e.state == OrderState.POSTED and e)
+        entry = wait_for(
+            lambda s=store, o=order: (e := app.ledger.get(s, o["id"])) and e.state == OrderState.POSTED and e
+        )
         assert (entry.connection, entry.external_number) == ("shared", f"{STORES[store][1]}{number}")
 
 
