@@ -6,6 +6,9 @@ ERP's own state that no paid order was lost or doubled.
 Faults, spread over the placement window:
 - every webhook delivered 1–3 times, some concurrently;
 - BC answers 20 % of requests with 500/502/503 (Retry-After), with its service-protection limits on;
+- for the first 30 seconds of the drain of the backlog (the burst: the connector calls BC fastest then)
+  BC's per-user limit is lowered, as when other integrations signing in as the same user have used most
+  of the 6,000 requests / 5 min; so it binds and BC answers 429;
 - every token expires once mid-run;
 - the Functions host (a subprocess) is killed with SIGKILL several times and restarted;
 - Azurite is restarted once (its data persists);
@@ -14,6 +17,10 @@ Faults, spread over the placement window:
 
 The timers that repair things (webhook health, backfill, held-order re-drive) run here on a short
 cadence, calling the same flows the host's timers call.
+
+Besides lost/doubled, the run reports what the faults cost: the 429s BC answered and the retries,
+re-queued executions and seconds they took (read from the host's log), and the queue: its peak depth
+and how many messages each producer queued.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import logging
 import math
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +54,11 @@ from sandbox.woo import DeliveryOptions
 log = logging.getLogger("sandbox.chaos")
 UNKNOWN_SKUS = ("CHAOS-NEW-1", "CHAOS-NEW-2", "CHAOS-NEW-3")
 BACKFILL_EVERY_SECONDS = 120.0  # while settling, unless the queue is drained
+REPAIR_EVERY_SECONDS = 15.0  # webhook health (the real timer: 15 minutes)
+REDRIVE_EVERY_SECONDS = 60.0  # held-order re-drive (the real timer: 10 minutes)
+# The lowered limit: 4 requests a second over a 10-second sliding window (BC's own is 20 a second over
+# 5 minutes, shared by every integration that signs in as the same user, facts dynamics.md §1.7).
+LOWERED_LIMIT = Throttle(requests_per_window=40, window_seconds=10.0)
 
 
 @dataclass
@@ -58,6 +71,7 @@ class ChaosConfig:
     unknown_sku_orders: int = 6
     lease_seconds: int = 15
     settle_timeout: float = 420.0
+    lowered_seconds: float = 30.0  # LOWERED_LIMIT from the end of the placement; then BC's own limits
 
 
 @dataclass
@@ -74,6 +88,8 @@ class ChaosReport:
     total_mismatches: int = 0
     queue_drained: bool = False  # every message was handled before the settle timeout
     faults: dict[str, int] = field(default_factory=dict)
+    throttling: dict[str, float] = field(default_factory=dict)  # BC's 429s and what they cost
+    queue: dict[str, int] = field(default_factory=dict)  # peak depth and messages queued by producer
     lost_orders: list[str] = field(default_factory=list)
     held_reasons: dict[str, str] = field(default_factory=dict)
     held_then_posted_codes: dict[str, int] = field(default_factory=dict)  # hold code → orders
@@ -143,7 +159,11 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         ports=StackPorts(host=free_port()),
     )
     faults: Counter[str] = Counter()
+    queued: Counter[str] = Counter()  # messages the run's own repair timers queued, by producer
+    timers = RepairTimers(faults, queued)
     host: HostProcess | None = None
+    watch: QueueWatch | None = None
+    lowered = LoweredLimit(stack, config.lowered_seconds, faults)
     try:
         stack.start()
         settings_file = workdir / "local.settings.json"
@@ -156,6 +176,8 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         }
         host = HostProcess(settings_file, stack.ports.host, env, workdir / "host.log")
         host.start()
+        watch = QueueWatch()
+        watch.start()
         for sku in UNKNOWN_SKUS:
             stack.woo.add_product(f"New {sku}", sku, "25.00", stock_quantity=1000, manage_stock=True)
         restock(stack)
@@ -163,24 +185,42 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         bc.error_rate, bc.error_statuses, bc.retry_after_seconds = config.bc_error_rate, (500, 502, 503), 1
         bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
         progress(f"placing {config.orders} orders over {config.placement_seconds:.0f}s under faults")
-        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults)
+        placed = place_orders_under_faults(stack, host, azurite, config, rng, faults, timers)
         progress(f"placed; faults so far {dict(faults)}")
-        bc.error_rate, bc.throttle = 0.0, None
+        bc.error_rate = 0.0
+        lowered.start()  # the backlog drains now: BC's limit binds
         for sku in UNKNOWN_SKUS:
             stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
-        report = settle_and_verify(stack, placed, config, faults)
+        report = settle_and_verify(stack, placed, config, faults, timers)
     finally:
+        lowered.end()
+        if watch is not None:
+            watch.stop()
         if host is not None:
             host.stop()
         stack.stop()
         azurite.stop()
     report.seconds = round(time.monotonic() - started, 1)
     report.faults = dict(faults)
+    host_log = read_host_log(workdir / "host.log")
+    report.throttling = throttling_cost(host_log, faults["bc_429"])
+    report.queue = {
+        "peak_depth": watch.peak if watch else 0,
+        "queued_by_webhook": host_log.webhook_queued,
+        "queued_by_reschedule": host_log.rescheduled,
+        **{f"queued_by_{name}": count for name, count in sorted(queued.items())},
+    }
     return report
 
 
 def place_orders_under_faults(
-    stack: Stack, host: HostProcess, azurite: Azurite, config: ChaosConfig, rng: random.Random, faults: Counter[str]
+    stack: Stack,
+    host: HostProcess,
+    azurite: Azurite,
+    config: ChaosConfig,
+    rng: random.Random,
+    faults: Counter[str],
+    timers: RepairTimers,
 ) -> list[dict[str, Any]]:
     """Place the orders over `placement_seconds`, firing the scheduled faults along the way."""
     n = config.orders
@@ -188,7 +228,7 @@ def place_orders_under_faults(
     outage = (int(n * 0.30), int(n * 0.40))
     schedule = {int(n * 0.45): "expire_tokens", int(n * 0.60): "restart_azurite"}
     unknown_at = set(rng.sample(range(n), config.unknown_sku_orders))
-    repair = Repairer(stack, faults)
+    repair = Repairer(timers)
     repair.start()
     placed: list[dict[str, Any]] = []
     interval = config.placement_seconds / n
@@ -224,6 +264,32 @@ def place_orders_under_faults(
     return placed
 
 
+class LoweredLimit:
+    """BC's per-user limit lowered to LOWERED_LIMIT for a while, then BC's own limits again."""
+
+    def __init__(self, stack: Stack, seconds: float, faults: Counter[str]) -> None:
+        self.stack, self.seconds, self.faults = stack, seconds, faults
+        self.timer: threading.Timer | None = None
+        self.started = 0.0
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        self.stack.bc.faults.config.throttle = LOWERED_LIMIT
+        self.started = time.monotonic()
+        self.timer = threading.Timer(self.seconds, self.end)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def end(self) -> None:
+        with self.lock:
+            if self.timer is None:
+                return
+            self.timer.cancel()
+            self.timer = None
+            self.stack.bc.faults.config.throttle = Throttle()
+            self.faults["bc_limit_lowered_seconds"] = round(time.monotonic() - self.started)
+
+
 def restock(stack: Stack, quantity: int = 1_000_000) -> None:
     """Enough stock that a thousand random orders never run a product out (through the REST API)."""
     from shared.flows.services import services
@@ -247,23 +313,50 @@ def set_order_webhooks(stack: Stack, status: str) -> None:
             stack.woo.update_webhook(hook["id"], status=status)
 
 
-class Repairer(threading.Thread):
-    """Stands in for the host's repair timers on a short cadence (the real ones run every 10-15 min)."""
+class RepairTimers:
+    """The host's repair timers on a short cadence, calling the flows they call: the webhook health check
+    (which backfills after a repair) and the held-order re-drive."""
 
-    def __init__(self, stack: Stack, faults: Counter[str], every: float = 15.0) -> None:
+    def __init__(self, faults: Counter[str], queued: Counter[str]) -> None:
+        self.faults, self.queued = faults, queued
+        self.last_check = self.last_redrive = -math.inf
+        self.lock = threading.Lock()
+
+    def run_due(self, *, check_now: bool = False, redrive_now: bool = False) -> None:
+        from shared.flows.orders import redrive_held_orders
+        from shared.flows.services import services
+        from shared.flows.webhook_health import check_webhooks
+
+        app = services()
+        with self.lock:
+            if check_now or time.monotonic() - self.last_check >= REPAIR_EVERY_SECONDS:
+                self.last_check = time.monotonic()
+                for report in check_webhooks(app):
+                    if not report.healthy:
+                        self.faults["webhook_repaired"] += 1
+                    self.queued["backfill"] += report.backfilled
+            if redrive_now or time.monotonic() - self.last_redrive >= REDRIVE_EVERY_SECONDS:
+                self.last_redrive = time.monotonic()
+                self.queued["held_redrive"] += redrive_held_orders(app)
+
+
+class Repairer(threading.Thread):
+    """Runs the repair timers while the orders are placed."""
+
+    def __init__(self, timers: RepairTimers, every: float = REPAIR_EVERY_SECONDS) -> None:
         super().__init__(name="repair-timers", daemon=True)
-        self.stack, self.faults, self.every = stack, faults, every
+        self.timers, self.every = timers, every
         self.stopping = threading.Event()
         self.check_now = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.check_now.wait(self.every)
+            now = self.check_now.wait(self.every)
             self.check_now.clear()
             if self.stopping.is_set():
                 return
             try:
-                repair_once(self.faults)
+                self.timers.run_due(check_now=now)
             except Exception:
                 log.warning("repair run failed (it runs again)", exc_info=True)
 
@@ -273,20 +366,73 @@ class Repairer(threading.Thread):
         self.join(30)
 
 
-def repair_once(faults: Counter[str]) -> None:
-    from shared.flows.orders import redrive_held_orders
-    from shared.flows.services import services
-    from shared.flows.webhook_health import check_webhooks
+class QueueWatch(threading.Thread):
+    """Samples the depth of woo-events every second; the run reports the peak."""
 
-    app = services()
-    for report in check_webhooks(app):
-        if not report.healthy:
-            faults["webhook_repaired"] += 1
-    redrive_held_orders(app)
+    def __init__(self, every: float = 1.0) -> None:
+        super().__init__(name="queue-watch", daemon=True)
+        self.every, self.peak = every, 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from shared.flows.services import services
+
+        app = services()
+        while not self.stopping.wait(self.every):
+            self.peak = max(self.peak, queue_depth(app, "woo-events"))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(10)
+
+
+@dataclass
+class HostLog:
+    """What the host's log says happened (the host is another process; its log is the record)."""
+
+    webhook_queued: int = 0
+    rescheduled: int = 0
+    rescheduled_after_429: int = 0
+    reschedule_delay_after_429: float = 0.0
+    retries_after_429: int = 0
+    retry_wait_after_429: float = 0.0
+
+
+RETRY_LINE = re.compile(r"connector\.http: .* answered 429; retrying in ([0-9.]+)s")
+RESCHEDULE_LINE = re.compile(r"order_rescheduled .*delay_s=([0-9]+) reason=(.*)$")
+
+
+def read_host_log(path: Path) -> HostLog:
+    parsed = HostLog()
+    if not path.exists():
+        return parsed
+    for line in path.read_text(errors="replace").splitlines():
+        if " webhook_queued " in line:
+            parsed.webhook_queued += 1
+        elif retry := RETRY_LINE.search(line):
+            parsed.retries_after_429 += 1
+            parsed.retry_wait_after_429 += float(retry.group(1))
+        elif reschedule := RESCHEDULE_LINE.search(line):
+            parsed.rescheduled += 1
+            if "answered 429" in reschedule.group(2):
+                parsed.rescheduled_after_429 += 1
+                parsed.reschedule_delay_after_429 += int(reschedule.group(1))
+    return parsed
+
+
+def throttling_cost(host_log: HostLog, answered_429: int) -> dict[str, float]:
+    """BC's 429s and what they cost: calls retried in place, executions re-queued, seconds waited."""
+    return {
+        "bc_429": answered_429,
+        "retried_in_the_call": host_log.retries_after_429,
+        "seconds_waited_in_calls": round(host_log.retry_wait_after_429, 1),
+        "executions_requeued": host_log.rescheduled_after_429,
+        "seconds_requeued_for": round(host_log.reschedule_delay_after_429, 1),
+    }
 
 
 def settle_and_verify(
-    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str]
+    stack: Stack, placed: list[dict[str, Any]], config: ChaosConfig, faults: Counter[str], timers: RepairTimers
 ) -> ChaosReport:
     """Let the repair timers and queues finish, replay poison once, then judge from BC's own state."""
     from shared.flows.backfill import backfill_orders
@@ -297,14 +443,17 @@ def settle_and_verify(
     report = ChaosReport(placed=len(placed))
     deadline = time.monotonic() + config.settle_timeout
     replayed = False
-    last_backfill = -math.inf
+    first = True
+    # The timer is not in step with the end of the placement: its next run is a cadence away at most.
+    last_backfill = time.monotonic()
     while True:
-        repair_once(faults)
+        timers.run_due(redrive_now=first)  # first: the items now exist; the held orders can post
+        first = False
         depth = queue_depth(app, "woo-events")
-        # The backfill timer runs every 15 minutes and re-reads a 10-minute overlap. Run back to back while
-        # the queue still holds the deliveries, it would queue every order not posted yet again each time.
+        # The backfill timer runs every 15 minutes and re-reads a 10-minute overlap; here it runs on a shorter
+        # cadence, or as soon as the queue has drained (then it finds what no webhook delivered).
         if depth == 0 or time.monotonic() - last_backfill >= BACKFILL_EVERY_SECONDS:
-            backfill_orders(app, since=None)
+            timers.queued["backfill"] += backfill_orders(app, since=None).enqueued
             last_backfill = time.monotonic()
         documents = documents_by_number(stack)
         paid = [o for o in (stack.woo.order(p["id"]) for p in placed) if o["status"] in ("processing", "completed")]
@@ -346,6 +495,7 @@ def settle_and_verify(
                 report.total_mismatches += 1
     faults["bc_injected_5xx"] = sum(v for k, v in stack.bc.faults.counters.items() if k.startswith("status_5"))
     faults["bc_429"] = stack.bc.faults.counters["throttled_rate"] + stack.bc.faults.counters["throttled_concurrency"]
+    faults["bc_requests"] = stack.bc.faults.counters["requests"]
     faults["duplicate_deliveries"] = sum(1 for d in stack.woo.deliveries() if d.get("copy", 1) and d.get("copy", 1) > 1)
     return report
 
@@ -393,6 +543,10 @@ def print_report(report: ChaosReport) -> None:
         table.add_row(name, str(getattr(report, name)))
     for name, count in sorted(report.faults.items()):
         table.add_row(f"fault: {name}", str(count))
+    for name, value in report.throttling.items():
+        table.add_row(f"throttling: {name}", str(value))
+    for name, count in report.queue.items():
+        table.add_row(f"queue: {name}", str(count))
     table.add_row("seconds", str(report.seconds))
     console = Console()
     console.print(table)

@@ -32,19 +32,11 @@ from rich.text import Text
 
 from shared.config import ConfigError, check_app_settings, load_settings
 from shared.erp.port import ErpError
-from shared.flows.operations import (
-    HeldOrder,
-    OperationsError,
-    PoisonMessage,
-    held_orders,
-    known_store,
-    list_poison,
-    parse_order_ref,
-    replay_poison,
-    status,
-)
+from shared.flows.operations import OperationsError, known_store, parse_order_ref, stores_in_scope
+from shared.flows.poison import PoisonMessage, list_poison, replay_poison
 from shared.flows.report import KINDS, ExceptionKind, format_age
 from shared.flows.services import Services
+from shared.flows.status import HeldOrder, held_orders, status
 from shared.http import HttpError
 from shared.storage.connection import SETTING
 from shared.storage.names import QUEUES, REPORTS_CONTAINER, WOO_EVENTS_QUEUE
@@ -184,8 +176,19 @@ def configured_stores(services: Services, stores: Sequence[str] | None) -> list[
 # --------------------------------------------------------------------------------------- commands
 
 
+def connection_stores(services: Services, connection: str | None) -> list[str] | None:
+    """The stores of an ERP connection (``--erp``), or None for every store."""
+    if not connection:
+        return None
+    stores = stores_in_scope(services, connection=connection) or []
+    if not stores:
+        raise CliError(f"no store posts to ERP connection {connection!r} (WOO_STORES__<store>__ERP)")
+    return stores
+
+
 def cmd_status(args: argparse.Namespace, out: Console, err: Console) -> int:
-    current = status(storage_services())
+    services = storage_services()
+    current = status(services, connection_stores(services, args.erp))
     if args.json:
         _print_json(out, current.to_dict())
         return 0
@@ -221,7 +224,8 @@ def cmd_status(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def cmd_held(args: argparse.Namespace, out: Console, err: Console) -> int:
     services = storage_services()
-    held = held_orders(services, known_store(services, args.store) if args.store else None)
+    store = known_store(services, args.store) if args.store else None
+    held = held_orders(services, store, stores=connection_stores(services, args.erp))
     if args.json:
         _print_json(out, [h.to_dict() for h in held])
         return 0
@@ -237,7 +241,9 @@ def cmd_held(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def cmd_poison(args: argparse.Namespace, out: Console, err: Console) -> int:
     services = storage_services()
-    listings = [list_poison(services, queue, limit=args.limit) for queue in ([args.queue] if args.queue else QUEUES)]
+    stores = connection_stores(services, args.erp)
+    queues = [args.queue] if args.queue else QUEUES
+    listings = [list_poison(services, queue, limit=args.limit, stores=stores) for queue in queues]
     if args.json:
         _print_json(out, [listing.to_dict() for listing in listings])
         return 0
@@ -266,8 +272,10 @@ def _why(message: PoisonMessage) -> str:
 def cmd_replay(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.order:
         parse_order_ref(args.order)
+    services = storage_services()
+    stores = connection_stores(services, args.erp)
     result = replay_poison(
-        storage_services(), args.queue, message_id=args.id, order=args.order, limit=args.limit or None
+        services, args.queue, message_id=args.id, order=args.order, limit=args.limit or None, stores=stores
     )
     if args.json:
         _print_json(out, result.to_dict())
@@ -280,7 +288,7 @@ def cmd_replay(args: argparse.Namespace, out: Console, err: Console) -> int:
     )
     if result.orders:
         out.print(Text("Orders: " + ", ".join(result.orders)))
-    if result.moved == 0 and (args.id or args.order):
+    if result.moved == 0 and (args.id or args.order or args.erp):
         out.print(Text("Nothing matched: `poison` lists what is there."))
     return 0
 
@@ -296,14 +304,17 @@ def parse_since(value: str) -> datetime:
 
 
 def cmd_backfill(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from shared.flows.backfill import backfill_orders  # imported late: only this command needs it
+    # imported late: only this command needs it
+    from shared.flows.backfill import BackfillResult, backfill_orders
 
     since = parse_since(args.since)
     services = full_services()
-    stores = configured_stores(services, [args.store] if args.store else None)
+    stores = configured_stores(services, [args.store] if args.store else connection_stores(services, args.erp))
     with Progress(*_bar_columns(), console=err, transient=True) as progress:
         bars = StoreBars(progress, lambda store: f"{store}: orders modified since {since:%Y-%m-%d %H:%M} UTC")
-        result = backfill_orders(services, stores[0] if args.store else None, since, progress=bars.advance)
+        result = BackfillResult()
+        for store in stores:
+            result += backfill_orders(services, store, since, progress=bars.advance)
     out.print(Text(f"Scanned {result.scanned} order(s) modified since {since.isoformat()}; queued {result.enqueued}."))
     return 0
 
@@ -322,12 +333,13 @@ def cmd_reconcile(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     day = parse_day(args.date)
     services = full_services()
-    stores = configured_stores(services, args.store)
+    stores = configured_stores(services, args.store or connection_stores(services, args.erp))
     with Progress(*_bar_columns(), console=err, transient=True) as progress:
         bars = StoreBars(
             progress, lambda store: f"{store}: orders of {day}", then=lambda store: f"{store}: refunds and stock"
         )
-        report = reconcile_day(services, day, stores=stores if args.store else None, progress=bars.advance)
+        scoped = stores if args.store or args.erp else None
+        report = reconcile_day(services, day, stores=scoped, progress=bars.advance)
     summary = report.summary()
     if args.json:
         _print_json(out, summary)
@@ -412,10 +424,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    add("status", cmd_status, "queues, poison queues, held orders, timers and watermarks")
+    erp_help = "only the stores of this ERP connection (e.g. bc)"
+    status_ = add("status", cmd_status, "queues, poison queues, held orders, timers and watermarks")
+    status_.add_argument("--erp", metavar="CONNECTION", help=erp_help)
     held = add("held", cmd_held, "held orders with their reason and how long they have waited")
-    held.add_argument("--store", help="one store id")
+    held_scope = held.add_mutually_exclusive_group()
+    held_scope.add_argument("--store", help="one store id")
+    held_scope.add_argument("--erp", metavar="CONNECTION", help=erp_help)
     poison = add("poison", cmd_poison, "list the messages in the poison queues")
+    poison.add_argument("--erp", metavar="CONNECTION", help=erp_help)
     poison.add_argument("--queue", choices=QUEUES, help="one queue (default: all)")
     poison.add_argument("--limit", type=int, default=100, help="messages listed per queue (default 100)")
     replay = add("replay", cmd_replay, "move poison messages back to their queue, unchanged")
@@ -423,13 +440,18 @@ def build_parser() -> argparse.ArgumentParser:
     which = replay.add_mutually_exclusive_group()
     which.add_argument("--id", help="one message id (see `poison`)")
     which.add_argument("--order", metavar="STORE/ORDER", help="the messages of one order, e.g. main/1234")
+    which.add_argument("--erp", metavar="CONNECTION", help="the messages of this ERP connection's stores")
     replay.add_argument("--limit", type=int, default=0, help="look at no more than this many messages")
     backfill = add("backfill", cmd_backfill, "queue the orders modified since a time that the ledger has not seen")
     backfill.add_argument("--since", required=True, help="ISO date/time (UTC unless it has an offset)")
-    backfill.add_argument("--store", help="one store id (default: all)")
+    backfill_scope = backfill.add_mutually_exclusive_group()
+    backfill_scope.add_argument("--store", help="one store id (default: all)")
+    backfill_scope.add_argument("--erp", metavar="CONNECTION", help=erp_help)
     reconcile = add("reconcile", cmd_reconcile, "reconcile one UTC day and write the exception report")
     reconcile.add_argument("--date", help="YYYY-MM-DD (default: yesterday, UTC)")
-    reconcile.add_argument("--store", action="append", help="only this store (repeatable); default: all")
+    reconcile_scope = reconcile.add_mutually_exclusive_group()
+    reconcile_scope.add_argument("--store", action="append", help="only this store (repeatable); default: all")
+    reconcile_scope.add_argument("--erp", metavar="CONNECTION", help=erp_help)
     audit = add("audit", cmd_audit, "the audit trail of one order")
     audit.add_argument("order", metavar="STORE/ORDER", help="e.g. main/1234")
     return parser

@@ -5,6 +5,12 @@ Each run lists the store's orders modified since the watermark minus an overlap 
 exclusive and at second precision; `dates_are_gmt` with naive GMT times, facts §2.3), and queues those
 the ledger does not have in their current state. The order flow is idempotent, so a backfilled order
 that a webhook also delivers is still posted once.
+
+An order still waiting in the queue has no ledger state yet, so without more every run would queue
+another copy of each one: during a backlog (ERP throttled or down) the queue would grow by the backlog
+every run. So the backfill remembers what it queued (`BackfillMarks`) and does not queue the same
+state of an order again for `QUEUED_GRACE`; after that it queues it again, so a copy that was somehow
+not processed costs a delay, never the order. A mark is forgotten once the ledger has the state.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from shared.events import WooEvent
 from shared.flows.services import Services
+from shared.storage.backfill_marks import BackfillMarks, QueuedMark
 from shared.storage.ledger import LedgerEntry
 from shared.telemetry import log_event
 from shared.woo.mapping import IGNORED_ORDER_STATUSES
@@ -24,17 +31,21 @@ from shared.woo.mapping import IGNORED_ORDER_STATUSES
 log = logging.getLogger("connector.backfill")
 
 Progress = Callable[[str, int, int], None]  # (store, orders scanned, orders modified in the window)
+# How long an order the backfill queued is taken to be on its way: four runs of the 15-minute timer.
+QUEUED_GRACE = timedelta(hours=1)
 
 
 @dataclass
 class BackfillResult:
     scanned: int = 0
     enqueued: int = 0
+    already_queued: int = 0  # not current in the ledger, but queued by a backfill less than QUEUED_GRACE ago
     queued_orders: list[str] = field(default_factory=list)  # "store/order id" of each order queued
 
     def __iadd__(self, other: BackfillResult) -> BackfillResult:
         self.scanned += other.scanned
         self.enqueued += other.enqueued
+        self.already_queued += other.already_queued
         self.queued_orders += other.queued_orders
         return self
 
@@ -51,6 +62,17 @@ def is_current(entry: LedgerEntry | None, order: dict[str, Any]) -> bool:
     """The ledger has already seen this state of the order (or a newer one)."""
     modified = str(order.get("date_modified_gmt") or "")
     return entry is not None and bool(entry.woo_modified) and entry.woo_modified >= modified
+
+
+def within_grace(mark: QueuedMark, now: datetime) -> bool:
+    return bool(mark.queued_at) and now - datetime.fromisoformat(mark.queued_at) < QUEUED_GRACE
+
+
+def recently_queued(mark: QueuedMark | None, order: dict[str, Any], now: datetime) -> bool:
+    """A backfill queued this state of the order (or a newer one) less than QUEUED_GRACE ago."""
+    if mark is None or mark.status != order.get("status"):
+        return False
+    return mark.modified >= str(order.get("date_modified_gmt") or "") and within_grace(mark, now)
 
 
 def backfill_orders(
@@ -93,12 +115,20 @@ def backfill_store(
         since = datetime.fromisoformat(mark) if mark else started - timedelta(hours=settings.backfill_lookback_hours)
     since -= timedelta(minutes=settings.backfill_overlap_minutes)
     result = BackfillResult()
+    marks = BackfillMarks(services.table_service)
+    queued = marks.load(store)
     params = {"modified_after": naive_gmt(since), "dates_are_gmt": "true", "orderby": "modified", "order": "asc"}
     for order in _modified_orders(services, store, params, progress):
         result.scanned += 1
-        if order.get("status") in IGNORED_ORDER_STATUSES:
+        order_id = int(order["id"])
+        queued_mark = queued.pop(order_id, None)
+        done = order.get("status") in IGNORED_ORDER_STATUSES or is_current(services.ledger.get(store, order_id), order)
+        if done:
+            if queued_mark is not None:
+                marks.forget(store, order_id)
             continue
-        if is_current(services.ledger.get(store, int(order["id"])), order):
+        if recently_queued(queued_mark, order, started):
+            result.already_queued += 1
             continue
         event = WooEvent(
             store=store,
@@ -110,11 +140,22 @@ def backfill_store(
             body=order,
         )
         services.enqueue_woo_event(event)
+        modified, status = str(order.get("date_modified_gmt") or ""), str(order.get("status"))
+        marks.mark(store, QueuedMark(order_id, modified, status, started.isoformat()))
         result.enqueued += 1
         result.queued_orders.append(f"{store}/{event.resource_id}")
+    for outside in queued.values():  # orders outside this run's window: keep a mark only while it counts
+        if not within_grace(outside, started):
+            marks.forget(store, outside.order_id)
     if from_watermark:
         services.watermarks.set(watermark_name(store), started.isoformat())
     log_event(
-        log, "backfill_run", store=store, since=naive_gmt(since), scanned=result.scanned, enqueued=result.enqueued
+        log,
+        "backfill_run",
+        store=store,
+        since=naive_gmt(since),
+        scanned=result.scanned,
+        enqueued=result.enqueued,
+        already_queued=result.already_queued,
     )
     return result

@@ -17,8 +17,9 @@ For one UTC day (the timer runs at 02:30 for the day before):
 5. **Stock drift**: Woo `stock_quantity` against the ERP's available-to-sell for every product and
    variation that manages its own stock (ATS as the stock push computes it, `shared.flows.stock`).
 
-It streams: WooCommerce pages of 100 orders are checked a few at a time (`WORKERS` pages in flight),
-each page is dropped once checked, and exception rows go to a spooled temporary file; what stays in
+It streams: WooCommerce pages of 100 orders are checked a few at a time (the ERP connection's
+concurrency limit less two pages in flight), each page is dropped once checked, and exception rows go
+to a spooled temporary file; what stays in
 memory is the index (an int per ERP document). The CSV (every row) and an HTML page (summary, a chart
 by kind, the first rows) are written to `reports/reconciliation/{day}.csv|.html`, and one summary event
 is logged. A part that cannot read WooCommerce or the ERP becomes a `check_failed` row rather than an
@@ -30,38 +31,49 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import queue
 import tempfile
 import threading
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
 from azure.core.exceptions import AzureError, ResourceExistsError
 
-from shared.config import Settings
-from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
+from shared.erp.port import DocumentKind, ErpDocument, ErpError
 from shared.flows.credit_memo_check import check_credit_memo_totals
-from shared.flows.operations import HeldOrder, PoisonMessage, held_orders, list_poison
+from shared.flows.paging import batches, in_order, prefetched
+from shared.flows.poison import list_poison
+from shared.flows.reconcile_classify import (
+    classify_order,
+    classify_refund,
+    classify_stock,
+    created_on,
+    day_bounds,
+    expected_stock,
+    failed_check,
+    held_exception,
+    order_number,
+    poison_exception,
+)
 from shared.flows.report import (
     ExceptionKind,
     ReconciliationException,
     Report,
-    format_age,
     render_html,
     write_csv_header,
     write_csv_rows,
 )
 from shared.flows.services import Services
+from shared.flows.status import held_orders
 from shared.flows.stock import open_order_quantities
-from shared.flows.stock_plan import available_to_sell, item_number_of, stock_buffer
+from shared.flows.stock_plan import item_number_of
 from shared.http import PermanentHttpError, TransientHttpError
-from shared.model import credit_memo_number, currency_places, external_document_number, round_money, to_money
+from shared.model import credit_memo_number, round_money, to_money
 from shared.storage.ledger import OrderState
 from shared.storage.names import QUEUES, RECONCILIATION_REPORTS, REPORTS_CONTAINER
 from shared.telemetry import RECONCILIATION_EXCEPTIONS, log_event
@@ -72,8 +84,9 @@ T = TypeVar("T")
 Progress = Callable[[str, int, int | None], None]  # (store, orders checked, orders that day or None)
 
 BATCH = 100  # Woo page size: one ERP lookup round per page
-WORKERS = 3  # pages in flight (Woo read + ERP lookups); BC allows 5 concurrent requests per user
-PREFETCH_PAGES = 2  # refund pages read ahead while the ERP is asked about the current one
+# Pages in flight (a Woo read + ERP lookups each) are the connection's concurrent-call limit less this
+# many, left to the orders that post meanwhile: 3 for BC's 5 per user.
+CALLS_LEFT_TO_ORDERS = 2
 INDEX_DAYS_AROUND = 1  # ERP documents dated this many days either side of the day are indexed
 LEDGER_DETAIL_LIMIT = 500  # missing orders whose ledger state is looked up for the detail, per store
 POISON_LIMIT = 1000  # poison messages listed per queue; more are counted
@@ -81,227 +94,6 @@ ORDER_FIELDS = "id,number,status,total,currency,date_created_gmt,date_paid_gmt"
 REFUND_FIELDS = "id,parent_id,amount,date_created_gmt"
 PRODUCT_FIELDS = "id,sku,type,manage_stock,stock_quantity,parent_id"
 CHECK_ERRORS = (TransientHttpError, PermanentHttpError, ErpError, AzureError)
-
-
-def day_bounds(day: date) -> tuple[str, str]:
-    """Woo `after`/`before` for one GMT day: both exclusive at second precision, naive GMT (§2.3)."""
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    after = start - timedelta(seconds=1)
-    before = start + timedelta(days=1)
-    return after.strftime("%Y-%m-%dT%H:%M:%S"), before.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def created_on(payload: Mapping[str, Any], day: date) -> bool:
-    stamp = str(payload.get("date_created_gmt") or "")
-    return not stamp or stamp.startswith(day.isoformat())
-
-
-def order_number(order: Mapping[str, Any], prefix: str = "") -> str:
-    """The Woo order's number in the ERP: the store's document prefix and the Woo order number."""
-    return external_document_number(str(order.get("number") or order.get("id") or ""), prefix)
-
-
-# ------------------------------------------------------------------------ pure: classification
-
-
-def classify_order(
-    store: str,
-    order: Mapping[str, Any],
-    documents: Sequence[ErpDocument],
-    *,
-    paid_statuses: Sequence[str],
-    tolerance: Decimal,
-    held: bool = False,
-    prefix: str = "",
-) -> ReconciliationException | None:
-    """The exception for one Woo order given the ERP documents carrying its number, if any.
-
-    A paid order needs exactly one document with the same total. A held order is reported as held,
-    not missing. Other statuses (a `refunded` order, say) are only compared when a document exists.
-    """
-    status = str(order.get("status") or "")
-    number = order_number(order, prefix)
-    order_id = str(order.get("id") or number)
-    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(str(order.get("currency") or "")))
-    label = f"order #{number}" if number != order_id else "order"
-    if not documents:
-        if status not in paid_statuses or held:
-            return None
-        return ReconciliationException(
-            ExceptionKind.MISSING_ORDER,
-            store,
-            order_id,
-            woo_value=str(woo_total),
-            detail=f"{label} is {status} in WooCommerce; no ERP sales order or invoice has external "
-            f"document number {number}",
-        )
-    if len(documents) > 1:
-        numbers = ", ".join(sorted(doc.number for doc in documents))
-        return ReconciliationException(
-            ExceptionKind.DUPLICATE_DOCUMENT,
-            store,
-            order_id,
-            woo_value=str(woo_total),
-            erp_value=numbers,
-            detail=f"{label}: {len(documents)} ERP documents carry external document number {number}",
-        )
-    document = documents[0]
-    erp_total = document.total_including_tax
-    difference = erp_total - woo_total
-    if abs(difference) <= tolerance:
-        return None
-    return ReconciliationException(
-        ExceptionKind.TOTAL_MISMATCH,
-        store,
-        order_id,
-        woo_value=str(woo_total),
-        erp_value=str(erp_total),
-        difference=str(difference),
-        detail=f"{label}: ERP {document.kind} {document.number} total differs from the Woo total",
-    )
-
-
-def classify_refund(
-    store: str, order_id: int, number: str, refund: Mapping[str, Any], memos: Sequence[ErpDocument]
-) -> ReconciliationException | None:
-    if memos:
-        return None
-    expected = credit_memo_number(number, refund.get("id", "?"))
-    amount = str(refund.get("amount") or "")
-    return ReconciliationException(
-        ExceptionKind.MISSING_CREDIT_MEMO,
-        store,
-        str(order_id),
-        woo_value=amount,
-        detail=f"refund {refund.get('id')} of order #{number}: no ERP credit memo {expected}",
-    )
-
-
-def expected_stock(
-    sku: str, item: ErpItem | None, settings: Settings, on_open_orders: Decimal = Decimal(0)
-) -> int | None:
-    """What WooCommerce should show for a SKU: the ERP item's available-to-sell (less the units on open
-    ERP sales orders, as the stock push computes it); None: not comparable."""
-    if item is None or not item.stock_tracked:
-        return None
-    on_hand = item.inventory - on_open_orders
-    return 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
-
-
-def classify_stock(
-    store: str, sku: str, woo_quantity: Any, expected: int, *, item_number: str = ""
-) -> ReconciliationException | None:
-    try:
-        actual = Decimal(str(woo_quantity if woo_quantity is not None else 0))
-    except ArithmeticError:
-        actual = Decimal(0)
-    difference = actual - expected
-    if difference == 0:
-        return None
-    item = f" (ERP item {item_number})" if item_number and item_number != sku else ""
-    why = (
-        "the store can sell more than the ERP has: oversell risk"
-        if difference > 0
-        else "the store sells less than the ERP has (often paid orders not yet shipped in the ERP)"
-    )
-    return ReconciliationException(
-        ExceptionKind.STOCK_DRIFT,
-        store,
-        sku=sku,
-        woo_value=str(actual.normalize() if actual == actual.to_integral() else actual),
-        erp_value=str(expected),
-        difference=str(difference.normalize() if difference == difference.to_integral() else difference),
-        detail=f"WooCommerce shows {actual:f}, the ERP has {expected} available to sell{item}; {why}",
-    )
-
-
-def held_exception(held: HeldOrder) -> ReconciliationException:
-    number = f"order #{held.order_number}: " if held.order_number and held.order_number != str(held.order_id) else ""
-    return ReconciliationException(
-        ExceptionKind.HELD_ORDER,
-        held.store,
-        str(held.order_id),
-        woo_value=held.woo_total,
-        detail=f"{number}held for {format_age(held.age)} ({held.code}): {held.reason}",
-    )
-
-
-def poison_exception(message: PoisonMessage) -> ReconciliationException:
-    what = message.topic or "message"
-    problem = f"; {message.problem}" if message.problem else ""
-    inserted = f", poisoned {message.inserted_on:%Y-%m-%d %H:%M} UTC" if message.inserted_on else ""
-    return ReconciliationException(
-        ExceptionKind.POISON_MESSAGE,
-        message.store,
-        str(message.order) if message.order is not None else "",
-        detail=f"{what} in {message.queue}-poison (message {message.id}{inserted}){problem}",
-    )
-
-
-def failed_check(store: str, what: str, error: BaseException) -> ReconciliationException:
-    return ReconciliationException(
-        ExceptionKind.CHECK_FAILED, store, detail=f"{what} could not be checked: {type(error).__name__}: {error}"
-    )
-
-
-# ------------------------------------------------------------------------ streaming helpers
-
-
-def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_DONE = object()
-
-
-def prefetched(items: Iterable[T], depth: int = PREFETCH_PAGES) -> Iterator[T]:
-    """Iterate `items` on a background thread, at most `depth` ahead of the consumer."""
-    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(value: object) -> bool:
-        while not stop.is_set():
-            try:
-                buffer.put(value, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer, which raises it
-            put(_Failed(exc))
-            return
-        put(_DONE)
-
-    worker = threading.Thread(target=produce, name="reconcile-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            value = buffer.get()
-            if value is _DONE:
-                return
-            if isinstance(value, _Failed):
-                raise value.error
-            yield value  # type: ignore[misc]
-    finally:
-        stop.set()
 
 
 class _CsvSpool:
@@ -497,15 +289,10 @@ class _Budget:
             return True
 
 
-def in_order(pool: ThreadPoolExecutor, task: Callable[[int], T], items: Iterable[int], window: int) -> Iterator[T]:
-    """Run `task` over `items` on the pool, at most `window` at a time, yielding results in item order."""
-    pending: deque[Future[T]] = deque()
-    for item in items:
-        pending.append(pool.submit(task, item))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+def page_workers(services: Services, store: str) -> int:
+    """Pages of the day's orders checked at a time: the store's connection's limit, less the calls left
+    to the orders posting meanwhile (at least one)."""
+    return max(1, services.settings.connection_of_store(store).max_concurrency - CALLS_LEFT_TO_ORDERS)
 
 
 def _check_orders(
@@ -518,7 +305,8 @@ def _check_orders(
     add: Callable[[ReconciliationException], None],
     progress: Progress | None,
 ) -> None:
-    """The day's orders, page by page: WORKERS pages (Woo read + ERP lookups) in flight at a time."""
+    """The day's orders, page by page: a few pages (Woo read + ERP lookups) in flight at a time, as many as
+    the store's ERP connection allows (:func:`page_workers`)."""
     woo = services.woo(store)
     after, before = day_bounds(day)
     params = {
@@ -537,8 +325,9 @@ def _check_orders(
         return _check_order_page(services, store, day, orders, held_keys, budget, index)
 
     checked = 0
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="reconcile") as pool:
-        for count, exceptions in in_order(pool, check_page, range(1, pages + 1), WORKERS * 2):
+    workers = page_workers(services, store)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reconcile") as pool:
+        for count, exceptions in in_order(pool, check_page, range(1, pages + 1), workers * 2):
             for exception in exceptions:
                 add(exception)
             checked += count

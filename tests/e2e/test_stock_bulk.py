@@ -3,6 +3,9 @@
 The emulators are seeded through their Python API (fast) and are not the stack's, so the host's own
 timers (which push the stack's store) never touch them; storage is the stack's Azurite under a store
 id of its own. The flows are called directly, and WooCommerce's call counters prove what was written.
+
+Every test has its own freshly seeded emulators and store id: `fresh` never pushed, `bulk` after the
+first (full) push. So each test passes alone and in any order.
 """
 
 from __future__ import annotations
@@ -86,8 +89,9 @@ def seed(bc: BcEmulator, woo: WooEmulator) -> None:
         mp.undo()
 
 
-@pytest.fixture(scope="module")
-def bulk(stack: Stack) -> Iterator[Bulk]:
+@pytest.fixture
+def fresh(stack: Stack) -> Iterator[Bulk]:
+    """A catalogue of 5,000 SKUs in both systems that the connector has never pushed."""
     bc = BcEmulator(entra=stack.entra)
     woo = WooEmulator("ck_bulk", "cs_bulk")
     bc.start()
@@ -120,18 +124,26 @@ def bulk(stack: Stack) -> Iterator[Bulk]:
         bc.stop()
 
 
-def test_first_run_reconciles_all_5000_skus_in_batches_of_100_per_parent_group(bulk: Bulk) -> None:
-    bulk.woo.reset_api_calls()
-    report = bulk.push()
+@pytest.fixture
+def bulk(fresh: Bulk) -> Bulk:
+    """The same catalogue after the first (full) push: the state every later run starts from."""
+    report = fresh.push()
+    assert report.mode == "full" and not report.failed
+    return fresh
+
+
+def test_first_run_reconciles_all_5000_skus_in_batches_of_100_per_parent_group(fresh: Bulk) -> None:
+    fresh.woo.reset_api_calls()
+    report = fresh.push()
     assert report.mode == "full" and not report.failed
     assert report.written == SIMPLE + PARENTS * VARIATIONS  # the buffer changes every SKU
-    assert bulk.batch_calls() == {
+    assert fresh.batch_calls() == {
         PRODUCTS_BATCH: math.ceil(SIMPLE / 100),
         VARIATIONS_BATCH: PARENTS * math.ceil(VARIATIONS / 100),
     }
-    assert bulk.product(simple_sku(0))["stock_quantity"] == 48  # 50 − buffer 2
-    assert bulk.product(simple_sku(1))["stock_quantity"] == 40  # 50 − per-SKU buffer 10
-    assert bulk.product(variation_sku(3, 7))["stock_quantity"] == 28
+    assert fresh.product(simple_sku(0))["stock_quantity"] == 48  # 50 − buffer 2
+    assert fresh.product(simple_sku(1))["stock_quantity"] == 40  # 50 − per-SKU buffer 10
+    assert fresh.product(variation_sku(3, 7))["stock_quantity"] == 28
     assert report.conflicts is not None and not report.conflicts.of_kind("duplicate_sku")
 
 
@@ -228,6 +240,9 @@ def test_sku_conflicts_are_reported_with_the_products_named(bulk: Bulk) -> None:
 
 
 def test_the_full_reconcile_corrects_drift_the_delta_cannot_see(bulk: Bulk) -> None:
+    bulk.woo.add_product("Lamp one", "LAMP", "1.00", stock_quantity=1)
+    second = bulk.woo.add_product("Lamp two", "LAMP-2", "1.00", stock_quantity=1)
+    bulk.woo.store.products[second["id"]].sku = "LAMP"  # a duplicate the reconcile reports
     drifted = bulk.product(simple_sku(300))
     bulk.woo.store.products[drifted["id"]].stock_quantity = 3  # changed in the store, not by the ERP
     assert bulk.push().written == 0  # nothing changed in the ERP: the delta does not look
@@ -252,20 +267,20 @@ def listed_one_by_one(bulk: Bulk) -> list[tuple[int, int | None]]:
 
 
 def test_the_full_reconcile_reads_variations_concurrently_in_woocommerces_order(
-    bulk: Bulk, monkeypatch: pytest.MonkeyPatch
+    fresh: Bulk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for p in range(3):  # small families between the big ones: their variation lists come back first
-        bulk.woo.add_variable_product(f"Small {p}", f"SMALL{p}", [{"sku": f"SMALL{p}-A", "option": "A"}])
-        bulk.woo.add_product(f"Between {p}", f"BETWEEN{p}", "1.00")
-    expected = listed_one_by_one(bulk)
+        fresh.woo.add_variable_product(f"Small {p}", f"SMALL{p}", [{"sku": f"SMALL{p}-A", "option": "A"}])
+        fresh.woo.add_product(f"Between {p}", f"BETWEEN{p}", "1.00")
+    expected = listed_one_by_one(fresh)
     parents = {parent for _, parent in expected if parent is not None}
     assert len(parents) >= PARENTS + 3
     # Jittered latency: the variation lists finish in another order than they were asked for.
-    monkeypatch.setattr(bulk.woo.faults, "config", FaultConfig(latency_ms=2, latency_jitter_ms=40, seed=3))
-    bulk.woo.reset_api_calls()
-    catalogue = read_catalogue(bulk.app, bulk.store)
+    monkeypatch.setattr(fresh.woo.faults, "config", FaultConfig(latency_ms=2, latency_jitter_ms=40, seed=3))
+    fresh.woo.reset_api_calls()
+    catalogue = read_catalogue(fresh.app, fresh.store)
     assert [(p.woo_product_id, p.parent_id if p.type == "variation" else None) for p in catalogue.products] == expected
-    assert bulk.woo.api_calls()[VARIATIONS_LIST] == len(parents) + PARENTS  # the big ones have two pages
+    assert fresh.woo.api_calls()[VARIATIONS_LIST] == len(parents) + PARENTS  # the big ones have two pages
 
 
 def failing_path(app: ASGIApp, path_end: str) -> ASGIApp:

@@ -1,8 +1,13 @@
-"""The operator CLI against real storage (its own Azurite, so no running host consumes the queues)."""
+"""The operator CLI against real storage (its own Azurite, so no running host consumes the queues).
+
+Each test starts from the same seeded storage (`seeded` empties it first): the replay tests move
+messages that the listing tests look for, so no test may see another's leftovers.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -12,15 +17,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from sandbox.azurite import Azurite
 from sandbox.server import free_port
 from shared.cli import main
 from shared.config import Settings
-from shared.flows.operations import TIMERS
 from shared.flows.orders import process_queue_message
 from shared.flows.services import Services
+from shared.flows.status import TIMERS
 from shared.storage.ledger import LedgerEntry, OrderState
 from shared.storage.queues import queue_client
 
@@ -41,9 +48,22 @@ def envelope(order: int, store: str = STORE) -> str:
     return base64.b64encode(json.dumps(body).encode()).decode()
 
 
-@pytest.fixture(scope="module")
+def empty_storage(connection_string: str) -> None:
+    """Every queue and table emptied (kept, so nothing waits for a deleted name to come free)."""
+    queues = QueueServiceClient.from_connection_string(connection_string)
+    for queue in queues.list_queues():
+        queues.get_queue_client(queue.name).clear_messages()
+    tables = TableServiceClient.from_connection_string(connection_string)
+    for table in tables.list_tables():
+        client = tables.get_table_client(table.name)
+        for entity in client.list_entities(select=["PartitionKey", "RowKey"]):
+            client.delete_entity(entity["PartitionKey"], entity["RowKey"])
+
+
+@pytest.fixture
 def seeded(storage: str) -> dict[str, str]:
     """Queues, tables, a held order, an audit trail and poison messages, as the app would leave them."""
+    empty_storage(storage)
     saved = os.environ.get("AzureWebJobsStorage")
     os.environ["AzureWebJobsStorage"] = storage
     try:
@@ -60,7 +80,8 @@ def seeded(storage: str) -> dict[str, str]:
         services.watermarks.set(f"backfill:{STORE}", "2026-05-01T10:00:00+00:00")
         queues = QueueServiceClient.from_connection_string(storage)
         poison = queues.get_queue_client("woo-events-poison")
-        poison.create_queue()
+        with contextlib.suppress(ResourceExistsError):
+            poison.create_queue()
         first = poison.send_message(envelope(77)).id
         second = poison.send_message(envelope(78)).id
         poison.send_message('{"raw": "json the host could not decode"}')
@@ -186,7 +207,8 @@ def test_more_than_a_peek_is_listed_left_intact_and_replayed(
 ) -> None:
     """Past 32 messages the listing receives and shows them again: same content, all still there."""
     poison = QueueServiceClient.from_connection_string(storage).get_queue_client("erp-events-poison")
-    poison.create_queue()
+    with contextlib.suppress(ResourceExistsError):
+        poison.create_queue()
     texts = [envelope(9000 + i, "bulk") for i in range(45)]
     for text in texts:
         poison.send_message(text)
@@ -270,3 +292,29 @@ def test_a_poisoned_order_says_why_in_poison_status_and_its_audit_trail(
         assert "RuntimeError: order why/4242" in capsys.readouterr().out
     finally:
         poison.delete_message(planted)
+
+
+def test_held_poison_and_status_per_erp_connection(
+    storage: str, seeded: dict[str, str], capsys, restore_environment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--erp` scopes a command to the stores posting to one connection; an unknown one is an error."""
+    for key, value in {"URL": "https://clitest.example.com", "CONSUMER_KEY": "ck", "CONSUMER_SECRET": "cs",
+                       "WEBHOOK_SECRET": "w", "ERP": "eu"}.items():  # fmt: skip
+        monkeypatch.setenv(f"WOO_STORES__{STORE}__{key}", value)
+    for key, value in {
+        "KIND": "bc",
+        "TENANT_ID": "t",
+        "COMPANY_ID": "c",
+        "CLIENT_ID": "i",
+        "CLIENT_SECRET": "s",
+    }.items():
+        monkeypatch.setenv(f"ERPS__eu__{key}", value)
+    assert main(["held", "--erp", "eu", "--connection-string", storage]) == 0
+    assert "clitest/5001" in capsys.readouterr().out
+    assert main(["poison", "--erp", "eu", "--json", "--connection-string", storage]) == 0
+    subjects = {m["subject"] for listing in json.loads(capsys.readouterr().out) for m in listing["messages"]}
+    assert subjects and all(subject.startswith(f"{STORE}/") for subject in subjects)  # unreadable ones name no store
+    assert main(["status", "--erp", "eu", "--json", "--connection-string", storage]) == 0
+    assert json.loads(capsys.readouterr().out)["held"]["count"] >= 1
+    assert main(["held", "--erp", "nosuch", "--connection-string", storage]) == 1
+    assert "unknown ERP connection 'nosuch'" in capsys.readouterr().err

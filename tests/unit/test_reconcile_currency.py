@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from shared.erp.port import DocumentKind, ErpDocument
-from shared.flows.reconcile import classify_order
+from shared.flows.reconcile_classify import classify_order
 
 
 def test_the_daily_order_check_keeps_the_currencys_minor_unit():

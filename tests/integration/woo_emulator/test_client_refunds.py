@@ -13,7 +13,8 @@ from pydantic import SecretStr
 
 from sandbox.woo import WooEmulator
 from shared.config import Settings, WooStoreSettings
-from shared.flows.reconcile import REFUND_FIELDS, day_bounds
+from shared.flows.reconcile import REFUND_FIELDS
+from shared.flows.reconcile_classify import day_bounds
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.woo.client import WooClient
 
