@@ -20,6 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.erp_kinds import ERP_KINDS
 from sandbox.stack import REPO, Stack, StackPorts
 
 DEFAULT_PORTS = StackPorts(host=7071, woo=8443, bc=8444, entra=8445)
@@ -79,6 +80,7 @@ def show_orders(console: Console, stack: Stack, placed: list[dict], timeout: flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--erp", choices=ERP_KINDS, default="bc", help="the ERP emulator to run (default: bc)")
     parser.add_argument("--demo-orders", type=int, default=3, help="demo orders to place at start (0: none)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -86,14 +88,15 @@ def main() -> None:
     wanted = DEFAULT_PORTS
     ports = StackPorts(_free(wanted.host), _free(wanted.woo), _free(wanted.bc), _free(wanted.entra))
     with console.status("Starting Azurite, the emulators and the Functions host..."):
-        stack = Stack(ports=ports).start()
+        stack = Stack(ports=ports, erp=args.erp).start()
     try:
         settings_file = REPO / ".sandbox" / "local.settings.json"
         settings_file.write_text(json.dumps({"IsEncrypted": False, "Values": stack.settings}, indent=2))
         console.print(f"[bold green]Connector running[/] (settings written to {settings_file.relative_to(REPO)})")
         console.print(f"  Functions host      {stack.host.url}/api  (keys in .sandbox/host-keys.json)")
         console.print(f"  WooCommerce store   {stack.woo.api_url}  control {stack.woo.url}_sandbox/")
-        console.print(f"  Business Central    {stack.bc.api_url}  control {stack.bc.base_url}/_sandbox/")
+        erp, emulator = stack.erp_kind, stack.erp_emulator
+        console.print(f"  {erp.title:<20}{erp.api_url(emulator)}  control {emulator.base_url}/_sandbox/")
         console.print(f"  Entra ID            {stack.entra.authority}")
         console.print(f"  Azurite             {', '.join(map(str, stack.azurite.ports)) if stack.azurite else ''}")
         console.print(f"  Local CA            {Path(stack.settings['SANDBOX_CA_BUNDLE']).relative_to(REPO)}")

@@ -1,5 +1,6 @@
-"""The whole sandbox: Azurite, Entra ID, Business Central and WooCommerce emulators, the local host.
+"""The whole sandbox: Azurite, Entra ID, an ERP emulator and the WooCommerce emulator, the local host.
 
+`Stack(erp="bc")` picks the ERP emulator and the connector settings for it (sandbox/erp_kinds.py).
 Used by `python -m sandbox` (the README's run command), the end-to-end tests and the benchmarks.
 The host runs in this process, so the settings it reads are put into os.environ.
 """
@@ -12,11 +13,12 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox import catalog
 from sandbox.azurite import Azurite
 from sandbox.bc import BcEmulator
 from sandbox.entra import EntraEmulator
+from sandbox.erp_kinds import ErpKind, erp_kind
 from sandbox.host import LocalHost
+from sandbox.lifecycle import Emulator
 from sandbox.server import bind_socket
 from sandbox.tls import ensure_tls_files
 from sandbox.woo import DeliveryOptions, WooEmulator
@@ -46,8 +48,20 @@ class Stack:
     delivery: DeliveryOptions | None = None
     extra_settings: dict[str, str] = field(default_factory=dict)
     run_host: bool = True  # False: the caller runs the host itself (the fault-injection run kills it)
+    erp: str = "bc"  # the ERP kind whose emulator runs (sandbox/erp_kinds.py); the default connection's kind
     host_env: dict[str, str] = field(default_factory=dict, init=False)
     _own_azurite: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.erp_kind: ErpKind = erp_kind(self.erp)  # an unknown kind fails here, listing the kinds
+
+    @property
+    def bc(self) -> BcEmulator:
+        """The Business Central emulator, when this stack runs BC."""
+        emulator = getattr(self, "erp_emulator", None)
+        if not isinstance(emulator, BcEmulator):
+            raise AttributeError(f"this stack runs the {self.erp} emulator, not Business Central's")
+        return emulator
 
     def start(self) -> Stack:
         tls = ensure_tls_files()
@@ -56,11 +70,10 @@ class Stack:
             self._own_azurite = True
         self.entra = EntraEmulator(clients={self.client_id: self.client_secret})
         self.entra.start(self.ports.entra)
-        self.bc = BcEmulator(entra=self.entra)
-        self.bc.start(self.ports.bc)
+        self.erp_emulator: Emulator = self.erp_kind.start(self.entra, getattr(self.ports, self.erp, 0))
         self.woo = WooEmulator(delivery=self.delivery or DeliveryOptions(verify=str(tls.ca_bundle)))
         self.woo.start(self.ports.woo)
-        catalog.seed(self.woo, self.bc)
+        self.erp_kind.seed(self.woo, self.erp_emulator)
         # The app must know its own URL and function key before it starts (settings are checked at start-up).
         if not self.ports.host:
             probe = bind_socket()
@@ -81,18 +94,18 @@ class Stack:
         for topic in REQUIRED_TOPICS:
             self.woo.create_webhook(topic, self.webhook_url, self.webhook_secret, name=f"Connector {topic}")
         if self.run_host:
-            self.subscribe_to_bc()
+            self.subscribe_to_erp_events()
         return self
 
-    def subscribe_to_bc(self) -> None:
-        """The BC item subscription pointed at the host (the renew_erp_subscriptions timer keeps it)."""
+    def subscribe_to_erp_events(self) -> None:
+        """The ERP's event subscriptions (BC: items) pointed at the host (renew_erp_subscriptions keeps them)."""
         from shared.flows.services import services
         from shared.flows.subscriptions import ensure_erp_subscriptions
 
         try:
             ensure_erp_subscriptions(services())
         except Exception:  # hints only: the stack runs without them (the stock timer polls)
-            logging.getLogger("sandbox").exception("BC subscription not created")
+            logging.getLogger("sandbox").exception("ERP event subscription not created")
 
     def app_settings(self) -> dict[str, str]:
         """The app settings the connector runs with against this sandbox (as local.settings.json Values)."""
@@ -104,26 +117,15 @@ class Stack:
             f"WOO_STORES__{STORE_ID}__CONSUMER_KEY": self.woo.consumer_key,
             f"WOO_STORES__{STORE_ID}__CONSUMER_SECRET": self.woo.consumer_secret,
             f"WOO_STORES__{STORE_ID}__WEBHOOK_SECRET": self.webhook_secret,
-            "BC_TENANT_ID": self.bc.tenant,
-            "BC_ENVIRONMENT": self.bc.environment,
-            "BC_COMPANY_ID": self.bc.company_id,
-            "BC_CLIENT_ID": self.client_id,
-            "BC_CLIENT_SECRET": self.client_secret,
-            "BC_API_URL": self.bc.base_url,
-            "BC_AUTHORITY": self.entra.authority,
-            "BC_SHIPPING_NUMBER": "6410",
-            "BC_FEE_NUMBER": "6910",
-            "BC_REFUND_ACCOUNT": "6110",
+            **self.erp_kind.settings(self.erp_emulator, self.entra, self.client_id, self.client_secret),
             "SANDBOX_CA_BUNDLE": str(ensure_tls_files().ca_bundle),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports.host}",
             "WEBHOOK_FUNCTION_KEY": self.function_key,
-            "BC_WEBHOOK_CLIENT_STATE": "sandbox-bc-client-state",
-            "BC_TRACKING_API": "wooConnector/shipping/v1.0",  # the BC emulator's tracking API (custom_api_url)
             **self.extra_settings,
         }
 
     def stop(self) -> None:
-        for part in ("host", "woo", "bc", "entra"):  # host is absent when run_host is False
+        for part in ("host", "woo", "erp_emulator", "entra"):  # host is absent when run_host is False
             running = getattr(self, part, None)
             if running is not None:
                 running.stop()

@@ -1,4 +1,10 @@
-"""The whole stack for end-to-end tests: emulators, Azurite, the local host running function_app."""
+"""The whole stack for end-to-end tests: emulators, Azurite, the local host running function_app.
+
+The `stack` fixture is parametrised by ERP kind (`ERP_KINDS`, sandbox/erp_kinds.py: ["bc"] today), one
+stack per kind per session, and each test gets the kind's marker (`-m bc`). A module whose behaviour is
+one ERP's (it drives that ERP's emulator) carries that ERP's marker and runs only with that kind's stack;
+the others are deselected (shown in the summary), so F&O and GP join by being added to the list.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,31 @@ from typing import Any, TypeVar
 import pytest
 
 from sandbox.azurite import Azurite
+from sandbox.erp_kinds import ERP_KINDS
 from sandbox.stack import Stack
 from shared.flows.services import Services, reset_services, services
 
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="session")
-def stack(azurite: Azurite) -> Iterator[Stack]:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked for one ERP runs only with that ERP's stack: drop its runs with another kind's."""
+    kinds = set(ERP_KINDS) | {"bc", "fo", "gp"}
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kind = callspec.params.get("stack") if callspec is not None else None
+        marked = {mark.name for mark in item.iter_markers() if mark.name in kinds}
+        (drop if kind is not None and marked - {kind} else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session", params=[pytest.param(kind, marks=getattr(pytest.mark, kind)) for kind in ERP_KINDS])
+def stack(request: pytest.FixtureRequest, azurite: Azurite) -> Iterator[Stack]:
     mp = pytest.MonkeyPatch()
-    running = Stack(azurite=azurite, extra_settings={"CLAIM_TIMEOUT_SECONDS": "20"}).start()
+    running = Stack(azurite=azurite, erp=request.param, extra_settings={"CLAIM_TIMEOUT_SECONDS": "20"}).start()
     for key, value in running.settings.items():
         mp.setenv(key, value)
     yield running

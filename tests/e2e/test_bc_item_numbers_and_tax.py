@@ -19,7 +19,7 @@ from shared.storage.ledger import OrderState
 
 from .conftest import bc_documents_for, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 
 def entry_in(app, order: dict, state: OrderState):

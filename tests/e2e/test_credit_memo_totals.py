@@ -16,7 +16,7 @@ from .conftest import wait_for
 from .test_order_to_cash import posted
 from .test_reconcile import woo_clock_on
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 MEMO_DAY = date(2021, 4, 7)
 

@@ -27,7 +27,7 @@ from .conftest import bc_documents_for, wait_for
 from .test_order_to_cash import posted
 from .test_reconcile import webhooks_paused, woo_clock_on
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 REPO = Path(__file__).resolve().parents[2]
 REPLAY_DAY = date(2021, 3, 16)

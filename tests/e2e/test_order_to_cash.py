@@ -25,7 +25,7 @@ from shared.woo.mapping import order_from_woo
 
 from .conftest import bc_documents_for, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 SHIPPING = [{"method_id": "flat_rate", "method_title": "Flat rate", "total": "10.00"}]
 

@@ -39,7 +39,7 @@ from shared.storage.names import REPORTS_CONTAINER
 from .conftest import bc_documents_for, wait_for
 from .test_order_to_cash import posted
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 REPO = Path(__file__).resolve().parents[2]
 PLANTED_DAY = date(2021, 3, 2)

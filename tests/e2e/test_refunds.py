@@ -12,7 +12,7 @@ from shared.storage.ledger import OrderState
 from .conftest import bc_documents_for, wait_for
 from .test_order_to_cash import SHIPPING, deliver, posted
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 
 def credit_memos(stack: Stack, order: dict) -> list[dict]:

@@ -31,7 +31,7 @@ from shared.flows.catalogue import read_catalogue
 from shared.flows.services import Services, services
 from shared.http import TransientHttpError
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 SIMPLE = 3800
 PARENTS = 8

@@ -18,7 +18,7 @@ from shared.flows.services import Services
 from .conftest import bc_documents_for, wait_for
 from .test_order_to_cash import posted
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 
 def test_the_full_reconcile_does_not_offer_units_of_unshipped_orders_again(stack: Stack, app: Services) -> None:

@@ -22,7 +22,7 @@ from shared.storage.ledger import OrderState
 
 from .conftest import bc_documents_for, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]
 
 DAY = 86400
 

@@ -1,0 +1,76 @@
+"""The ERP emulators a sandbox stack can run, by kind (`bc` today; `fo` and `gp` join here).
+
+Each kind names its emulator, how to start and seed it, and the connector settings that point the
+default ERP connection at it. `Stack(erp=...)` and `python -m sandbox --erp ...` pick one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox import catalog
+from sandbox.bc import BcEmulator
+from sandbox.entra import EntraEmulator
+from sandbox.lifecycle import Emulator
+from sandbox.woo import WooEmulator
+
+
+@dataclass(frozen=True)
+class ErpKind:
+    kind: str  # the ERP connection kind (`ERPS__<id>__KIND`)
+    title: str  # what the run command shows
+    start: Callable[[EntraEmulator, int], Emulator]  # (Entra ID, port; 0: any) -> a started emulator
+    seed: Callable[[WooEmulator, Any], None]  # the demo catalogue, in the store and in the ERP
+    settings: Callable[[Any, EntraEmulator, str, str], dict[str, str]]  # (emulator, Entra, client id, secret)
+    api_url: Callable[[Any], str]  # the API root the run command shows
+
+
+def _start_bc(entra: EntraEmulator, port: int) -> Emulator:
+    bc = BcEmulator(entra=entra)
+    bc.start(port)
+    return bc
+
+
+def _bc_settings(bc: BcEmulator, entra: EntraEmulator, client_id: str, client_secret: str) -> dict[str, str]:
+    """The flat BC_* settings: the default connection, on the emulator's company."""
+    return {
+        "BC_TENANT_ID": bc.tenant,
+        "BC_ENVIRONMENT": bc.environment,
+        "BC_COMPANY_ID": bc.company_id,
+        "BC_CLIENT_ID": client_id,
+        "BC_CLIENT_SECRET": client_secret,
+        "BC_API_URL": bc.base_url,
+        "BC_AUTHORITY": entra.authority,
+        "BC_SHIPPING_NUMBER": "6410",
+        "BC_FEE_NUMBER": "6910",
+        "BC_REFUND_ACCOUNT": "6110",
+        "BC_WEBHOOK_CLIENT_STATE": "sandbox-bc-client-state",
+        "BC_TRACKING_API": "wooConnector/shipping/v1.0",  # the BC emulator's tracking API (custom_api_url)
+    }
+
+
+KINDS: dict[str, ErpKind] = {
+    "bc": ErpKind(
+        kind="bc",
+        title="Business Central",
+        start=_start_bc,
+        seed=catalog.seed,
+        settings=_bc_settings,
+        api_url=lambda bc: bc.api_url,
+    ),
+}
+ERP_KINDS: list[str] = list(KINDS)
+"""The ERP kinds the sandbox runs, in order: the end-to-end tests run once per kind."""
+
+
+class UnknownErpKind(ValueError):
+    pass
+
+
+def erp_kind(kind: str) -> ErpKind:
+    found = KINDS.get(kind)
+    if found is None:
+        raise UnknownErpKind(f"unknown ERP kind {kind!r}: the sandbox has {', '.join(KINDS)}")
+    return found
