@@ -71,10 +71,10 @@ param settingOverrides object = {}
 
 // ------------------------------------------------------------------ scale and operations
 
-@description('Maximum instances of the function app. Each instance makes at most 5 concurrent ERP calls (host.json batchSize 4 + newBatchThreshold 1), so 4 instances = at most 20 in flight; Business Central runs 5 per user at a time and queues up to 95 more.')
-@minValue(1)
-@maxValue(20)
-param maximumInstanceCount int = 4
+@description('Maximum instances per function scale group (Flex Consumption applies it per group, not to the app). 40 is the floor every Flex document and sample accepts. It does not protect the ERP: ERP_MAX_CONCURRENT_CALLS does, across all instances (README "ERP concurrency").')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Memory per instance (MB).')
 @allowed([
@@ -116,6 +116,9 @@ param heldOrderAlertMinutes int = 60
 @minValue(0)
 param functionFailureThreshold int = 0
 
+@description('Put the function app into a new virtual network (subnet delegated to Microsoft.App/environments), for an ERP reached over a private network (Dynamics GP on premises). Needs the Microsoft.App resource provider.')
+param vnetEnabled bool = false
+
 @description('Optional object id of a user or group who may read and rotate the secrets (Key Vault Secrets Officer).')
 param secretsOfficerPrincipalId string = ''
 
@@ -138,6 +141,7 @@ var names = {
   appInsights: 'appi-${baseName}-${token}'
   plan: 'plan-${baseName}-${token}'
   functionApp: 'func-${baseName}-${token}'
+  vnet: 'vnet-${baseName}-${token}'
 }
 
 // Queues, tables and containers of the app: keep in step with shared/storage/names.py (tests/infra check it).
@@ -159,6 +163,7 @@ var tableNames = [
 var containerNames = [
   'claim-checks'
   'reports'
+  'erp-slots'
 ]
 // Flex Consumption pulls the code package from here (written by `func ... publish` / `az functionapp deploy`).
 var deploymentContainerName = 'app-package'
@@ -238,6 +243,7 @@ var connectorSettingDefaults = {
   BACKFILL_OVERLAP_MINUTES: '10'
   HTTP_TIMEOUT_SECONDS: '30'
   HTTP_MAX_ATTEMPTS: '4'
+  ERP_MAX_CONCURRENT_CALLS: '5'
   TOTAL_TOLERANCE: '0.01'
   STOCK_SYNC: 'true'
   STOCK_BUFFER: '0'
@@ -313,6 +319,15 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   params: {
@@ -350,6 +365,7 @@ module functionApp 'modules/functionapp.bicep' = {
     pythonVersion: pythonVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    appSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
   }
 }
 
@@ -378,4 +394,5 @@ output storageAccountName string = storage.outputs.name
 output identityClientId string = identity.outputs.clientId
 output workspaceName string = monitoring.outputs.workspaceName
 output appInsightsName string = monitoring.outputs.appInsightsName
-output maxConcurrentErpCalls int = functionApp.outputs.maxConcurrentErpCalls
+@description('ERP calls in flight at most, across every instance and function (ERP_MAX_CONCURRENT_CALLS, enforced by the app with blob-lease slots).')
+output maxConcurrentErpCalls int = int(connectorSettings.ERP_MAX_CONCURRENT_CALLS)

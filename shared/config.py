@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     # Outside calls.
     http_timeout_seconds: float = 30.0
     http_max_attempts: int = 4
+    # ERP calls in flight at once across all instances and functions (blob-lease slots); 0 turns the limit off.
+    erp_max_concurrent_calls: int = Field(default=5, ge=0, le=100)
     # Sandbox only: trust the local CA of the emulators. Empty in production.
     sandbox_ca_bundle: str = ""
 

@@ -66,8 +66,13 @@ class Services:
     @cached_property
     def erp(self) -> BcAdapter:
         from shared.erp.bc.adapter import BcAdapter
+        from shared.storage.erp_slots import ErpSlots
 
-        return BcAdapter(self.settings)
+        adapter = BcAdapter(self.settings)
+        if self.settings.erp_max_concurrent_calls > 0:  # one limit per BC user (the app registration)
+            scope = f"bc-{self.settings.bc_client_id or 'default'}"
+            adapter.api.limiter = ErpSlots(self.blobs, scope, self.settings.erp_max_concurrent_calls)
+        return adapter
 
     def woo(self, store: str) -> WooClient:
         with self._lock:

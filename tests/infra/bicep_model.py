@@ -154,7 +154,7 @@ class Infra:
         }
 
     def module_params(self, symbol: str) -> dict[str, Any]:
-        return self.main.modules[symbol]["config"]["params"]
+        return body(self.main.modules[symbol])["params"]  # also `module x '...' = if (...) {...}`
 
     def module_for(self, rel: str) -> str:
         matches = [symbol for symbol, bicep in self.module_files.items() if bicep.rel == rel]
