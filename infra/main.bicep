@@ -22,6 +22,9 @@ param baseName string = 'woodyn'
 @description('Tags for every resource.')
 param tags object = {}
 
+@description('Azure Developer CLI environment name (azd sets it from AZURE_ENV_NAME); tags every resource azd-env-name. Empty outside azd.')
+param environmentName string = ''
+
 @description('Email address that receives the operational alerts.')
 param alertEmail string
 
@@ -131,6 +134,11 @@ param secretsOfficerPrincipalId string = ''
 param secretsOfficerPrincipalType string = 'User'
 
 // ------------------------------------------------------------------ names
+
+// azd finds what it provisioned by azd-env-name, and the function app to deploy to by azd-service-name (functionapp.bicep).
+var allTags = empty(environmentName) ? tags : union(tags, {
+  'azd-env-name': environmentName
+})
 
 var token = uniqueString(subscription().id, resourceGroup().id, baseName)
 var names = {
@@ -277,7 +285,7 @@ module identity 'modules/identity.bicep' = {
   params: {
     name: names.identity
     location: location
-    tags: tags
+    tags: allTags
   }
 }
 
@@ -286,7 +294,7 @@ module storage 'modules/storage.bicep' = {
   params: {
     name: names.storage
     location: location
-    tags: tags
+    tags: allTags
     skuName: storageSku
     queueNames: concat(queueNames, poisonQueueNames)
     tableNames: tableNames
@@ -301,7 +309,7 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     name: names.keyVault
     location: location
-    tags: tags
+    tags: allTags
     secretValues: {
       entries: concat(appSecretEntries, consumerKeyEntries, consumerSecretEntries, webhookSecretEntries)
     }
@@ -314,7 +322,7 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceName: names.workspace
     appInsightsName: names.appInsights
     location: location
-    tags: tags
+    tags: allTags
     retentionInDays: logRetentionInDays
   }
 }
@@ -324,7 +332,7 @@ module network 'modules/network.bicep' = if (vnetEnabled) {
   params: {
     name: names.vnet
     location: location
-    tags: tags
+    tags: allTags
   }
 }
 
@@ -350,7 +358,7 @@ module functionApp 'modules/functionapp.bicep' = {
     name: names.functionApp
     planName: names.plan
     location: location
-    tags: tags
+    tags: allTags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     blobEndpoint: storage.outputs.blobEndpoint
@@ -373,7 +381,7 @@ module operations 'modules/operations.bicep' = {
   name: 'operations'
   params: {
     location: location
-    tags: tags
+    tags: allTags
     namePrefix: '${baseName}-${token}'
     workspaceId: monitoring.outputs.workspaceId
     alertEmail: alertEmail
@@ -396,3 +404,11 @@ output workspaceName string = monitoring.outputs.workspaceName
 output appInsightsName string = monitoring.outputs.appInsightsName
 @description('ERP calls in flight at most, across every instance and function (ERP_MAX_CONCURRENT_CALLS, enforced by the app with blob-lease slots).')
 output maxConcurrentErpCalls int = int(connectorSettings.ERP_MAX_CONCURRENT_CALLS)
+
+// Read by the Azure Developer CLI (azd stores UPPER_SNAKE outputs in the environment: `azd env get-values`).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

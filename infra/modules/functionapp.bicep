@@ -193,7 +193,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_213: No health-check path: the platform-probe feature is for App Service plans with fixed instances; on a scale-to-zero plan a probe would only keep an instance billed. Liveness is watched by the function-failure and poison alerts.
   name: name
   location: location
-  tags: tags
+  // azd deploys the service `api` (azure.yaml) to the site with this tag.
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
