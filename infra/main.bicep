@@ -224,49 +224,9 @@ var webhookSecretEntries = [for store in stores: {
 // Connector settings (shared/config.py `Settings`) by app-setting name, with the code's defaults, so that the
 // deployed configuration is complete and visible in the portal. Secrets are not here: they are Key Vault
 // references (functionapp.bicep). tests/infra check that every setting the code reads is in the template and
-// that these defaults are the code's defaults; a new setting in Settings needs a line here.
-var connectorSettingDefaults = {
-  ERP: 'bc'
-  PAID_STATUSES: 'processing,completed'
-  BC_AUTHORITY: 'https://login.microsoftonline.com'
-  BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default'
-  BC_DOCUMENT_KIND: 'salesOrder'
-  BC_POST_INVOICES: 'false'
-  BC_LOCAL_CURRENCY: 'USD'
-  BC_SHIPPING_LINE_TYPE: 'Account'
-  BC_SHIPPING_NUMBER: ''
-  BC_FEE_LINE_TYPE: 'Account'
-  BC_FEE_NUMBER: ''
-  BC_SKU_MAP: '{}'
-  BC_TAX_CODE_MAP: '{}'
-  BC_PAYMENT_JOURNAL: ''
-  BC_REFUND_ACCOUNT: ''
-  BC_POST_CREDIT_MEMOS: 'false'
-  CUSTOMER_MATCHING: 'email_then_phone'
-  DEFAULT_CUSTOMER_NUMBER: ''
-  HOLD_NOTES: 'true'
-  CLAIM_TIMEOUT_SECONDS: '300'
-  MAX_RESCHEDULES: '12'
-  BACKFILL_LOOKBACK_HOURS: '24'
-  BACKFILL_OVERLAP_MINUTES: '10'
-  HTTP_TIMEOUT_SECONDS: '30'
-  HTTP_MAX_ATTEMPTS: '4'
-  ERP_MAX_CONCURRENT_CALLS: '5'
-  TOTAL_TOLERANCE: '0.01'
-  STOCK_SYNC: 'true'
-  STOCK_BUFFER: '0'
-  STOCK_BUFFER_OVERRIDES: '{}'
-  STOCK_MANAGE_ON: 'true'
-  PRICE_SYNC: 'true'
-  SHIPMENT_SYNC: 'true'
-  SHIPMENT_ORDER_STATUS: 'completed'
-  SHIPMENT_CUSTOMER_NOTE: 'true'
-  SHIPMENT_TRACKING_META: 'shipment_tracking'
-  SHIPMENT_OVERLAP_MINUTES: '10'
-  BC_TRACKING_API: ''
-  BC_TRACKING_ENTITY_SET: 'shipmentTrackings'
-  BC_SUBSCRIPTION_RENEW_HOURS: '36'
-}
+// that these defaults are the code's defaults; a new setting in Settings needs a line in connector-settings.json,
+// which the Terraform module reads too (one list for both).
+var connectorSettingDefaults = loadJsonContent('connector-settings.json').settings
 var connectorSettingsFromParameters = {
   BC_TENANT_ID: bcTenantId
   BC_ENVIRONMENT: bcEnvironment

@@ -140,7 +140,7 @@ def test_instance_cap_is_valid_everywhere_and_the_erp_limit_does_not_rely_on_it(
         assert bicep.default("maximumInstanceCount") == 40, bicep.rel
     assert "maxConcurrentErpCalls" not in app.outputs  # no arithmetic on the cap
     # The ERP limit is an app setting, within Business Central's 5 running + 95 queued per user.
-    limit = int(infra.main.var("connectorSettingDefaults")["ERP_MAX_CONCURRENT_CALLS"])
+    limit = int(infra.connector_setting_defaults["ERP_MAX_CONCURRENT_CALLS"])
     assert 1 <= limit <= BC_MAX_RUNNING_PLUS_QUEUED
     assert "ERP_MAX_CONCURRENT_CALLS" in infra.main.outputs["maxConcurrentErpCalls"]["value"].__repr__()
     assert infra.module_params(infra.module_for("modules/functionapp.bicep"))["maximumInstanceCount"] == (
