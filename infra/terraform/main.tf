@@ -52,9 +52,9 @@ locals {
       (local.app_secret_names.BC_WEBHOOK_CLIENT_STATE) = var.bc_webhook_client_state
       (local.app_secret_names.WEBHOOK_FUNCTION_KEY)    = var.webhook_function_key
     },
-    { for s in local.stores : s.consumer_key_secret => try(var.woo_store_secrets[s.id].consumer_key, "") },
-    { for s in local.stores : s.consumer_secret_secret => try(var.woo_store_secrets[s.id].consumer_secret, "") },
-    { for s in local.stores : s.webhook_secret_secret => try(var.woo_store_secrets[s.id].webhook_secret, "") },
+    { for s in local.stores : s.consumer_key_secret => try(var.woo_store_secrets[s.id].consumerKey, "") },
+    { for s in local.stores : s.consumer_secret_secret => try(var.woo_store_secrets[s.id].consumerSecret, "") },
+    { for s in local.stores : s.webhook_secret_secret => try(var.woo_store_secrets[s.id].webhookSecret, "") },
   )
   secrets_to_write = nonsensitive(toset([for name, value in local.secret_values : name if value != ""]))
 

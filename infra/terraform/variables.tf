@@ -61,11 +61,11 @@ variable "webhook_function_key" {
 }
 
 variable "woo_store_secrets" {
-  description = "Per-store secrets keyed by store id: { main = { consumer_key = \"ck_...\", consumer_secret = \"cs_...\", webhook_secret = \"...\" } }. A store left out (or an empty value) keeps the secret already in Key Vault."
+  description = "Per-store secrets keyed by store id, the same JSON as the Bicep's wooStoreSecrets: { main = { consumerKey = \"ck_...\", consumerSecret = \"cs_...\", webhookSecret = \"...\" } }. A store left out (or an empty value) keeps the secret already in Key Vault."
   type = map(object({
-    consumer_key    = optional(string, "")
-    consumer_secret = optional(string, "")
-    webhook_secret  = optional(string, "")
+    consumerKey    = optional(string, "")
+    consumerSecret = optional(string, "")
+    webhookSecret  = optional(string, "")
   }))
   default   = {}
   sensitive = true

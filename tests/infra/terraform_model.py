@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
-
 from bicep_model import INFRA
 
 TERRAFORM = INFRA / "terraform"

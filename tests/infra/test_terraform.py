@@ -116,9 +116,10 @@ def _terraform_app_settings(tf: Terraform, store_ids: list[str]) -> dict[str, An
     assert expression(tf.locals["connector_settings"]) == (
         "merge(local.connector_setting_defaults, local.connector_settings_from_variables, var.setting_overrides)"
     )
-    assert 'jsondecode(file("${path.module}/../connector-settings.json")).settings' in tf.locals[
-        "connector_setting_defaults"
-    ]
+    assert (
+        'jsondecode(file("${path.module}/../connector-settings.json")).settings'
+        in tf.locals["connector_setting_defaults"]
+    )
     for key, value in json.loads((INFRA / "connector-settings.json").read_text())["settings"].items():
         add(key, value)
     for key, value in tf.local_map("connector_settings_from_variables").items():
