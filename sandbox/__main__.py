@@ -56,6 +56,11 @@ def money(value: object) -> str:
         return str(value or "")
 
 
+def shown(path: Path) -> Path:
+    """A path as the README writes it: relative to the repository when it is inside."""
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
 def write_run_files(stack: Stack, master_key: str) -> None:
     """The settings the stack runs with, and the host keys, where the README says they are."""
     SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
@@ -144,7 +149,7 @@ def main() -> None:
         stack = Stack(ports=ports, azurite=azurite, run_host=not args.emulators_only).start()
     try:
         write_run_files(stack, os.environ["SANDBOX_MASTER_KEY"])  # the keys the local host checks
-        settings = SETTINGS_FILE.relative_to(REPO)
+        settings = shown(SETTINGS_FILE)
         if args.emulators_only:
             console.print(f"[bold green]Emulators running[/] for `func start` (settings: {settings})")
             console.print(
@@ -152,7 +157,7 @@ def main() -> None:
             )
         else:
             console.print(f"[bold green]Connector running[/] (settings: {settings})")
-            console.print(f"  Functions host      {stack.host.url}/api  (keys: {HOST_KEYS_FILE.relative_to(REPO)})")
+            console.print(f"  Functions host      {stack.host.url}/api  (keys: {shown(HOST_KEYS_FILE)})")
         console.print(f"  WooCommerce store   {stack.woo.api_url}  control {stack.woo.url}_sandbox/")
         console.print(f"  Business Central    {stack.bc.api_url}  control {stack.bc.base_url}/_sandbox/")
         console.print(f"  Entra ID            {stack.entra.authority}")

@@ -1,6 +1,7 @@
 """A fresh clone's `make run`, then the README's CLI commands exactly as written (README "CLI").
 
-The clone is made from this repository's committed HEAD. Its environments are the ones `make run` sets up
+The clone is made from this repository's committed HEAD, with the handbook (`../shared`) beside it as CI has
+it. Its environments are the ones `make run` sets up
 (`.venv`, `node_modules`), linked in from this checkout and marked up to date for make (`-o`), so the test does
 not reinstall them: what the setup installs is checked by tests/unit/test_make_run.py. Everything else (the
 settings file, the host keys, the demo orders, the CLI) is the real thing.
@@ -54,6 +55,7 @@ def test_make_run_in_a_fresh_clone_then_the_readme_cli_commands_as_written(tmp_p
     subprocess.run([git, "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=120)
     for env in (".venv", "node_modules"):
         (clone / env).symlink_to((REPO / env).resolve())
+    (tmp_path / "shared").symlink_to((REPO.parent / "shared").resolve())  # the handbook beside the repo, as in CI
     log = tmp_path / "run.log"
     with log.open("w") as out:
         process = subprocess.Popen(
