@@ -7,18 +7,21 @@ Business Central runs 5 requests per user at a time and queues 95 more, then ans
 Design: `limit` blobs `<scope>/slot-<i>` in the `erp-slots` container. A call holds one slot for as long as
 its HTTP request is in flight, as an exclusive blob lease (Azure Storage grants a lease to one holder at a time,
 409 LeaseAlreadyPresent to the others). So at most `limit` calls run at once, whichever instance or function
-makes them. A holder that crashes never releases: its lease expires after `lease_seconds` (15-60, the range
-blob leases allow) and the slot is free again. A call that finds every slot taken waits with jittered backoff
-and, after `max_wait` seconds, gives up with a transient error (the order is rescheduled, nothing is lost).
+makes them. The lease is short (`lease_seconds`, 15 by default, the shortest blob leases allow) and renewed
+every half of it while the call lasts, so a holder that crashes (a killed worker) frees its slot within
+`lease_seconds`. A call that finds every slot taken waits with jittered backoff and, after `max_wait` seconds,
+gives up with a transient error (the order is rescheduled, nothing is lost).
 
 Cost per ERP call: two blob lease operations (acquire + release, one round trip each, a few ms in-region),
-plus one 409 per taken slot tried while others hold them. Slot blobs are empty and created on first use.
+one renewal per further 7.5 s of a slow call, plus one 409 per taken slot tried while others hold them. Slot
+blobs are empty and created on first use.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -51,7 +54,7 @@ class ErpSlots:
         scope: str,
         limit: int,
         *,
-        lease_seconds: int = MAX_LEASE_SECONDS,
+        lease_seconds: int = MIN_LEASE_SECONDS,
         max_wait: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
         container: str = ERP_SLOTS_CONTAINER,
@@ -129,10 +132,24 @@ class ErpSlots:
         except HttpResponseError as exc:  # expired and taken by another holder: nothing of ours to free
             log.warning("ERP slot lease was not released (%s); it expires on its own", exc.status_code)
 
+    def _keep(self, lease: BlobLeaseClient, done: threading.Event) -> None:
+        """Renew the lease every half of its duration until the call is done."""
+        while not done.wait(self.lease_seconds / 2):
+            try:
+                lease.renew()
+            except HttpResponseError as exc:  # lost it (expired and taken): the call runs on unprotected
+                log.warning("ERP slot lease could not be renewed (%s)", exc.status_code)
+                return
+
     @contextmanager
     def slot(self) -> Iterator[None]:
         lease = self.acquire()
+        done = threading.Event()
+        renewer = threading.Thread(target=self._keep, args=(lease, done), name="erp-slot-lease", daemon=True)
+        renewer.start()
         try:
             yield
         finally:
+            done.set()
+            renewer.join()
             self.release(lease)

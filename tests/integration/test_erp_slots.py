@@ -75,11 +75,23 @@ def test_busy_slots_end_in_a_transient_error_and_nothing_is_sent(azurite: Azurit
     with pytest.raises(ErpSlotsBusy) as raised:
         api.request("GET", "items")
     assert isinstance(raised.value, TransientHttpError) and not raised.value.ambiguous
-    assert raised.value.retry_after == 60.0
+    assert raised.value.retry_after == 15.0
     assert sent == []
     holder.release(lease)
     assert api.request("GET", "items").status_code == 200  # free again: the call goes through
     assert len(sent) == 1
+
+
+def test_a_slow_call_keeps_its_slot_beyond_the_lease(azurite: Azurite) -> None:
+    """The lease is renewed while the call lasts: a call longer than the lease still holds its slot."""
+    scope = f"slow-{uuid.uuid4().hex[:8]}"
+    holder = ErpSlots(_blobs(azurite), scope, 1, lease_seconds=15)
+    other = ErpSlots(_blobs(azurite), scope, 1, lease_seconds=15, max_wait=20)
+    with holder.slot(), pytest.raises(ErpSlotsBusy):
+        other.acquire()  # tries for 20 s, longer than the 15 s lease: renewed, the slot stays taken
+    lease = other.try_acquire()
+    assert lease is not None  # released at once when the call ends
+    other.release(lease)
 
 
 def test_limits_outside_the_lease_range_are_refused(azurite: Azurite) -> None:
