@@ -91,7 +91,7 @@ resource "azurerm_function_app_flex_consumption" "app" {
 resource "azapi_update_resource" "key_vault_reference_identity" {
   type        = "Microsoft.Web/sites@2024-04-01"
   resource_id = azurerm_function_app_flex_consumption.app.id
-  body = {
+  body        = {
     properties = {
       keyVaultReferenceIdentity = azurerm_user_assigned_identity.app.id
     }
@@ -103,7 +103,7 @@ resource "azapi_update_resource" "ftp_publishing" {
   type      = "Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01"
   parent_id = azurerm_function_app_flex_consumption.app.id
   name      = "ftp"
-  body = {
+  body      = {
     properties = {
       allow = false
     }

@@ -59,7 +59,7 @@ locals {
   secrets_to_write = nonsensitive(toset([for name, value in local.secret_values : name if value != ""]))
 
   # The connector's settings: ONE list for both IaC trees (../connector-settings.json, read by main.bicep too).
-  connector_setting_defaults = jsondecode(file("${path.module}/../connector-settings.json")).settings
+  connector_setting_defaults        = jsondecode(file("${path.module}/../connector-settings.json")).settings
   connector_settings_from_variables = {
     BC_TENANT_ID   = var.bc_tenant_id
     BC_ENVIRONMENT = var.bc_environment
@@ -102,23 +102,23 @@ resource "azurerm_storage_account" "app" {
   #checkov:skip=CKV_AZURE_206: Replication is var.storage_sku (default Standard_GRS, geo-redundant, as in the Bicep); checkov cannot evaluate the trimprefix() that turns it into account_replication_type.
   #checkov:skip=CKV_AZURE_43: The name is generated ("st" + base_name, validated as letters and digits, + a 13-character hex token, lower-cased and cut to 24), which meets the naming rules; checkov cannot evaluate substr()/sha1().
   #checkov:skip=CKV2_AZURE_41: No SAS is ever issued: shared keys are off (shared_access_key_enabled = false), so there is no SAS expiration policy to set.
-  name                            = local.names.storage
-  resource_group_name             = var.resource_group_name
-  location                        = local.location
-  tags                            = var.tags
-  account_kind                    = "StorageV2"
-  account_tier                    = "Standard"
-  account_replication_type        = trimprefix(var.storage_sku, "Standard_")
-  access_tier                     = "Hot"
-  shared_access_key_enabled       = false # identity only: AzureWebJobsStorage__credential=managedidentity
-  default_to_oauth_authentication = true
-  allow_nested_items_to_be_public = false
-  cross_tenant_replication_enabled = false
-  min_tls_version                 = "TLS1_2"
-  https_traffic_only_enabled      = true
-  public_network_access_enabled   = true
+  name                              = local.names.storage
+  resource_group_name               = var.resource_group_name
+  location                          = local.location
+  tags                              = var.tags
+  account_kind                      = "StorageV2"
+  account_tier                      = "Standard"
+  account_replication_type          = trimprefix(var.storage_sku, "Standard_")
+  access_tier                       = "Hot"
+  shared_access_key_enabled         = false # identity only: AzureWebJobsStorage__credential=managedidentity
+  default_to_oauth_authentication   = true
+  allow_nested_items_to_be_public   = false
+  cross_tenant_replication_enabled  = false
+  min_tls_version                   = "TLS1_2"
+  https_traffic_only_enabled        = true
+  public_network_access_enabled     = true
   infrastructure_encryption_enabled = true
-  local_user_enabled              = false
+  local_user_enabled                = false
 
   network_rules {
     default_action = "Allow"
@@ -151,9 +151,9 @@ resource "azurerm_storage_queue" "app" {
 
 resource "azurerm_storage_table" "app" {
   #checkov:skip=CKV2_AZURE_20: Table read logging (Storage Analytics classic logging) needs shared-key access, which is off; access is by the app's identity only and Entra sign-ins are audited.
-  for_each             = toset(local.table_names)
-  name                 = each.value
-  storage_account_name = azurerm_storage_account.app.name
+  for_each           = toset(local.table_names)
+  name               = each.value
+  storage_account_id = azurerm_storage_account.app.id # created through ARM, as queues and containers
 }
 
 # ------------------------------------------------------------------ Key Vault (keyvault.bicep)
@@ -195,34 +195,34 @@ resource "azurerm_key_vault_secret" "app" {
 # Terraform writes the secrets itself, so the identity running it needs Secrets Officer on the vault (the
 # Bicep writes them through ARM instead, which needs no data-plane role).
 resource "azurerm_role_assignment" "secrets_officer_deployer" {
-  scope                = azurerm_key_vault.app.id
-  role_definition_id   = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/${local.roles.key_vault_secrets_officer}"
-  principal_id         = data.azurerm_client_config.current.object_id
+  scope              = azurerm_key_vault.app.id
+  role_definition_id = "/subscriptions/${data.azurerm_client_config.current.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/${local.roles.key_vault_secrets_officer}"
+  principal_id       = data.azurerm_client_config.current.object_id
 }
 
 # ------------------------------------------------------------------ monitoring (monitoring.bicep)
 
 resource "azurerm_log_analytics_workspace" "app" {
-  name                = local.names.workspace
-  resource_group_name = var.resource_group_name
-  location            = local.location
-  tags                = var.tags
-  sku                 = "PerGB2018"
-  retention_in_days   = var.log_retention_in_days
+  name                       = local.names.workspace
+  resource_group_name        = var.resource_group_name
+  location                   = local.location
+  tags                       = var.tags
+  sku                        = "PerGB2018"
+  retention_in_days          = var.log_retention_in_days
   internet_ingestion_enabled = true
   internet_query_enabled     = true
 }
 
 resource "azurerm_application_insights" "app" {
-  name                       = local.names.app_insights
-  resource_group_name        = var.resource_group_name
-  location                   = local.location
-  tags                       = var.tags
-  application_type           = "web"
-  workspace_id               = azurerm_log_analytics_workspace.app.id
+  name                          = local.names.app_insights
+  resource_group_name           = var.resource_group_name
+  location                      = local.location
+  tags                          = var.tags
+  application_type              = "web"
+  workspace_id                  = azurerm_log_analytics_workspace.app.id
   local_authentication_disabled = true # Entra ID ingestion only (Monitoring Metrics Publisher)
-  internet_ingestion_enabled = true
-  internet_query_enabled     = true
+  internet_ingestion_enabled    = true
+  internet_query_enabled        = true
 }
 
 # ------------------------------------------------------------------ role assignments (rbac.bicep): the same five

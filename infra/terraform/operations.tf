@@ -205,12 +205,12 @@ locals {
   }
 
   saved_queries = {
-    "orders-per-hour" = { display_name = "Orders posted to the ERP per hour", query = local.kql.orders_per_hour_query }
-    "held-orders" = { display_name = "Orders still held (set the time range to cover the oldest hold)", query = local.kql.held_orders_list_query }
-    "held-per-hour" = { display_name = "Orders held per hour, by hold code", query = local.kql.held_per_hour_query }
+    "orders-per-hour"   = { display_name = "Orders posted to the ERP per hour", query = local.kql.orders_per_hour_query }
+    "held-orders"       = { display_name = "Orders still held (set the time range to cover the oldest hold)", query = local.kql.held_orders_list_query }
+    "held-per-hour"     = { display_name = "Orders held per hour, by hold code", query = local.kql.held_per_hour_query }
     "poisoned-per-hour" = { display_name = "Poisoned messages per hour, by queue", query = local.kql.poisoned_per_hour_query }
-    "needs-attention" = { display_name = "Events that need attention (orders, stock, shipments, ERP subscriptions)", query = local.kql.attention_list_query }
-    "erp-latency" = { display_name = "ERP latency (dependency duration to the ERP host)", query = local.kql.erp_latency_query }
+    "needs-attention"   = { display_name = "Events that need attention (orders, stock, shipments, ERP subscriptions)", query = local.kql.attention_list_query }
+    "erp-latency"       = { display_name = "ERP latency (dependency duration to the ERP host)", query = local.kql.erp_latency_query }
     "function-failures" = { display_name = "Function failures per hour", query = local.kql.failures_per_hour_query }
   }
 }
@@ -232,20 +232,20 @@ resource "azurerm_monitor_action_group" "ops" {
 # Each rule: the query returns one row per `dimension` value with a numeric `measure`; the alert fires per
 # dimension value when the total over `window` (or `lookback`, when given) is greater than `threshold`.
 resource "azurerm_monitor_scheduled_query_rules_alert_v2" "ops" {
-  for_each             = local.alert_rules
-  name                 = "${local.name_prefix}-${each.key}"
-  resource_group_name  = var.resource_group_name
-  location             = local.location
-  tags                 = var.tags
-  display_name         = each.value.display_name
-  description          = each.value.description
-  severity             = each.value.severity
-  enabled              = true
-  evaluation_frequency = each.value.frequency
-  window_duration      = each.value.window
+  for_each                  = local.alert_rules
+  name                      = "${local.name_prefix}-${each.key}"
+  resource_group_name       = var.resource_group_name
+  location                  = local.location
+  tags                      = var.tags
+  display_name              = each.value.display_name
+  description               = each.value.description
+  severity                  = each.value.severity
+  enabled                   = true
+  evaluation_frequency      = each.value.frequency
+  window_duration           = each.value.window
   query_time_range_override = each.value.lookback
-  scopes               = [azurerm_log_analytics_workspace.app.id]
-  auto_mitigation_enabled = true
+  scopes                    = [azurerm_log_analytics_workspace.app.id]
+  auto_mitigation_enabled   = true
 
   criteria {
     query                   = each.value.query
@@ -292,19 +292,19 @@ resource "azurerm_application_insights_workbook" "ops" {
   display_name        = "WooCommerce - Dynamics connector (${local.name_prefix})"
   category            = "workbook"
   source_id           = lower(azurerm_log_analytics_workspace.app.id)
-  data_json = jsonencode({
+  data_json           = jsonencode({
     version = "Notebook/1.0"
-    items = concat([
+    items   = concat([
       {
-        type = 1
-        name = "title"
+        type    = 1
+        name    = "title"
         content = {
           json = "## WooCommerce - Dynamics connector\nOrders, held orders, poison queues, ERP latency and failures. The alert rules are under Monitor > Alerts."
         }
       }
       ], [for name, saved in local.saved_queries : {
-        type = 3
-        name = name
+        type    = 3
+        name    = name
         content = {
           version       = "KqlItem/1.0"
           title         = saved.display_name
@@ -313,7 +313,7 @@ resource "azurerm_application_insights_workbook" "ops" {
           queryType     = 0
           resourceType  = "microsoft.operationalinsights/workspaces"
           visualization = strcontains(saved.query, "render timechart") ? "timechart" : "table"
-          timeContext = {
+          timeContext   = {
             durationMs = name == "held-orders" ? 2592000000 : 86400000 # 30 days for held orders, else 24 h
           }
         }

@@ -42,7 +42,7 @@ variable "alert_email" {
 
 variable "woo_stores" {
   description = "WooCommerce stores: [{ id = \"main\", url = \"https://shop.example.com/\", currency = \"EUR\" }]. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names."
-  type = list(object({
+  type        = list(object({
     id       = string
     url      = string
     currency = string
@@ -62,7 +62,7 @@ variable "webhook_function_key" {
 
 variable "woo_store_secrets" {
   description = "Per-store secrets keyed by store id, the same JSON as the Bicep's wooStoreSecrets: { main = { consumerKey = \"ck_...\", consumerSecret = \"cs_...\", webhookSecret = \"...\" } }. A store left out (or an empty value) keeps the secret already in Key Vault."
-  type = map(object({
+  type        = map(object({
     consumerKey    = optional(string, "")
     consumerSecret = optional(string, "")
     webhookSecret  = optional(string, "")
