@@ -295,3 +295,46 @@ def test_outputs_match_the_biceps(tf: Terraform, infra: Infra) -> None:
     assert set(tf.outputs) == bicep
     for name, output in tf.outputs.items():
         assert len(unquote(output.get("description", ""))) >= 10, name
+
+
+# Every ARM resource type the Bicep deploys -> how the Terraform module deploys it. A type added to the Bicep
+# (e.g. GP's private endpoints) fails here until the module has it too, and the other way round.
+BICEP_TO_TERRAFORM = {
+    "Microsoft.Authorization/roleAssignments": "azurerm_role_assignment",
+    "Microsoft.Insights/actionGroups": "azurerm_monitor_action_group",
+    "Microsoft.Insights/components": "azurerm_application_insights",
+    "Microsoft.Insights/scheduledQueryRules": "azurerm_monitor_scheduled_query_rules_alert_v2",
+    "Microsoft.Insights/workbooks": "azurerm_application_insights_workbook",
+    "Microsoft.KeyVault/vaults": "azurerm_key_vault",
+    "Microsoft.KeyVault/vaults/secrets": "azurerm_key_vault_secret",
+    "Microsoft.ManagedIdentity/userAssignedIdentities": "azurerm_user_assigned_identity",
+    "Microsoft.Network/virtualNetworks": "azurerm_virtual_network",  # with its subnet (azurerm_subnet)
+    "Microsoft.OperationalInsights/workspaces": "azurerm_log_analytics_workspace",
+    "Microsoft.OperationalInsights/workspaces/savedSearches": "azurerm_log_analytics_saved_search",
+    "Microsoft.Storage/storageAccounts": "azurerm_storage_account",
+    "Microsoft.Storage/storageAccounts/blobServices": "azurerm_storage_account",  # blob_properties
+    "Microsoft.Storage/storageAccounts/blobServices/containers": "azurerm_storage_container",
+    "Microsoft.Storage/storageAccounts/queueServices": "azurerm_storage_account",  # implicit
+    "Microsoft.Storage/storageAccounts/queueServices/queues": "azurerm_storage_queue",
+    "Microsoft.Storage/storageAccounts/tableServices": "azurerm_storage_account",  # implicit
+    "Microsoft.Storage/storageAccounts/tableServices/tables": "azurerm_storage_table",
+    "Microsoft.Web/serverfarms": "azurerm_service_plan",
+    "Microsoft.Web/sites": "azurerm_function_app_flex_consumption",
+    "Microsoft.Web/sites/basicPublishingCredentialsPolicies": "azapi_update_resource",  # ftp; scm: the site's
+}
+TERRAFORM_EXTRAS = {"azurerm_subnet", "random_uuid"}  # the Bicep's subnet is inline; the workbook's name
+
+
+def test_every_resource_type_of_one_tree_is_in_the_other(tf: Terraform, infra: Infra) -> None:
+    bicep_types = {
+        resource["type"]
+        for bicep in infra.files.values()
+        for resource in bicep.resources.values()
+        if not resource.get("existing")
+    }
+    assert bicep_types == set(BICEP_TO_TERRAFORM), (
+        f"new in the Bicep: {sorted(bicep_types - set(BICEP_TO_TERRAFORM))}; "
+        f"gone: {sorted(set(BICEP_TO_TERRAFORM) - bicep_types)}"
+    )
+    tf_types = {rtype for rtype, _ in tf.resources}
+    assert tf_types == set(BICEP_TO_TERRAFORM.values()) | TERRAFORM_EXTRAS
