@@ -76,11 +76,12 @@ def push_shipments(timer: func.TimerRequest) -> None:
     shipments.push_shipments(services())
 
 
-@app.route(route="webhooks/erp/bc", methods=["GET", "POST"], auth_level=func.AuthLevel.FUNCTION)
+@app.route(route="webhooks/erp/{connection}", methods=["GET", "POST"], auth_level=func.AuthLevel.FUNCTION)
 def erp_webhook(req: func.HttpRequest) -> func.HttpResponse:
-    """Business Central notifications: answer the handshake, verify clientState, queue, answer."""
+    """ERP events (BC notifications): the connection's adapter answers the handshake or verifies; queue, answer."""
     s = services()
-    reply = erp_events.receive_bc_notification(dict(req.params), req.get_body(), s.settings, s.enqueue_erp_event)
+    connection = req.route_params.get("connection", "")
+    reply = erp_events.receive_erp_event(connection, dict(req.params), req.get_body(), s, s.enqueue_erp_event)
     return func.HttpResponse(reply.message, status_code=reply.status, mimetype="text/plain")
 
 

@@ -30,7 +30,7 @@ param alertEmail string
 
 // ------------------------------------------------------------------ WooCommerce
 
-@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR" } ]. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
+@description('WooCommerce stores: [ { "id": "main", "url": "https://shop.example.com/", "currency": "EUR", "documentPrefix": "WEB-" } ] ("erp" names its ERP connection, default the BC_* one; stores sharing a connection need distinct "documentPrefix" values). Optional "caBundle": extra CA certificates (PEM text, or a file path in the app) for a store behind a private CA. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names.')
 @minLength(1)
 param wooStores array
 
@@ -74,7 +74,7 @@ param settingOverrides object = {}
 
 // ------------------------------------------------------------------ scale and operations
 
-@description('Maximum instances per function scale group (Flex Consumption applies it per group, not to the app). 40 is the floor every Flex document and sample accepts. It does not protect the ERP: ERP_MAX_CONCURRENT_CALLS does, across all instances (README "ERP concurrency").')
+@description('Maximum instances per function scale group (Flex Consumption applies it per group, not to the app). 40 is the floor every Flex document and sample accepts. It does not protect the ERP: BC_MAX_CONCURRENCY does, across all instances (README "ERP concurrency").')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -188,6 +188,9 @@ var stores = [for store in wooStores: {
   id: toLower(store.id)
   url: store.url
   currency: store.currency
+  erp: store.?erp ?? ''
+  documentPrefix: store.?documentPrefix ?? ''
+  caBundle: store.?caBundle ?? ''
   consumerKeySecret: 'woo-${toLower(store.id)}-consumer-key'
   consumerSecretSecret: 'woo-${toLower(store.id)}-consumer-secret'
   webhookSecretSecret: 'woo-${toLower(store.id)}-webhook-secret'
@@ -362,8 +365,8 @@ output storageAccountName string = storage.outputs.name
 output identityClientId string = identity.outputs.clientId
 output workspaceName string = monitoring.outputs.workspaceName
 output appInsightsName string = monitoring.outputs.appInsightsName
-@description('ERP calls in flight at most, across every instance and function (ERP_MAX_CONCURRENT_CALLS, enforced by the app with blob-lease slots).')
-output maxConcurrentErpCalls int = int(connectorSettings.ERP_MAX_CONCURRENT_CALLS)
+@description('ERP calls in flight at most, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots).')
+output maxConcurrentErpCalls int = int(connectorSettings.BC_MAX_CONCURRENCY)
 
 // Read by the Azure Developer CLI (azd stores UPPER_SNAKE outputs in the environment: `azd env get-values`).
 output AZURE_LOCATION string = location

@@ -32,6 +32,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, minus a false ERROR on every stop of a TLS server.
+
+    On shutdown uvicorn closes each idle keep-alive connection and waits for it to go, up to
+    `timeout_graceful_shutdown`. Closing a TLS connection sends close_notify and waits for the peer's
+    answer, which a client's idle pooled connection (httpx in another thread) never gives. So every stop
+    waited the full timeout and logged "Cancel 0 running task(s), timeout graceful shutdown exceeded".
+    An idle connection has nothing in flight: abort it at once. A connection with a request in flight
+    is left to uvicorn's graceful shutdown, whose ERROR then means what it says.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.config.is_ssl:
+            for connection in list(self.server_state.connections):
+                cycle = getattr(connection, "cycle", None)
+                transport = getattr(connection, "transport", None)
+                if transport is not None and (cycle is None or cycle.response_complete):
+                    transport.abort()
+        await super().shutdown(sockets)
+
+
 @dataclass
 class RunningServer:
     """A uvicorn server running in its own thread and event loop."""
@@ -76,7 +97,7 @@ def serve_in_thread(
         ssl_certfile=str(files.cert_chain) if files else None,
         ssl_keyfile=str(files.private_key) if files else None,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     holder: dict[str, asyncio.AbstractEventLoop] = {}
 
     def run() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ from typing import Any, NoReturn
 
 from azure.core.exceptions import AzureError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -34,7 +35,9 @@ from shared.erp.port import ErpError
 from shared.flows.operations import (
     HeldOrder,
     OperationsError,
+    PoisonMessage,
     held_orders,
+    known_store,
     list_poison,
     parse_order_ref,
     replay_poison,
@@ -45,6 +48,7 @@ from shared.flows.services import Services
 from shared.http import HttpError
 from shared.storage.connection import SETTING
 from shared.storage.names import QUEUES, REPORTS_CONTAINER, WOO_EVENTS_QUEUE
+from shared.telemetry import CHATTY_LIBRARY_LOGGERS
 
 EXPECTED_ERRORS = (ConfigError, OperationsError, ValueError, OSError, AzureError, HttpError, ErpError)
 
@@ -129,6 +133,54 @@ def _age(held: HeldOrder) -> str:
     return format_age(held.age)
 
 
+def _bar_columns() -> tuple[Any, ...]:
+    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+class StoreBars:
+    """One progress bar per store, fed by a flow's `(store, done, total)` callback.
+
+    A bar is full only when its part is done: with `then`, a store whose orders are all done gets a
+    pulsing bar for the work that follows (refunds, stock, the report) until the next store starts
+    or the command ends, instead of a full bar that sits there for seconds.
+    """
+
+    def __init__(
+        self, progress: Progress, label: Callable[[str], str], *, then: Callable[[str], str] | None = None
+    ) -> None:
+        self.progress = progress
+        self.label = label
+        self.then = then
+        self.bars: dict[str, TaskID] = {}
+        self.after: TaskID | None = None
+
+    def advance(self, store: str, done: int, total: int | None) -> None:
+        if store not in self.bars:
+            self._end_after()
+            self.bars[store] = self.progress.add_task(self.label(store), total=total)
+        bar = self.bars[store]
+        self.progress.update(bar, completed=done, total=max(total, done) if total is not None else None)
+        if self.then is not None and total is not None and done >= total and self.after is None:
+            self.after = self.progress.add_task(self.then(store), total=None)
+
+    def _end_after(self) -> None:
+        if self.after is not None:
+            self.progress.remove_task(self.after)
+            self.after = None
+
+
+def configured_stores(services: Services, stores: Sequence[str] | None) -> list[str]:
+    """The store ids asked for, each one the settings configure (CliError naming an unknown one)."""
+    known = list(services.settings.woo_stores)
+    if not stores:
+        return known
+    wanted = [store.strip().lower() for store in stores]
+    unknown = [store for store in wanted if store not in known]
+    if unknown:
+        raise CliError(f"unknown store {unknown[0]!r}: the settings configure {', '.join(known) or 'no store'}")
+    return wanted
+
+
 # --------------------------------------------------------------------------------------- commands
 
 
@@ -148,13 +200,15 @@ def cmd_status(args: argparse.Namespace, out: Console, err: Console) -> int:
         held_line += f" (oldest {oldest.subject}, waiting {_age(oldest)})"
     out.print(Text(held_line))
     out.print(Text(f"Orders needing attention: {current.attention}"))
+    if current.poisoned:
+        poisoned = _table("Poison messages", "queue", "order", "topic", "why")
+        for m in current.poisoned:
+            poisoned.add_row(_text(m.queue), _text(m.subject or m.id), _text(m.topic), _text(_why(m)))
+        out.print(poisoned)
     timers = _table("Timers", "timer", "last run (UTC)", "next run (UTC)", "host id")
     for timer in current.timers:
-        timers.add_row(_text(timer.name), _text(timer.last or "never"), _text(timer.next), _text(timer.host_id))
-    if not current.timers:
-        out.print(Text("Timers: no schedule status recorded yet (no timer has run)"))
-    else:
-        out.print(timers)
+        timers.add_row(_text(timer.name), _text(timer.last or "never ran"), _text(timer.next), _text(timer.host_id))
+    out.print(timers)
     marks = _table("Watermarks", "name", "value")
     for name, value in sorted(current.watermarks.items()):
         marks.add_row(_text(name), _text(value))
@@ -166,7 +220,8 @@ def cmd_status(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def cmd_held(args: argparse.Namespace, out: Console, err: Console) -> int:
-    held = held_orders(storage_services(), args.store.lower() if args.store else None)
+    services = storage_services()
+    held = held_orders(services, known_store(services, args.store) if args.store else None)
     if args.json:
         _print_json(out, [h.to_dict() for h in held])
         return 0
@@ -191,14 +246,21 @@ def cmd_poison(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not listing.messages:
             out.print(Text(title))
             continue
-        table = _table(title, "message id", "order", "topic", "poisoned at (UTC)", "problem")
+        table = _table(title, "message id", "order", "topic", "poisoned at (UTC)", "why")
         for m in listing.messages:
             poisoned = m.inserted_on.strftime("%Y-%m-%d %H:%M:%S") if m.inserted_on else ""
-            table.add_row(_text(m.id), _text(m.subject), _text(m.topic), _text(poisoned), _text(m.problem))
+            table.add_row(_text(m.id), _text(m.subject), _text(m.topic), _text(poisoned), _text(_why(m)))
         out.print(table)
         if not listing.complete:
             out.print(Text(f"(showing {len(listing.messages)} of {listing.count}; --limit shows more)"))
     return 0
+
+
+def _why(message: PoisonMessage) -> str:
+    """Why a message is in a poison queue: unreadable, or the error of its last try."""
+    if message.problem:
+        return message.problem
+    return message.cause or "not recorded (see the failed invocations in Application Insights)"
 
 
 def cmd_replay(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -238,8 +300,10 @@ def cmd_backfill(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     since = parse_since(args.since)
     services = full_services()
-    with err.status(f"Backfilling orders modified since {since:%Y-%m-%d %H:%M:%S} UTC…"):
-        result = backfill_orders(services, args.store, since)
+    stores = configured_stores(services, [args.store] if args.store else None)
+    with Progress(*_bar_columns(), console=err, transient=True) as progress:
+        bars = StoreBars(progress, lambda store: f"{store}: orders modified since {since:%Y-%m-%d %H:%M} UTC")
+        result = backfill_orders(services, stores[0] if args.store else None, since, progress=bars.advance)
     out.print(Text(f"Scanned {result.scanned} order(s) modified since {since.isoformat()}; queued {result.enqueued}."))
     return 0
 
@@ -258,22 +322,12 @@ def cmd_reconcile(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     day = parse_day(args.date)
     services = full_services()
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
-        tasks: dict[str, Any] = {}
-
-        def advance(store: str, checked: int, total: int | None) -> None:
-            if store not in tasks:
-                tasks[store] = progress.add_task(f"{store}: orders of {day}", total=total)
-            progress.update(tasks[store], completed=checked, total=total)
-
-        report = reconcile_day(services, day, stores=args.store or None, progress=advance)
+    stores = configured_stores(services, args.store)
+    with Progress(*_bar_columns(), console=err, transient=True) as progress:
+        bars = StoreBars(
+            progress, lambda store: f"{store}: orders of {day}", then=lambda store: f"{store}: refunds and stock"
+        )
+        report = reconcile_day(services, day, stores=stores if args.store else None, progress=bars.advance)
     summary = report.summary()
     if args.json:
         _print_json(out, summary)
@@ -338,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--settings", default=argparse.SUPPRESS, metavar="PATH", help="a local.settings.json to read Values from"
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    common.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="also print the connector's log events on stderr",
+    )
 
     parser = _Parser(
         prog="connector",
@@ -378,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.json = getattr(args, "json", False)
+    route_logs(verbose=getattr(args, "verbose", False))
     out = Console(file=sys.stdout, soft_wrap=False)
     err = Console(file=sys.stderr, soft_wrap=True)
     try:
@@ -393,6 +455,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print(Text("interrupted", style="red"))
         return 1
+
+
+def route_logs(*, verbose: bool) -> None:
+    """The flows log events for Application Insights; the CLI says what happened itself.
+
+    Without a handler, Python prints warnings (e.g. `reconciliation_exceptions store=…`) raw on stderr
+    in the middle of the command's output. So they go nowhere unless `--verbose` asks for them.
+    """
+    root = logging.getLogger()
+    if root.handlers:  # a host (or pytest) configured logging already
+        return
+    if verbose:
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.setLevel(logging.INFO)
+        for name in CHATTY_LIBRARY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    else:
+        handler = logging.NullHandler()
+    root.addHandler(handler)
 
 
 def _describe(exc: BaseException) -> str:

@@ -18,7 +18,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from shared.http import ca_bundle_problem
+
 KEY_VAULT_PREFIX = "@Microsoft.KeyVault("
+
+# The ERP connection that the flat BC_* settings describe (its ERP webhook route is `webhooks/erp/bc`,
+# as it was before there were connections, so existing subscriptions keep working).
+DEFAULT_CONNECTION = "bc"
 
 
 class ConfigError(RuntimeError):
@@ -33,10 +39,66 @@ class WooStoreSettings(BaseModel):
     consumer_secret: SecretStr
     webhook_secret: SecretStr = Field(description="The secret the store signs webhooks with")
     currency: str = "USD"
+    erp: str = ""  # the ERP connection its orders post to ("" = the only one, or `bc`: the flat BC_* settings)
+    document_prefix: str = ""  # before the Woo order number in the ERP (required when stores share a connection)
+    # Extra CA certificates to trust for this store (a store behind a corporate CA): a PEM file path or
+    # the PEM text. Added to the system trust store, never instead of it.
+    ca_bundle: str = ""
 
     @property
     def api_url(self) -> str:
         return self.url.rstrip("/") + "/wp-json/wc/v3"
+
+
+EXTERNAL_NUMBER_LENGTH = 35  # BC's externalDocumentNumber (Text[35]); each new ERP states its own
+LONGEST_ORDER_NUMBER = 12  # Woo order numbers are ids (a sequential-numbering plugin may add a few characters)
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+
+
+class BcConnection(BaseModel):
+    """One Business Central company. `ERPS__<id>__KIND=bc` and `ERPS__<id>__<FIELD>`; the flat
+    `BC_<FIELD>` settings are the connection `bc`, so a deployment from before connections is unchanged."""
+
+    kind: Literal["bc"] = "bc"
+    tenant_id: str = ""
+    environment: str = "production"
+    company_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    api_url: str = "https://api.businesscentral.dynamics.com"
+    authority: str = "https://login.microsoftonline.com"
+    scope: str = "https://api.businesscentral.dynamics.com/.default"
+    document_kind: Literal["salesOrder", "salesInvoice"] = "salesOrder"
+    post_invoices: bool = False
+    local_currency: str = "USD"
+    shipping_line_type: Literal["Account", "Charge", "Item"] = "Account"
+    shipping_number: str = ""
+    fee_line_type: Literal["Account", "Charge", "Item"] = "Account"
+    fee_number: str = ""
+    sku_map: dict[str, str] = Field(default_factory=dict)
+    tax_code_map: dict[str, str] = Field(default_factory=dict)
+    refund_account: str = ""
+    post_credit_memos: bool = False
+    payment_journal: str = ""
+    tracking_api: str = ""
+    tracking_entity_set: str = "shipmentTrackings"
+    webhook_client_state: SecretStr = SecretStr("")
+    subscription_renew_hours: int = 36
+    max_concurrency: int = 5  # BC's concurrent requests per user (facts: dynamics.md §1.6)
+    ca_bundle: str = ""  # extra CA certificates for this ERP (PEM path or text), added to the system trust
+
+    @property
+    def required(self) -> dict[str, str]:
+        """What the connection cannot work without, by field name."""
+        return {
+            "tenant_id": self.tenant_id,
+            "company_id": self.company_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret.get_secret_value(),
+        }
+
+
+ErpConnection = BcConnection  # a discriminated union on `kind` as F&O and GP land
 
 
 class Settings(BaseSettings):
@@ -51,6 +113,8 @@ class Settings(BaseSettings):
 
     # WooCommerce stores (one or more).
     woo_stores: dict[str, WooStoreSettings] = Field(default_factory=dict)
+    # ERP connections beyond the flat BC_* one: ERPS__<id>__KIND and ERPS__<id>__<FIELD>.
+    erps: dict[str, ErpConnection] = Field(default_factory=dict)
     paid_statuses: Annotated[list[str], NoDecode] = Field(default=["processing", "completed"])
 
     # ERP selection and Business Central connection.
@@ -98,10 +162,14 @@ class Settings(BaseSettings):
     # Outside calls.
     http_timeout_seconds: float = 30.0
     http_max_attempts: int = 4
-    # ERP calls in flight at once across all instances and functions (blob-lease slots); 0 turns the limit off.
-    erp_max_concurrent_calls: int = Field(default=5, ge=0, le=100)
+    # The flat connection's max_concurrency: its ERP calls in flight at once across all instances and functions
+    # (blob-lease slots, shared/storage/erp_slots.py); 0 turns the limit off.
+    bc_max_concurrency: int = Field(default=5, ge=0, le=100)
     # Sandbox only: trust the local CA of the emulators. Empty in production.
     sandbox_ca_bundle: str = ""
+    # Extra CA certificates for the ERP connection (its API and its token authority): a PEM file path or
+    # the PEM text, added to the system trust store. Per store: WOO_STORES__<store>__CA_BUNDLE.
+    bc_ca_bundle: str = ""
 
     # Money.
     total_tolerance: Decimal = Decimal("0.01")
@@ -111,6 +179,7 @@ class Settings(BaseSettings):
     stock_buffer: Decimal = Decimal(0)  # units held back on every SKU: ATS = ERP quantity - buffer, never below 0
     stock_buffer_overrides: dict[str, Decimal] = Field(default_factory=dict)  # JSON {"<Woo SKU or item no.>": 5}
     stock_manage_on: bool = True  # switch manage_stock on for products that do not manage stock yet
+    stock_subtract_open_orders: bool = True  # ATS = inventory − quantities on open (unshipped) ERP sales orders
     price_sync: bool = True  # push the ERP unit price to regular_price (sale_price stays WooCommerce's)
     shipment_sync: bool = True  # write posted ERP shipments back to the Woo orders
     shipment_order_status: str = "completed"  # status of a fully shipped order ("" leaves the status alone)
@@ -139,28 +208,100 @@ class Settings(BaseSettings):
         except KeyError:
             raise ConfigError(f"Unknown store {store_id!r}: set WOO_STORES__{store_id}__URL etc.") from None
 
-    def secret_fields(self) -> dict[str, SecretStr]:
-        """Every secret setting by its app-setting name."""
-        found = {
-            "BC_CLIENT_SECRET": self.bc_client_secret,
-            "WEBHOOK_FUNCTION_KEY": self.webhook_function_key,
-            "BC_WEBHOOK_CLIENT_STATE": self.bc_webhook_client_state,
+    # ---- ERP connections
+
+    def flat_connection(self) -> BcConnection:
+        """The connection the flat BC_* settings describe."""
+        prefix = "bc_"
+        fields = {
+            name: getattr(self, prefix + name)
+            for name in BcConnection.model_fields
+            if name != "kind" and prefix + name in Settings.model_fields
         }
-        for store_id, store in self.woo_stores.items():
-            for name in ("consumer_key", "consumer_secret", "webhook_secret"):
-                found[f"WOO_STORES__{store_id}__{name.upper()}"] = getattr(store, name)
+        return BcConnection(**fields)
+
+    def connections(self) -> dict[str, ErpConnection]:
+        """Every ERP connection by id: the flat BC_* one (`bc`) unless only ERPS__* are configured."""
+        found: dict[str, ErpConnection] = {}
+        if not self.erps or self.bc_company_id:
+            found[DEFAULT_CONNECTION] = self.flat_connection()
+        found.update({connection_id.lower(): conn for connection_id, conn in self.erps.items()})
+        return found
+
+    def connection(self, connection_id: str) -> ErpConnection:
+        try:
+            return self.connections()[connection_id.lower()]
+        except KeyError:
+            known = ", ".join(sorted(self.connections())) or "none"
+            raise ConfigError(f"Unknown ERP connection {connection_id!r} (configured: {known})") from None
+
+    def connection_of(self, store_id: str) -> str:
+        """The id of the connection a store's orders post to."""
+        chosen = self.store(store_id).erp.lower()
+        if chosen:
+            return chosen
+        connections = self.connections()
+        return DEFAULT_CONNECTION if DEFAULT_CONNECTION in connections or not connections else next(iter(connections))
+
+    def stores_of(self, connection_id: str) -> list[str]:
+        return [store for store in self.woo_stores if self.connection_of(store) == connection_id.lower()]
+
+    def secret_fields(self) -> dict[str, SecretStr]:
+        """Every secret setting by its app-setting name, wherever it is declared."""
+        found = {
+            (field.alias or name.upper()): value
+            for name, field in Settings.model_fields.items()
+            if isinstance(value := getattr(self, name), SecretStr)
+        }
+        for group, models in (("WOO_STORES", self.woo_stores), ("ERPS", self.erps)):
+            for model_id, model in models.items():
+                for name in type(model).model_fields:
+                    if isinstance(value := getattr(model, name), SecretStr):
+                        found[f"{group}__{model_id}__{name.upper()}"] = value
         return found
 
 
 def app_setting_names(store_id: str = "<store>") -> list[str]:
-    """The app-setting name of every setting, as the README, local.settings and Bicep must list them."""
+    """The app-setting name of every setting, as the README, local.settings and Bicep must list them.
+
+    ERPS__<connection>__<FIELD> settings (more connections) are listed by :func:`connection_setting_names`.
+    """
     names: list[str] = []
     for name, field in Settings.model_fields.items():
         if name == "woo_stores":
             names += [f"WOO_STORES__{store_id}__{sub.upper()}" for sub in WooStoreSettings.model_fields]
-        else:
+        elif name != "erps":
             names.append(field.alias or name.upper())
     return names
+
+
+def connection_setting_names(connection_id: str = "<connection>") -> list[str]:
+    return [f"ERPS__{connection_id}__{name.upper()}" for name in BcConnection.model_fields]
+
+
+def check_connections(settings: Settings) -> None:
+    """Every store names a known connection, and stores that share one cannot collide on document numbers."""
+    connections = settings.connections()
+    problems: list[str] = []
+    for store_id, store in settings.woo_stores.items():
+        if store.erp and store.erp.lower() not in connections:
+            problems.append(f"WOO_STORES__{store_id}__ERP names no ERP connection ({store.erp!r})")
+        prefix = store.document_prefix
+        if prefix and not _PREFIX.match(prefix):
+            problems.append(f"WOO_STORES__{store_id}__DOCUMENT_PREFIX may hold letters, digits and '-' only")
+        if len(prefix) + LONGEST_ORDER_NUMBER > EXTERNAL_NUMBER_LENGTH:
+            room = EXTERNAL_NUMBER_LENGTH - LONGEST_ORDER_NUMBER
+            problems.append(f"WOO_STORES__{store_id}__DOCUMENT_PREFIX is longer than {room} characters")
+    for connection_id in connections:
+        sharing = settings.stores_of(connection_id)
+        prefixes = [settings.woo_stores[store].document_prefix.upper() for store in sharing]
+        if len(sharing) > 1 and ("" in prefixes or len(set(prefixes)) < len(prefixes)):
+            problems.append(
+                f"stores {', '.join(sharing)} share ERP connection {connection_id!r}: give each its own "
+                "WOO_STORES__<store>__DOCUMENT_PREFIX so their order numbers cannot collide"
+            )
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 # ---------------------------------------------------------------- Key Vault references
@@ -243,11 +384,12 @@ def resolve_secrets(settings: Settings, resolver: SecretResolver) -> Settings:
 
 
 def _assign_secret(settings: Settings, setting_name: str, value: SecretStr) -> None:
-    if setting_name in ("BC_CLIENT_SECRET", "WEBHOOK_FUNCTION_KEY", "BC_WEBHOOK_CLIENT_STATE"):
+    if "__" not in setting_name:
         setattr(settings, setting_name.lower(), value)
         return
-    _, store_id, field = setting_name.split("__")
-    setattr(settings.woo_stores[store_id], field.lower(), value)
+    group, model_id, field = setting_name.split("__")
+    models: dict[str, BaseModel] = {**settings.woo_stores} if group == "WOO_STORES" else {**settings.erps}
+    setattr(models[model_id], field.lower(), value)
 
 
 # ---------------------------------------------------------------- loading
@@ -282,17 +424,27 @@ def check_app_settings(settings: Settings) -> Settings:
         for name, value in (
             ("AzureWebJobsStorage", settings.azure_web_jobs_storage or _identity_storage_configured()),
             ("WOO_STORES__<store>__URL (at least one store)", settings.woo_stores),
-            ("BC_TENANT_ID", settings.bc_tenant_id),
-            ("BC_COMPANY_ID", settings.bc_company_id),
-            ("BC_CLIENT_ID", settings.bc_client_id),
-            ("BC_CLIENT_SECRET", settings.bc_client_secret.get_secret_value()),
         )
         if not value
     ]
+    for connection_id, connection in settings.connections().items():
+        flat = connection_id == DEFAULT_CONNECTION and connection_id not in {k.lower() for k in settings.erps}
+        missing += [
+            f"BC_{field.upper()}" if flat else f"ERPS__{connection_id}__{field.upper()}"
+            for field, value in connection.required.items()
+            if not value
+        ]
     if settings.customer_matching == "default_customer" and not settings.default_customer_number:
         missing.append("DEFAULT_CUSTOMER_NUMBER (CUSTOMER_MATCHING=default_customer)")
     if missing:
         raise ConfigError("Missing required setting(s): " + ", ".join(missing))
+    bundles = {"BC_CA_BUNDLE": settings.bc_ca_bundle, "SANDBOX_CA_BUNDLE": settings.sandbox_ca_bundle}
+    bundles.update({f"WOO_STORES__{s}__CA_BUNDLE": store.ca_bundle for s, store in settings.woo_stores.items()})
+    bundles.update({f"ERPS__{c}__CA_BUNDLE": connection.ca_bundle for c, connection in settings.erps.items()})
+    unusable = [f"{name}: {problem}" for name, value in bundles.items() if (problem := ca_bundle_problem(value))]
+    if unusable:
+        raise ConfigError("Unusable CA bundle setting(s): " + "; ".join(unusable))
+    check_connections(settings)
     return settings
 
 

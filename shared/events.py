@@ -8,6 +8,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 ENVELOPE_VERSION = 1
+# The largest id PHP can put in a payload: PHP_INT_MAX on 64-bit (WooCommerce ids are `absint`s of
+# BIGINT columns). Beyond it an id cannot name a Woo resource, and Table storage's Int64 cannot hold it.
+MAX_RESOURCE_ID = 2**63 - 1
 
 
 class WooEvent(BaseModel):
@@ -16,7 +19,7 @@ class WooEvent(BaseModel):
     v: int = ENVELOPE_VERSION
     store: str
     topic: str  # e.g. "order.updated"; "order.retry" for re-drives without a body
-    resource_id: int
+    resource_id: int = Field(gt=0, le=MAX_RESOURCE_ID)
     modified: str | None = None  # date_modified_gmt of the payload, naive GMT as Woo sends it
     status: str | None = None
     delivery_id: str | None = None

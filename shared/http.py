@@ -14,16 +14,20 @@ Rules (ARCHITECTURE invariant 7):
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import random
 import ssl
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
+import certifi
 import httpx
 
 log = logging.getLogger("connector.http")
@@ -102,6 +106,80 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
+# ------------------------------------------------------------------ trust: extra CA bundles
+
+PEM_MARKER = "-----BEGIN CERTIFICATE-----"
+
+
+def _pem_of(bundle: str) -> str:
+    """A bundle setting's certificates: the PEM text itself, or the file it names."""
+    if PEM_MARKER in bundle:
+        return bundle.replace("\\n", "\n")  # an app setting may carry the line breaks escaped
+    try:
+        with open(bundle, encoding="ascii") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"CA bundle {bundle!r} cannot be read ({type(exc).__name__})") from None
+    if PEM_MARKER not in text:
+        raise ValueError(f"CA bundle {bundle!r} holds no PEM certificate")
+    return text
+
+
+def ca_bundle_problem(bundle: str) -> str | None:
+    """Why a CA bundle setting cannot be used (None: it can, or it is empty); checked at start-up."""
+    if not bundle:
+        return None
+    try:
+        _pem_of(bundle)
+        ssl.create_default_context().load_verify_locations(cadata=_pem_of(bundle))
+    except (ValueError, ssl.SSLError) as exc:
+        return str(exc) if isinstance(exc, ValueError) else f"not a valid PEM certificate ({exc.reason})"
+    return None
+
+
+def _bundles(verify: str | Sequence[str]) -> list[str]:
+    return [verify] if isinstance(verify, str) else list(verify)
+
+
+def tls_context(ca_bundles: Sequence[str]) -> ssl.SSLContext | bool:
+    """What to verify servers with: True (the default trust) without extra bundles; otherwise the
+    system trust store and certifi's (httpx's default) **plus** the extra CAs, so a store or ERP behind a
+    corporate CA is trusted and every public one still is."""
+    extra = [bundle for bundle in ca_bundles if bundle]
+    if not extra:
+        return True
+    context = ssl.create_default_context()  # the system trust store
+    context.load_verify_locations(cafile=certifi.where())
+    for bundle in extra:
+        context.load_verify_locations(cadata=_pem_of(bundle))
+    return context
+
+
+def tls_bundle_file(ca_bundles: Sequence[str]) -> str | bool:
+    """The same trust as one PEM file, for libraries that take only a path (azure-identity's requests
+    transport replaces its trust with the file given, so the file carries the system and certifi CAs too)."""
+    extra = [bundle for bundle in ca_bundles if bundle]
+    if not extra:
+        return True
+    parts = []
+    system = ssl.get_default_verify_paths().cafile
+    if system and os.path.isfile(system):
+        with open(system, encoding="ascii", errors="ignore") as handle:
+            parts.append(handle.read())
+    with open(certifi.where(), encoding="ascii") as handle:
+        parts.append(handle.read())
+    parts += [_pem_of(bundle) for bundle in extra]
+    text = "\n".join(part.strip() for part in parts) + "\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"connector-ca-{digest}.pem")
+    if not os.path.exists(path):
+        fd, partial = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".pem")
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    return path
+
+
 def _body(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -121,7 +199,7 @@ class ApiClient:
         policy: RetryPolicy | None = None,
         auth: httpx.Auth | None = None,
         tokens: TokenSource | None = None,
-        verify: str | bool = True,
+        verify: str | bool | Sequence[str] | ssl.SSLContext = True,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -136,8 +214,8 @@ class ApiClient:
             base_url=base_url.rstrip("/") + "/",
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             auth=auth,
-            # httpx deprecates a CA-bundle path; the sandbox's bundle is passed as a context.
-            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
+            # Extra CA bundles (a path, PEM text, or several) are added to the default trust as a context.
+            verify=verify if isinstance(verify, bool | ssl.SSLContext) else tls_context(_bundles(verify)),
             headers=dict(headers or {}),
         )
 

@@ -47,6 +47,7 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "StockLevel",
+    "currency_places",
     "round_money",
     "to_money",
 ]
@@ -58,6 +59,24 @@ UNIT_PRICE_PLACES = 5
 """BC "Unit-Amount Rounding Precision" 0.00001 (the default)."""
 
 MoneyInput = str | int | float | Decimal
+
+CURRENCY_MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW"),
+        0,
+    ),
+    **dict.fromkeys(
+        ("PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+"""ISO 4217 minor units other than 2 (BC sets a currency's "Amount Rounding Precision" to match)."""
+
+
+def currency_places(currency: str) -> int:
+    """Decimals of the currency's minor unit: 0 for JPY, 3 for KWD/BHD, else 2 (ISO 4217)."""
+    return CURRENCY_MINOR_UNITS.get(currency.strip().upper(), MONEY_PLACES)
 
 
 def to_money(value: MoneyInput) -> Decimal:
@@ -293,6 +312,13 @@ class Order(BaseModel):
     payment_method_title: str = ""
     transaction_id: str = ""
     meta: tuple[MetaEntry, ...] = ()
+    document_prefix: str = ""
+    """The store's prefix before the order number in the ERP (stores sharing an ERP connection differ)."""
+
+    @property
+    def external_number(self) -> str:
+        """What the ERP document carries as its external number: the idempotency key of the order."""
+        return external_document_number(self.number, self.document_prefix)
 
     @property
     def coupon_codes(self) -> tuple[str, ...]:
@@ -322,6 +348,16 @@ class Order(BaseModel):
             if line.woo_item_id == woo_item_id:
                 return line
         return None
+
+
+def external_document_number(order_number: str, prefix: str = "") -> str:
+    """The order's number in the ERP: the store's prefix and the Woo order number."""
+    return f"{prefix}{order_number.strip()}"
+
+
+def credit_memo_number(external_number: str, refund_id: int | str) -> str:
+    """The credit memo's external number: the order's, and the Woo refund id (the refund's idempotency key)."""
+    return f"{external_number}-R{refund_id}"
 
 
 class RefundLine(BaseModel):
@@ -456,6 +492,7 @@ class HoldCode(StrEnum):
     SHARED_VARIATION_SKU = "shared_variation_sku"
     BLOCKED_CUSTOMER = "blocked_customer"
     CURRENCY_NOT_SET_UP = "currency_not_set_up"
+    SKU_TOO_LONG = "sku_too_long"
     OTHER = "other"
 
 
@@ -490,7 +527,7 @@ class HoldReason(BaseModel):
 
     @classmethod
     def unknown_sku(cls, sku: str, line: OrderLine, erp_key: str | None = None) -> HoldReason:
-        mapped = f" (mapped to '{erp_key}')" if erp_key and erp_key != sku else ""
+        mapped = f" (mapped to '{erp_key}')" if erp_key and erp_key.upper() != sku.strip().upper() else ""
         return cls(
             code=HoldCode.UNKNOWN_SKU,
             message=(
@@ -499,6 +536,20 @@ class HoldReason(BaseModel):
             ),
             subject=sku,
             woo_item_id=line.woo_item_id,
+        )
+
+    @classmethod
+    def sku_too_long(cls, sku: str, line_name: str, woo_item_id: int | None, max_length: int) -> HoldReason:
+        """A SKU no ERP item number can equal (BC item numbers are Code20): only a mapping helps."""
+        where = f" on line '{line_name}' (order item {woo_item_id})" if woo_item_id is not None else ""
+        return cls(
+            code=HoldCode.SKU_TOO_LONG,
+            message=(
+                f"SKU '{sku}'{where} has {len(sku)} characters; an ERP item number has at most {max_length}, "
+                "so no item can have it: map the SKU to an ERP item number (SKU mapping)."
+            ),
+            subject=sku,
+            woo_item_id=woo_item_id,
         )
 
     @classmethod

@@ -31,5 +31,5 @@ def storage_env(azurite: Azurite, monkeypatch: pytest.MonkeyPatch) -> str:
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # local.settings.json on a developer's machine must not leak into tests.
     for key in list(os.environ):
-        if key.startswith(("WOO_STORES__", "BC_")):
+        if key.startswith(("WOO_STORES__", "BC_", "ERPS__")):
             monkeypatch.delenv(key)

@@ -37,7 +37,7 @@ param appInsightsConnectionString string
 @description('Key Vault URI, ending with a slash.')
 param keyVaultUri string
 
-@description('WooCommerce stores: [ { id, url, currency, consumerKeySecret, consumerSecretSecret, webhookSecretSecret } ] (the *Secret fields are Key Vault secret names).')
+@description('WooCommerce stores: [ { id, url, currency, erp, documentPrefix, consumerKeySecret, consumerSecretSecret, webhookSecretSecret } ] (the *Secret fields are Key Vault secret names).')
 param stores array
 
 @description('App-wide secrets: { <app setting name>: <Key Vault secret name> }.')
@@ -55,8 +55,8 @@ param pythonVersion string = '3.12'
 
 // The instance cap applies per function scale group (each queue function and each timer scales on its own), so it
 // cannot bound the calls the ERP sees; the app does that itself with blob-lease slots shared by every instance
-// (ERP_MAX_CONCURRENT_CALLS, shared/storage/erp_slots.py). 40 is the lowest value all Flex documents accept.
-@description('Maximum instances per function scale group. Not an ERP limit (ERP_MAX_CONCURRENT_CALLS is).')
+// (BC_MAX_CONCURRENCY, shared/storage/erp_slots.py). 40 is the lowest value all Flex documents accept.
+@description('Maximum instances per function scale group. Not an ERP limit (BC_MAX_CONCURRENCY is).')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -168,6 +168,18 @@ var storeSettingsPerStore = [for store in stores: [
   {
     name: 'WOO_STORES__${store.id}__CURRENCY'
     value: store.currency
+  }
+  {
+    name: 'WOO_STORES__${store.id}__ERP'
+    value: store.erp
+  }
+  {
+    name: 'WOO_STORES__${store.id}__DOCUMENT_PREFIX'
+    value: store.documentPrefix
+  }
+  {
+    name: 'WOO_STORES__${store.id}__CA_BUNDLE'
+    value: store.caBundle
   }
   {
     name: 'WOO_STORES__${store.id}__CONSUMER_KEY'

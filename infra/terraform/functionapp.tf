@@ -25,6 +25,9 @@ locals {
   store_settings = merge([for s in local.stores : {
     "WOO_STORES__${s.id}__URL"             = s.url
     "WOO_STORES__${s.id}__CURRENCY"        = s.currency
+    "WOO_STORES__${s.id}__ERP"             = s.erp
+    "WOO_STORES__${s.id}__DOCUMENT_PREFIX" = s.document_prefix
+    "WOO_STORES__${s.id}__CA_BUNDLE"       = s.ca_bundle
     "WOO_STORES__${s.id}__CONSUMER_KEY"    = "@Microsoft.KeyVault(SecretUri=${local.kv_uri}secrets/${s.consumer_key_secret}/)"
     "WOO_STORES__${s.id}__CONSUMER_SECRET" = "@Microsoft.KeyVault(SecretUri=${local.kv_uri}secrets/${s.consumer_secret_secret}/)"
     "WOO_STORES__${s.id}__WEBHOOK_SECRET"  = "@Microsoft.KeyVault(SecretUri=${local.kv_uri}secrets/${s.webhook_secret_secret}/)"

@@ -40,6 +40,9 @@ locals {
     id                     = lower(s.id)
     url                    = s.url
     currency               = s.currency
+    erp                    = s.erp
+    document_prefix        = s.document_prefix
+    ca_bundle              = s.ca_bundle
     consumer_key_secret    = "woo-${lower(s.id)}-consumer-key"
     consumer_secret_secret = "woo-${lower(s.id)}-consumer-secret"
     webhook_secret_secret  = "woo-${lower(s.id)}-webhook-secret"

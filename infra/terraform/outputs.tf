@@ -39,6 +39,6 @@ output "app_insights_name" {
 }
 
 output "max_concurrent_erp_calls" {
-  description = "ERP calls in flight at most, across every instance and function (ERP_MAX_CONCURRENT_CALLS, enforced by the app with blob-lease slots)."
-  value       = tonumber(local.connector_settings["ERP_MAX_CONCURRENT_CALLS"])
+  description = "ERP calls in flight at most, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots)."
+  value       = tonumber(local.connector_settings["BC_MAX_CONCURRENCY"])
 }

@@ -41,11 +41,14 @@ variable "alert_email" {
 # ------------------------------------------------------------------ WooCommerce
 
 variable "woo_stores" {
-  description = "WooCommerce stores: [{ id = \"main\", url = \"https://shop.example.com/\", currency = \"EUR\" }]. The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names."
-  type        = list(object({
-    id       = string
-    url      = string
-    currency = string
+  description = "WooCommerce stores: [{ id = \"main\", url = \"https://shop.example.com/\", currency = \"EUR\", document_prefix = \"WEB-\" }] (erp names its ERP connection, default the BC_* one; stores sharing a connection need distinct document_prefix values; ca_bundle: extra CA certificates for a store behind a private CA). The id (lower-case letters and digits) appears in the webhook URL, the app settings and the Key Vault secret names."
+  type = list(object({
+    id              = string
+    url             = string
+    currency        = string
+    erp             = optional(string, "")
+    document_prefix = optional(string, "")
+    ca_bundle       = optional(string, "")
   }))
   validation {
     condition     = length(var.woo_stores) >= 1 && alltrue([for s in var.woo_stores : can(regex("^[a-z0-9]+$", s.id)) && startswith(s.url, "https://")])
@@ -141,7 +144,7 @@ variable "setting_overrides" {
 # ------------------------------------------------------------------ scale and operations
 
 variable "maximum_instance_count" {
-  description = "Maximum instances per function scale group (Flex Consumption applies it per group, not to the app). Not an ERP limit: ERP_MAX_CONCURRENT_CALLS is, across all instances."
+  description = "Maximum instances per function scale group (Flex Consumption applies it per group, not to the app). Not an ERP limit: BC_MAX_CONCURRENCY is, across all instances."
   type        = number
   default     = 40
   validation {

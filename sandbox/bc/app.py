@@ -283,6 +283,7 @@ class BcApi:
                     )
                 return self.listing(ctx, handler.set_name, etype, records, company, context)
             if ctx.method == "POST":
+                handler.guard_writable("POST")
                 body = self._body(ctx)
                 record = handler.create(company, body, parent)
                 location = f"{ctx.root}/companies({company.id})/{handler.set_name}({record['id']})"

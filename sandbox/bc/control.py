@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 Body = dict[str, Any]
 
 
+class ControlError(ValueError):
+    """A control request that can never succeed as sent (answered 400 with the message alone)."""
+
+
 class Control:
     def __init__(self, emu: BcEmulator) -> None:
         self.emu = emu
@@ -30,12 +34,12 @@ class Control:
             ("GET", "/_sandbox/counters"): self.counters,
             ("POST", "/_sandbox/counters/reset"): lambda b, r: self.emu.reset_counters(),
             ("POST", "/_sandbox/seed"): self.seed,
+            ("POST", "/_sandbox/companies"): self.add_company,
+            ("DELETE", "/_sandbox/currencies"): self.remove_currency,
             ("POST", "/_sandbox/customers/block"): lambda b, r: self.emu.block_customer(
                 b["customer"], b.get("blocked", "All"), b.get("companyId")
             ),
-            ("GET", "/_sandbox/records"): lambda b, r: self.emu.records(
-                r.query_params["set"], r.query_params.get("companyId")
-            ),
+            ("GET", "/_sandbox/records"): self.records,
             ("POST", "/_sandbox/warehouse/ship"): lambda b, r: self.emu.ship_order(
                 b["order"],
                 b.get("quantities"),
@@ -77,6 +81,8 @@ class Control:
             result = await run_in_threadpool(route, body, request)
         except ApiError as err:
             return JSONResponse(err.body(), err.status)
+        except ControlError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
         except (KeyError, ValueError, TypeError) as exc:
             return JSONResponse({"error": f"{type(exc).__name__}: {exc}"}, 400)
         if isinstance(result, Awaitable):
@@ -127,6 +133,29 @@ class Control:
                     emu.add_item_variant(created["number"], variant["code"], variant.get("description", ""), company_id)
                 )
         return out
+
+    def add_company(self, body: Body, request: Request) -> Body:
+        """`{"name", "lcyCode"?}`: a new company (own records and number series), e.g. one per test."""
+        return {"id": self.emu.add_company(body["name"], body.get("lcyCode", "USD"))}
+
+    def remove_currency(self, body: Body, request: Request) -> Body:
+        """`?code=EUR[&companyId=…]`: the merchant deletes a currency (orders in it can no longer post)."""
+        company = self.emu.company(request.query_params.get("companyId"))
+        handler = self.emu.registry.standard["currencies"]
+        with self.emu.store.lock:
+            found = [r for r in handler.records(company) if r["code"] == request.query_params["code"]]
+            for record in found:
+                handler.delete(company, record)
+        return {"deleted": len(found)}
+
+    def records(self, body: Body, request: Request) -> list[dict[str, Any]]:
+        """`GET /_sandbox/records?set=<entity set>[&companyId=…]`: every record of one entity set."""
+        entity_set = request.query_params.get("set", "").strip()
+        known = sorted({*self.emu.registry.standard, *self.emu.registry.custom})
+        if not entity_set or entity_set not in known:
+            given = f"unknown entity set {entity_set!r}" if entity_set else "the query parameter 'set' is missing"
+            raise ControlError(f"{given}: use ?set=<entity set>, one of {', '.join(known)}")
+        return self.emu.records(entity_set, request.query_params.get("companyId"))
 
     def stock(self, body: Body, request: Request) -> None:
         if "delta" in body:

@@ -18,12 +18,21 @@ from sandbox.bc.entities import (
 from sandbox.bc.errors import ApiError, bad_request, dialog
 from sandbox.bc.schema import decode_enum
 from sandbox.bc.store import ZERO_GUID, Company, Record, Store
+from sandbox.bc.write_rules import refuse_gross_prices_with_sales_tax
 
 CENT = Decimal("0.01")
 
 
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def money(value: Decimal, precision: Decimal = CENT) -> Decimal:
+    """Round like BC: to the currency's "Amount Rounding Precision", halves away from zero."""
+    return value.quantize(precision, rounding=ROUND_HALF_UP)
+
+
+def amount_precision(store: Store, company: Company, doc: Record) -> Decimal:
+    """The document currency's amountRoundingPrecision (1 for JPY, 0.001 for KWD); 0.01 for LCY."""
+    currency = store.table(company, "currencies").get(doc.get("currencyId") or ZERO_GUID)
+    precision = d(currency["amountRoundingPrecision"]) if currency else CENT
+    return precision if precision > 0 else CENT
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,7 @@ class DocumentHandler(Handler):
         self.kind = kind
         self.set_name, self.type_name = kind.header_set, kind.header_type
         self.readonly_fields = HEADER_COMPUTED
+        self.refused_fields = HEADER_COMPUTED - SYSTEM_FIELDS
         self.children = {kind.line_set: (kind.line_set, "documentId")}
 
     @property
@@ -156,6 +166,7 @@ class DocumentHandler(Handler):
         line_bodies = body.pop(self.kind.line_set, None)
         if line_bodies is not None and not isinstance(line_bodies, list):
             raise bad_request(f"The value of '{self.kind.line_set}' must be an array.")
+        refuse_gross_prices_with_sales_tax(company.sales_tax, self.type_name, body)
         with self.store.transaction():
             doc = self.store.blank(self.type_name)
             self._set_customer(company, doc, body, creating=True)
@@ -208,6 +219,7 @@ class DocumentHandler(Handler):
             raise dialog(f"You cannot change a posted {self.kind.doc_name.lower()}.")
         if self.kind.line_set in body:
             raise bad_request(f"Deep update of the navigation property '{self.kind.line_set}' is not supported.")
+        refuse_gross_prices_with_sales_tax(company.sales_tax, self.type_name, body)
         before = dict(record)
         try:
             self._set_customer(company, record, body, creating=False)
@@ -240,12 +252,13 @@ class DocumentHandler(Handler):
     def recalc(self, company: Company, doc: Record) -> None:
         lines = self.doc_lines(company, doc)
         incl_tax = bool(doc["pricesIncludeTax"])
+        precision = amount_precision(self.store, company, doc)
         amounts = []
         for line in lines:
             if line["lineType"] == "Comment":
                 amounts.append(Decimal(0))
                 continue
-            gross = money(d(line["quantity"]) * d(line["unitPrice"]))
+            gross = money(d(line["quantity"]) * d(line["unitPrice"]), precision)
             amounts.append(gross - d(line["discountAmount"]))
         base_total = sum(amounts, Decimal(0))
         invoice_discount = min(d(doc["discountAmount"]), base_total) if base_total > 0 else Decimal(0)
@@ -258,10 +271,14 @@ class DocumentHandler(Handler):
             if index in priced and index == priced[-1]:
                 share = invoice_discount - allocated
             else:
-                share = money(invoice_discount * amount / base_total) if base_total and index in priced else Decimal(0)
+                share = (
+                    money(invoice_discount * amount / base_total, precision)
+                    if base_total and index in priced
+                    else Decimal(0)
+                )
             allocated += share
-            excl, tax, incl = self._split(amount, rate, incl_tax)
-            n_excl, n_tax, n_incl = self._split(amount - share, rate, incl_tax)
+            excl, tax, incl = self._split(amount, rate, incl_tax, precision)
+            n_excl, n_tax, n_incl = self._split(amount - share, rate, incl_tax, precision)
             line.update(
                 amountExcludingTax=excl,
                 totalTaxAmount=tax,
@@ -288,11 +305,13 @@ class DocumentHandler(Handler):
             doc["remainingAmount"] = totals[2] if is_posted(doc) else Decimal(0)
 
     @staticmethod
-    def _split(amount: Decimal, rate: Decimal, includes_tax: bool) -> tuple[Decimal, Decimal, Decimal]:
+    def _split(
+        amount: Decimal, rate: Decimal, includes_tax: bool, precision: Decimal = CENT
+    ) -> tuple[Decimal, Decimal, Decimal]:
         if includes_tax:
-            excl = money(amount / (1 + rate))
+            excl = money(amount / (1 + rate), precision)
             return excl, amount - excl, amount
-        tax = money(amount * rate)
+        tax = money(amount * rate, precision)
         return amount, tax, amount + tax
 
     # ---- bound actions -----------------------------------------------------------------------------
@@ -347,6 +366,7 @@ class LineHandler(Handler):
         self.kind = kind
         self.set_name, self.type_name = kind.line_set, kind.line_type
         self.readonly_fields = LINE_COMPUTED
+        self.refused_fields = LINE_COMPUTED - SYSTEM_FIELDS - {"documentId"}  # documentId: set on insert
 
     @property
     def header(self) -> DocumentHandler:

@@ -33,6 +33,13 @@ from sandbox.server import RunningServer, serve_in_thread
 from sandbox.tls import ensure_tls_files
 
 DEFAULT_CURRENCIES = (("EUR", "Euro", "€"), ("GBP", "Pound Sterling", "£"), ("CAD", "Canadian dollar", "$"))
+# Currencies whose minor unit is not the cent (ISO 4217): the "Amount Rounding Precision" and
+# "Amount Decimal Places" a company sets up for them (BC's own default is 0.01 / "2:2" for any code).
+MINOR_UNIT_CURRENCIES = {
+    "JPY": (Decimal(1), "0:0"),
+    "KWD": (Decimal("0.001"), "3:3"),
+    "BHD": (Decimal("0.001"), "3:3"),
+}
 DEFAULT_TAX_RATES = {"STANDARD": Decimal(20), "REDUCED": Decimal(5), "ZERO": Decimal(0)}
 DEFAULT_ACCOUNTS = (("6110", "Sales, Retail - Dom."), ("6410", "Freight Charges"), ("6910", "Fees and Charges"))
 DEFAULT_AGENTS = (
@@ -161,8 +168,9 @@ class BcEmulator:
         }
 
     # ---- seeding ----------------------------------------------------------------------------------
-    def add_company(self, name: str, lcy_code: str = "USD") -> str:
-        company = Company(new_id(), name[:30], name, lcy_code, iso(self.store.clock.now()))
+    def add_company(self, name: str, lcy_code: str = "USD", *, sales_tax: bool = True) -> str:
+        """A new company; `sales_tax=False` makes it a VAT company (prices including tax allowed)."""
+        company = Company(new_id(), name[:30], name, lcy_code, iso(self.store.clock.now()), sales_tax=sales_tax)
         company.tax_rates.update(DEFAULT_TAX_RATES)
         for number, account_name in DEFAULT_ACCOUNTS:
             company.accounts[number] = {
@@ -232,16 +240,24 @@ class BcEmulator:
             )
 
     def add_currency(
-        self, code: str, display_name: str = "", symbol: str = "", company_id: str | None = None
+        self,
+        code: str,
+        display_name: str = "",
+        symbol: str = "",
+        company_id: str | None = None,
+        *,
+        rounding_precision: Decimal | None = None,
+        decimal_places: str | None = None,
     ) -> dict[str, Any]:
+        """A currency; JPY, KWD and BHD get their minor unit's rounding unless told otherwise."""
+        precision, places = MINOR_UNIT_CURRENCIES.get(code.upper(), (None, None))
+        body: dict[str, Any] = {"code": code, "displayName": display_name, "symbol": symbol}
+        if rounding_precision is not None or precision is not None:
+            body["amountRoundingPrecision"] = rounding_precision if rounding_precision is not None else precision
+        if decimal_places is not None or places is not None:
+            body["amountDecimalPlaces"] = decimal_places or places
         with self.store.lock:
-            return self._plain(
-                self._create(
-                    self.company(company_id),
-                    "currencies",
-                    {"code": code, "displayName": display_name, "symbol": symbol},
-                )
-            )
+            return self._plain(self._create(self.company(company_id), "currencies", body))
 
     def add_account(self, number: str, name: str, company_id: str | None = None) -> None:
         company = self.company(company_id)

@@ -11,6 +11,7 @@ from sandbox.bc.errors import ApiError, bad_request, dialog, method_not_allowed,
 from sandbox.bc.odata import coerce
 from sandbox.bc.schema import EntityType
 from sandbox.bc.store import ZERO_GUID, Company, Record, Store
+from sandbox.bc.write_rules import code_value, refuse_read_only
 
 SYSTEM_FIELDS = frozenset(
     {"id", "lastModifiedDateTime", "systemCreatedAt", "systemCreatedBy", "systemModifiedAt", "systemModifiedBy"}
@@ -32,6 +33,7 @@ class Handler:
     type_name = ""
     read_only = False
     readonly_fields: frozenset[str] = SYSTEM_FIELDS
+    refused_fields: frozenset[str] = frozenset()  # computed properties a client may not send (write_rules.py)
     # navigation property -> (child entity set, foreign key on the child)
     children: dict[str, tuple[str, str]] = {}  # noqa: RUF012
 
@@ -47,12 +49,14 @@ class Handler:
         return self.store.table(company, self.set_name)
 
     def guard_writable(self, method: str) -> None:
-        if self.read_only:
+        """405 for a write the set does not take: a read-only handler, or what `$metadata` restricts."""
+        if self.read_only or not self.store.schema.allows(self.set_name, method):
             raise method_not_allowed(method, self.set_name)
 
     def apply(self, record: Record, body: dict[str, Any], skip: frozenset[str] = frozenset()) -> set[str]:
         """Validate and copy body properties onto the record; returns the names that changed."""
         etype = self.etype
+        refuse_read_only(self.type_name, {k: v for k, v in body.items() if k in etype.props}, self.refused_fields)
         changed: set[str] = set()
         for name, value in body.items():
             if name.startswith("@") or name in skip:
@@ -67,7 +71,7 @@ class Handler:
                 )
             if name in self.readonly_fields:
                 continue
-            new = coerce(value, prop.type, self.store.schema, name)
+            new = code_value(self.type_name, name, coerce(value, prop.type, self.store.schema, name))
             if isinstance(new, str) and prop.max_length is not None and len(new) > prop.max_length:
                 raise string_too_long(new, prop.max_length)
             if new is None:
@@ -146,6 +150,7 @@ def find_by(store: Store, company: Company, entity_set: str, field: str, value: 
 
 def resolve_customer(store: Store, company: Company, customer_id: str | None, number: str | None) -> Record | None:
     table = store.table(company, "customers")
+    number = number.upper() if isinstance(number, str) else number  # a Code field (write_rules.py)
     by_id = table.get(customer_id.lower()) if customer_id and customer_id != ZERO_GUID else None
     by_no = find_by(store, company, "customers", "number", number) if number else None
     if customer_id and customer_id != ZERO_GUID and by_id is None:
@@ -162,6 +167,7 @@ def resolve_currency(store: Store, company: Company, code: str | None, currency_
         if record is None:
             raise dialog('The "currencyId" does not match to a Currency.')
         return record["id"], record["code"]
+    code = code.upper() if isinstance(code, str) else code  # a Code field (write_rules.py)
     if not code or code == company.lcy_code:
         return ZERO_GUID, company.lcy_code
     record = find_by(store, company, "currencies", "code", code)
@@ -210,6 +216,7 @@ def post_item_ledger(
 class CustomerHandler(Handler):
     set_name, type_name = "customers", "customer"
     readonly_fields = SYSTEM_FIELDS | {"balanceDue", "taxAreaDisplayName"}
+    refused_fields = frozenset({"balanceDue", "taxAreaDisplayName"})  # Editable = false (APIV2 customers page)
 
     def before_insert(self, company: Company, record: Record, body: dict[str, Any], parent: Record | None) -> None:
         if not record["number"]:

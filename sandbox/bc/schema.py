@@ -40,13 +40,24 @@ class EntityType:
         return f"Microsoft.NAV.{self.name}"
 
 
+WRITE_RESTRICTIONS = {"POST": "Insertable", "PATCH": "Updatable", "DELETE": "Deletable"}
+
+
 @dataclass
 class Schema:
     types: dict[str, EntityType]
     enums: dict[str, list[str]]  # qualified enum name -> encoded member names
+    # entity set -> {"Insertable"/"Updatable"/"Deletable": bool}, from the sets' Capabilities annotations
+    restrictions: dict[str, dict[str, bool]] = field(default_factory=dict)
 
     def enum_members(self, type_name: str) -> list[str] | None:
         return self.enums.get(type_name)
+
+    def allows(self, entity_set: str, method: str) -> bool:
+        """What `$metadata` says of writing to the set (`Org.OData.Capabilities.V1.InsertRestrictions`
+        …); a set it does not describe (a custom API page) is not restricted here."""
+        term = WRITE_RESTRICTIONS.get(method.upper())
+        return term is None or self.restrictions.get(entity_set, {}).get(term, True)
 
 
 def _custom_types() -> dict[str, EntityType]:
@@ -98,8 +109,14 @@ def load_schema(path: Path = METADATA_PATH) -> Schema:
         types[et.name] = et
     for node in root.iter(f"{_EDM}EnumType"):
         enums[f"Microsoft.NAV.{node.get('Name')}"] = [m.get("Name", "") for m in node]
+    restrictions: dict[str, dict[str, bool]] = {}
+    for node in root.iter(f"{_EDM}EntitySet"):
+        rules = restrictions.setdefault(node.get("Name", ""), {})
+        for value in node.iter(f"{_EDM}PropertyValue"):
+            if value.get("Property") in WRITE_RESTRICTIONS.values() and value.get("Bool") in ("true", "false"):
+                rules[value.get("Property", "")] = value.get("Bool") == "true"
     types.update(_custom_types())
-    return Schema(types, enums)
+    return Schema(types, enums, restrictions)
 
 
 def decode_enum(member: str) -> str:

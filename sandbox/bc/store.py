@@ -84,6 +84,7 @@ class Company:
     shipping_agents: dict[str, Record] = field(default_factory=dict)  # code -> {name, trackingUrl}
     tracking: dict[str, Record] = field(default_factory=dict)  # custom API rows by shipment id
     keep_completed_orders: bool = False  # BC deletes an order once fully shipped and invoiced
+    sales_tax: bool = True  # a US company: sales tax, so no prices including tax (write_rules.py)
 
 
 def default_value(prop_type: str, schema: Schema) -> Any:

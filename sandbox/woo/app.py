@@ -19,8 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.woo.api import orders, products, webhooks
 from sandbox.woo.api.common import ApiContext, Req, Resp
+from sandbox.woo.api.versions import version_has_route
 from sandbox.woo.auth import authenticate, unauthenticated
 from sandbox.woo.errors import WooError, no_route
+from sandbox.woo.fields import filter_fields
 from sandbox.woo.formats import wp_json_encode
 
 log = logging.getLogger("sandbox.woo")
@@ -124,7 +126,7 @@ class WooApp:
         route, ids = None, {}
         for r in self.routes:
             match = r.pattern.match(sub)
-            if match and r.method == lookup:
+            if match and r.method == lookup and self._registered(r):
                 route, ids = r, {k: int(v) for k, v in match.groupdict().items()}
                 break
         if route is None:
@@ -154,9 +156,15 @@ class WooApp:
                     "data": {"status": 500},
                 },
             )
+        fields = next((v for k, v in reversed(query) if k == "_fields"), None)
         if isinstance(result, Resp):
-            return json_response(result.status, result.body, result.headers, head=head)
-        return json_response(200, result, head=head)
+            body = filter_fields(result.body, fields) if fields else result.body
+            return json_response(result.status, body, result.headers, head=head)
+        return json_response(200, filter_fields(result, fields) if fields else result, head=head)
+
+    def _registered(self, route: Route) -> bool:
+        """Whether the store's WooCommerce version has this route (facts §2.5: no `/refunds` in 8.x)."""
+        return version_has_route(self.ctx.store.options.wc_version, route.template)
 
     async def _body(self, request: Request) -> Any:
         raw = await request.body()
@@ -180,7 +188,7 @@ class WooApp:
 
     def index(self) -> dict[str, Any]:
         routes: dict[str, Any] = {}
-        for r in self.routes:
+        for r in filter(self._registered, self.routes):
             path = NAMESPACE + re.sub(r"\{(\w+)\}", r"(?P<\1>[\\d]+)", r.template)
             entry = routes.setdefault(path, {"namespace": "wc/v3", "methods": [], "endpoints": []})
             entry["methods"].append(r.method)

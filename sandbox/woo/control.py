@@ -116,7 +116,21 @@ def control_app(emu: WooEmulator) -> Starlette:
         count = int(body.pop("count", 1))
         if "currencies" in body:
             body["currencies"] = tuple(body["currencies"])
-        return [emu.generate_order(rng, **body) for _ in range(count)]
+        made: list[dict[str, Any]] = []
+        for _n in range(count):
+            try:
+                made.append(emu.generate_order(rng, **body))
+            except WooError as err:  # e.g. the catalogue ran out of stock: say how far it got
+                raise WooError(
+                    err.status,
+                    "sandbox_generate_incomplete",
+                    f"Made {len(made)} of {count} orders (they are kept); the next one failed: {err.message}",
+                    created=len(made),
+                    requested=count,
+                    order_ids=[order["id"] for order in made],
+                    cause=err.code,
+                ) from None
+        return made
 
     def refund(p: dict[str, Any], body: dict[str, Any], __: dict[str, str]) -> Any:
         body = dict(body)

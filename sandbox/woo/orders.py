@@ -9,8 +9,9 @@ from typing import Any
 
 from sandbox.woo.calc import PricedLine, price_order, recalc_totals
 from sandbox.woo.catalog import CatalogOps, slugify, upsert_meta
-from sandbox.woo.errors import WooError, invalid_param
+from sandbox.woo.errors import WooError, cannot_create_refund, invalid_param
 from sandbox.woo.formats import money, round_dp, to_dec
+from sandbox.woo.formats import raw as raw_amount
 from sandbox.woo.models import D0, Coupon, Meta, Note, Order, OrderItem, Product, Refund
 
 STATUS_LABELS = {
@@ -166,6 +167,8 @@ class OrderOps(CatalogOps):
                 round_at_subtotal=self.options.tax_round_at_subtotal,
                 next_item_id=self.next_item_id,
             )
+            for item in order.lines("coupon"):
+                item.meta_data.append(Meta(self.next_meta_id(), "coupon_data", self._coupon_data(item.code)))
             self.orders[oid] = order
             self.notes[oid] = []
             self.emit("order", "created", oid)
@@ -174,6 +177,37 @@ class OrderOps(CatalogOps):
             elif status in ("processing", "completed", "on-hold"):
                 self._reduce_stock(order)
             return order
+
+    def _coupon_data(self, code: str) -> dict[str, Any]:
+        """The coupon's data as a live 8.2.2 store copies it into the coupon line's meta (facts §0)."""
+        coupon = self.coupons.get(code)
+        return {
+            "id": 1 + list(self.coupons).index(code) if code in self.coupons else 0,
+            "code": code,
+            "amount": raw_amount(coupon.amount if coupon else D0),
+            "status": "publish",
+            "date_created": None,
+            "date_modified": None,
+            "date_expires": None,
+            "discount_type": coupon.discount_type if coupon else "fixed_cart",
+            "description": "",
+            "usage_count": 0,
+            "individual_use": False,
+            "product_ids": [],
+            "excluded_product_ids": [],
+            "usage_limit": 0,
+            "usage_limit_per_user": 0,
+            "limit_usage_to_x_items": None,
+            "free_shipping": False,
+            "product_categories": [],
+            "excluded_product_categories": [],
+            "exclude_sale_items": False,
+            "minimum_amount": "",
+            "maximum_amount": "",
+            "email_restrictions": [],
+            "virtual": False,
+            "meta_data": [],
+        }
 
     # status and payment
     def set_status(self, order: Order, new: str, *, note: str = "", fire: bool = True) -> None:
@@ -313,21 +347,13 @@ class OrderOps(CatalogOps):
                 raise WooError(400, "woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero.")
             amount = round_dp(amount, dp)
             if amount > self.remaining_refund_amount(order):
-                raise WooError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+                raise cannot_create_refund("Invalid refund amount.")
             api_refund = _truthy(data.get("api_refund", True))
             if api_refund:
                 if order.payment_method not in self.options.gateway_titles:
-                    raise WooError(
-                        500,
-                        "woocommerce_rest_cannot_create_order_refund",
-                        "The payment gateway for this order does not exist.",
-                    )
+                    raise cannot_create_refund("The payment gateway for this order does not exist.")
                 if order.payment_method not in self.options.refund_gateways:
-                    raise WooError(
-                        500,
-                        "woocommerce_rest_cannot_create_order_refund",
-                        "The payment gateway for this order does not support automatic refunds.",
-                    )
+                    raise cannot_create_refund("The payment gateway for this order does not support automatic refunds.")
             refund = Refund(
                 id=self.next_post_id(),
                 order_id=order.id,
@@ -352,6 +378,7 @@ class OrderOps(CatalogOps):
                     result = self.change_stock(p, qty) if p else None
                     if result:
                         self.add_note(order, f"Item #{result[0].id} stock increased from {result[1]} to {result[2]}.")
+            refund.items += self._refund_tax_items(order, refund.items)
             self.refunds[refund.id] = refund
             order.refund_ids.insert(0, refund.id)
             order.date_modified = self.now()
@@ -359,6 +386,34 @@ class OrderOps(CatalogOps):
                 self.set_status(order, "refunded", fire=False)
             self.emit("order", "updated", order.id)
             return refund
+
+    def _refund_tax_items(self, order: Order, items: list[OrderItem]) -> list[OrderItem]:
+        """One negative tax line per rate the refunded items carry (a live 8.2.2 refund has them, facts §0)."""
+        cart: dict[int, Decimal] = {}
+        shipping: dict[int, Decimal] = {}
+        for item in items:
+            into = shipping if item.kind == "shipping" else cart
+            for rid, amount in item.taxes_total.items():
+                into[rid] = into.get(rid, D0) + amount
+        out = []
+        for source in order.lines("tax"):
+            if source.rate_id not in cart and source.rate_id not in shipping:
+                continue
+            out.append(
+                OrderItem(
+                    id=self.next_item_id(),
+                    kind="tax",
+                    name=source.name,
+                    rate_id=source.rate_id,
+                    rate_code=source.rate_code,
+                    label=source.label,
+                    compound=source.compound,
+                    rate_percent=source.rate_percent,
+                    tax_total=round_dp(cart.get(source.rate_id, D0), self.options.decimals),
+                    shipping_tax_total=round_dp(shipping.get(source.rate_id, D0), self.options.decimals),
+                )
+            )
+        return out
 
     def _refund_item(self, src: OrderItem, qty: int, total: Decimal, taxes: dict[int, Decimal]) -> OrderItem:
         neg_taxes = {rid: -amount for rid, amount in taxes.items()}

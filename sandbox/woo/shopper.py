@@ -218,7 +218,7 @@ class Shopper:
         with self.store.lock:
             catalog = [p for p in self.store.products.values() if _buyable(self.store, p)]
             if not catalog:
-                raise WooError(400, "woocommerce_rest_invalid_product_id", "Seed some products first.")
+                raise WooError(400, "woocommerce_rest_invalid_product_id", "Nothing in stock to buy.")
             picks = rng.sample(catalog, k=min(len(catalog), rng.randint(1, 10)))
             n = rng.randrange(customers)
             first, last = FIRST[n % len(FIRST)], LAST[n % len(LAST)]

@@ -142,7 +142,7 @@ class Store(OrderOps):
                 secret=str(secret),
                 user_id=user_id,
                 date_created=now,
-                date_modified=now,
+                date_modified=None,  # null until the webhook is first edited (facts woocommerce.md §0)
             )
             self.webhooks[hook.id] = hook
             return hook

@@ -34,20 +34,17 @@ def meta_view(meta: list[Meta]) -> list[dict[str, Any]]:
 
 
 def _item_meta(meta: list[Meta]) -> list[dict[str, Any]]:
-    return [
-        {"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value}
-        for m in meta
-        if not m.key.startswith("_") or m.key == "_refunded_item_id"
-    ]
+    """Every item meta entry, `_`-prefixed ones too: a live 8.2.2 store sends `_reduced_stock` on line
+    items and `_refunded_item_id` on refund items (facts woocommerce.md §0)."""
+    return [{"id": m.id, "key": m.key, "value": m.value, "display_key": m.key, "display_value": m.value} for m in meta]
 
 
 def _taxes(item: OrderItem, with_subtotal: bool = True) -> list[dict[str, Any]]:
+    """`taxes[]`: raw strings; shipping lines have no tax subtotal and send `subtotal: ""` (facts §0)."""
     out = []
     for rid, total in item.taxes_total.items():
-        entry: dict[str, Any] = {"id": rid, "total": raw(total)}
-        if with_subtotal:
-            entry["subtotal"] = raw(item.taxes_subtotal.get(rid, total))
-        out.append(entry)
+        subtotal = raw(item.taxes_subtotal.get(rid, total)) if with_subtotal else ""
+        out.append({"id": rid, "total": raw(total), "subtotal": subtotal})
     return out
 
 
@@ -192,7 +189,7 @@ def refund_view(store: Store, refund: Refund, dp: int | None = None, *, with_par
             "meta_data": meta_view(refund.meta_data),
             "line_items": [line_item_view(i, dp) for i in refund.items if i.kind == "line_item"],
             "shipping_lines": [shipping_line_view(i, dp) for i in refund.items if i.kind == "shipping"],
-            "tax_lines": [],
+            "tax_lines": [tax_line_view(i, dp) for i in refund.items if i.kind == "tax"],
             "fee_lines": [fee_line_view(i, dp) for i in refund.items if i.kind == "fee"],
             "_links": _links(
                 store,
@@ -231,6 +228,7 @@ def webhook_view(store: Store, hook: Webhook) -> dict[str, Any]:
         "event": hook.event,
         "hooks": topic_hooks(hook.topic),
         "delivery_url": hook.delivery_url,
+        # A webhook never edited since its creation has date_modified null (facts §0).
         **_dates(store, date_created=hook.date_created, date_modified=hook.date_modified),
         "_links": _links(store, f"webhooks/{hook.id}", "webhooks"),
     }
@@ -306,7 +304,7 @@ def product_view(store: Store, p: Product) -> dict[str, Any]:
         "price_html": _price_html(store, price),
         "on_sale": p.sale_price != "",
         "purchasable": price != "" and p.status == "publish",
-        "total_sales": p.total_sales,
+        "total_sales": str(p.total_sales),  # a string on a live 8.2.2 store (facts §0)
         "virtual": p.virtual,
         "downloadable": False,
         "downloads": [],
@@ -341,7 +339,9 @@ def product_view(store: Store, p: Product) -> dict[str, Any]:
         "variations": list(p.variations),
         "grouped_products": [],
         "menu_order": p.menu_order,
+        "post_password": "",
         "meta_data": meta_view(p.meta_data),
+        "has_options": p.type == "variable",
         "_links": links,
     }
 

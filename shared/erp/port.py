@@ -6,6 +6,11 @@ flow can ask for just what it uses; :class:`ErpPort` is all of them together.
 
 Methods are synchronous (the Functions worker runs each invocation on its own thread).
 
+This module is the whole contract: a flow calls nothing on an adapter that is not declared here, and
+``tests/contract/`` runs one suite of cases against every adapter's emulator. ERP events (BC webhook
+notifications, F&O business events) are an optional capability, :class:`ErpEvents`; an ERP without
+them is polled by the timers alone.
+
 Errors: every adapter failure is an :class:`ErpError`:
 
 * :class:`TransientErpError` – worth retrying (throttling 429, 408, 5xx, timeouts, connection
@@ -19,9 +24,9 @@ Errors: every adapter failure is an :class:`ErpError`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -37,14 +42,21 @@ __all__ = [
     "ErpDataProblem",
     "ErpDocument",
     "ErpError",
+    "ErpEvents",
+    "ErpHints",
     "ErpItem",
     "ErpPayment",
     "ErpPort",
+    "EventReceipt",
+    "PaymentPort",
     "PermanentErpError",
+    "ReconciliationPort",
+    "RefundPort",
     "SalesDocumentPort",
     "ShipmentPort",
-    "StockSyncPort",
+    "SubscriptionReport",
     "TransientErpError",
+    "event_source",
 ]
 
 
@@ -167,6 +179,41 @@ class ErpPayment:
     external_document_number: str = ""
 
 
+# ---------------------------------------------------------------------------------- ERP events
+
+
+@dataclass(frozen=True, slots=True)
+class EventReceipt:
+    """How to answer an ERP's call to our webhook, and what (if anything) to queue for later.
+
+    ``payload`` is the adapter's own, JSON-ready; it comes back to :meth:`ErpEvents.read_hints`.
+    """
+
+    status: int
+    message: str
+    payload: dict[str, object] | None = None
+
+
+@dataclass(slots=True)
+class ErpHints:
+    """What an ERP event says changed: items to push now, or everything (a delta run)."""
+
+    item_ids: set[str] = field(default_factory=set)
+    full_sync: bool = False
+    ignored: int = 0
+
+
+@dataclass
+class SubscriptionReport:
+    """What one upkeep run of an ERP's event subscriptions did."""
+
+    configured: bool = True
+    created: list[str] = field(default_factory=list)  # resources
+    renewed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # subscription ids (duplicates)
+    failed: list[str] = field(default_factory=list)  # "resource: reason"
+
+
 # -------------------------------------------------------------------------------------- protocols
 
 
@@ -174,6 +221,10 @@ class ErpPayment:
 class CustomerPort(Protocol):
     def find_customer(self, email: str, phone: str | None = None) -> ErpCustomer | None:
         """The customer with this e-mail (case-insensitive), else this phone, else None."""
+        ...
+
+    def get_customer(self, number: str) -> ErpCustomer | None:
+        """The customer with this ERP number (the configured default customer), or None."""
         ...
 
     def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
@@ -184,13 +235,16 @@ class CustomerPort(Protocol):
 @runtime_checkable
 class SalesDocumentPort(Protocol):
     def find_sales_document(self, external_document_number: str) -> ErpDocument | None:
-        """The order/invoice carrying this Woo order number, or None (the idempotency check)."""
+        """The order/invoice carrying this external document number, or None (the idempotency check)."""
         ...
 
-    def create_sales_document(self, order: Order, customer: ErpCustomer) -> ErpDocument:
-        """Create the sales order or invoice (header and lines in one request).
+    def create_sales_document(
+        self, order: Order, customer: ErpCustomer, *, parent_skus: Mapping[int, str] | None = None
+    ) -> ErpDocument:
+        """Create the sales order or invoice, never half of one (header and lines in one request or changeset).
 
-        Raises :class:`ErpDataProblem` when the order must be held (unknown SKU, …).
+        ``parent_skus`` maps a variation's parent product id to the parent's SKU, so a variation that only
+        inherits its parent's SKU is held. Raises :class:`ErpDataProblem` when the order must be held.
         """
         ...
 
@@ -198,45 +252,51 @@ class SalesDocumentPort(Protocol):
         """Re-read the document's current state (shipped?, total, etag)."""
         ...
 
+    def shipped_anything(self, document: ErpDocument) -> bool:
+        """Whether any quantity of the document has shipped (or it is posted): then it cannot be cancelled."""
+        ...
+
     def cancel_sales_document(self, document: ErpDocument) -> None:
         """Cancel/delete an unshipped document. Raises :class:`ErpConflict` when it has shipped."""
         ...
 
+
+@runtime_checkable
+class RefundPort(Protocol):
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
         """Create (and post, per configuration) the credit memo for a Woo refund."""
         ...
 
+    def find_credit_memo(self, external_document_number: str) -> ErpDocument | None:
+        """The credit memo carrying this refund's number (:func:`shared.model.credit_memo_number`), or None."""
+        ...
+
+
+@runtime_checkable
+class PaymentPort(Protocol):
     def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
         """Record the customer's payment of ``amount`` against the document."""
+        ...
+
+    def find_payment(self, external_document_number: str) -> ErpPayment | None:
+        """The payment recorded for this external document number, or None (checked before a retry)."""
+        ...
+
+
+@runtime_checkable
+class ReconciliationPort(Protocol):
+    def find_documents(self, kind: DocumentKind, external_document_numbers: Sequence[str]) -> list[ErpDocument]:
+        """Every document of ``kind`` carrying one of these external document numbers (few calls for many)."""
+        ...
+
+    def document_totals(self, kind: DocumentKind, first_day: date, last_day: date) -> Iterator[tuple[str, Decimal]]:
+        """(external document number, total including tax) of every document of ``kind`` dated in the range."""
         ...
 
 
 @runtime_checkable
 class CatalogPort(Protocol):
-    def list_items(self, skus: Sequence[str]) -> list[ErpItem]:
-        """The items with these numbers (missing ones are simply absent)."""
-        ...
-
-    def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
-        """Items whose master data, price or stock changed after ``since``."""
-        ...
-
-
-@runtime_checkable
-class ShipmentPort(Protocol):
-    def list_shipments_since(self, since: datetime) -> list[Shipment]:
-        """Posted shipments modified after ``since``, with tracking where the ERP has it."""
-        ...
-
-
-@runtime_checkable
-class ErpPort(CustomerPort, SalesDocumentPort, CatalogPort, ShipmentPort, Protocol):
-    """Everything the flows need from one ERP."""
-
-
-@runtime_checkable
-class StockSyncPort(Protocol):
-    """What the stock and price push needs beyond :class:`CatalogPort` (delta reads from watermarks)."""
+    """What the stock and price push needs: items, and delta reads from watermarks."""
 
     def catalog_items(
         self,
@@ -258,3 +318,54 @@ class StockSyncPort(Protocol):
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
         """Item numbers whose stock moved after ``cursor`` (movements do not modify the item) + the new cursor."""
         ...
+
+    def open_order_quantities(self) -> dict[str, Decimal]:
+        """Item number → units on the ERP's open sales orders not yet shipped (still counted in its
+        inventory); empty where the ERP does not expose them."""
+        ...
+
+
+@runtime_checkable
+class ShipmentPort(Protocol):
+    def list_shipments_since(self, since: datetime) -> list[Shipment]:
+        """Posted shipments modified after ``since``, with tracking where the ERP has it."""
+        ...
+
+
+@runtime_checkable
+class ErpPort(
+    CustomerPort,
+    SalesDocumentPort,
+    RefundPort,
+    PaymentPort,
+    ReconciliationPort,
+    CatalogPort,
+    ShipmentPort,
+    Protocol,
+):
+    """Everything the flows need from one ERP connection."""
+
+
+@runtime_checkable
+class ErpEvents(Protocol):
+    """Optional: an ERP that calls us when things change (BC webhooks, F&O business events).
+
+    The events are hints: the timers poll the same changes, so a lost event only delays a push.
+    """
+
+    def receive_event(self, params: Mapping[str, str], body: bytes) -> EventReceipt:
+        """Answer the ERP's call (a handshake, a verified notification, a rejection) without doing the work."""
+        ...
+
+    def read_hints(self, payload: Mapping[str, object]) -> ErpHints:
+        """What a queued :attr:`EventReceipt.payload` says changed."""
+        ...
+
+    def ensure_subscriptions(self, notification_url: str | None, now: datetime) -> SubscriptionReport:
+        """Keep the ERP's subscriptions pointed at ``notification_url`` (None: not configured)."""
+        ...
+
+
+def event_source(erp: ErpPort) -> ErpEvents | None:
+    """The ERP's event capability, or None when it is only polled."""
+    return erp if isinstance(erp, ErpEvents) else None

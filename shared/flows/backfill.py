@@ -10,6 +10,7 @@ that a webhook also delivers is still posted once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,8 @@ from shared.telemetry import log_event
 from shared.woo.mapping import IGNORED_ORDER_STATUSES
 
 log = logging.getLogger("connector.backfill")
+
+Progress = Callable[[str, int, int], None]  # (store, orders scanned, orders modified in the window)
 
 
 @dataclass
@@ -50,15 +53,38 @@ def is_current(entry: LedgerEntry | None, order: dict[str, Any]) -> bool:
     return entry is not None and bool(entry.woo_modified) and entry.woo_modified >= modified
 
 
-def backfill_orders(services: Services, store: str | None = None, since: datetime | None = None) -> BackfillResult:
+def backfill_orders(
+    services: Services, store: str | None = None, since: datetime | None = None, *, progress: Progress | None = None
+) -> BackfillResult:
     """Backfill one store or all; `since` (aware) overrides the watermark and leaves it as it is."""
     result = BackfillResult()
     for store_id in [store.lower()] if store else list(services.settings.woo_stores):
-        result += backfill_store(services, store_id, since)
+        result += backfill_store(services, store_id, since, progress=progress)
     return result
 
 
-def backfill_store(services: Services, store: str, since: datetime | None = None) -> BackfillResult:
+def _modified_orders(
+    services: Services, store: str, params: dict[str, str], progress: Progress | None
+) -> Iterator[dict[str, Any]]:
+    """The orders page by page, telling `progress` how many were read of the total the store reports."""
+    woo, number, scanned = services.woo(store), 1, 0
+    while True:
+        orders, pages, total = woo.page("orders", number, **params)
+        for order in orders:
+            yield order
+            scanned += 1
+            if progress:
+                progress(store, scanned, max(total, scanned))
+        if number >= pages or not orders:
+            if progress:
+                progress(store, scanned, scanned)
+            return
+        number += 1
+
+
+def backfill_store(
+    services: Services, store: str, since: datetime | None = None, *, progress: Progress | None = None
+) -> BackfillResult:
     settings = services.settings
     started = datetime.now(UTC)
     from_watermark = since is None
@@ -68,7 +94,7 @@ def backfill_store(services: Services, store: str, since: datetime | None = None
     since -= timedelta(minutes=settings.backfill_overlap_minutes)
     result = BackfillResult()
     params = {"modified_after": naive_gmt(since), "dates_are_gmt": "true", "orderby": "modified", "order": "asc"}
-    for order in services.woo(store).list_orders(**params):
+    for order in _modified_orders(services, store, params, progress):
         result.scanned += 1
         if order.get("status") in IGNORED_ORDER_STATUSES:
             continue

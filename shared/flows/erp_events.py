@@ -1,31 +1,25 @@
-"""ERP events: Business Central webhook notifications, taken as hints (facts: dynamics.md §1.8).
+"""ERP events (BC item notifications today, F&O business events next), taken as hints.
 
-The HTTP function ``erp_webhook`` (route ``webhooks/erp/bc``, function key in ``?code=``):
-- ``?validationToken=…`` (the handshake on create and renew, within ~5 s): 200 with the token as text/plain;
-- a notification ``{"value": [...]}``: entries whose ``clientState`` is not ``BC_WEBHOOK_CLIENT_STATE``
-  are dropped; none left → 401 (BC then deletes that subscription: it is not ours, or its secret was
-  rotated, and ``ensure_erp_subscriptions`` makes a new one); else one message on ``erp-events``, then 202.
-  A storage failure answers 503, which BC retries (any other 4xx would delete the subscription).
+The HTTP function ``erp_webhook`` (route ``webhooks/erp/{connection}``, function key in ``?code=``) hands
+the call to the connection's adapter, which answers the ERP's handshake or verifies the notification
+(:class:`shared.erp.port.ErpEvents`); what it accepts is queued on ``erp-events`` before the answer. A
+storage failure answers 503, which the ERP retries. A connection whose ERP has no events answers 404.
 
-The queue function ``handle_erp_event`` pushes the items named now (stock and price, through
-:func:`shared.flows.stock.push_erp_items`); a ``collection`` notification (over 1,000 changes) runs
-the delta push. Item notifications come for changes to the item card (price, name), not for stock
-movements: the stock timer covers those. A hint that fails transiently is dropped with a warning,
-since the timer pushes the same values a few minutes later.
+The queue function ``handle_erp_event`` asks the adapter what changed and pushes those items (stock and
+price, through :func:`shared.flows.stock.push_erp_items`), or runs the delta push for a bulk change. A
+hint that fails transiently is dropped with a warning: the stock timer pushes the same values a few
+minutes later.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.config import Settings
-from shared.erp.port import TransientErpError
+from shared.config import DEFAULT_CONNECTION
+from shared.erp.port import ErpHints, TransientErpError, event_source
 from shared.flows import stock
 from shared.flows.services import Services
 from shared.http import TransientHttpError
@@ -34,9 +28,6 @@ from shared.telemetry import POISON_MESSAGE, log_event
 
 log = logging.getLogger("connector.erp_events")
 
-SOURCE_BC = "bc"
-_ITEM_RESOURCE = re.compile(r"companies\(([0-9a-fA-F-]{36})\)/items\(([0-9a-fA-F-]{36})\)$")
-
 
 @dataclass(frozen=True)
 class Reply:
@@ -44,69 +35,42 @@ class Reply:
     message: str
 
 
-def receive_bc_notification(
-    params: Mapping[str, str], body: bytes, settings: Settings, enqueue: Callable[[dict[str, Any]], object]
+def connection_of_route(route_name: str) -> str | None:
+    """The connection a webhook route names, or None when there is no such connection."""
+    return DEFAULT_CONNECTION if route_name == DEFAULT_CONNECTION else None
+
+
+def receive_erp_event(
+    route_name: str,
+    params: Mapping[str, str],
+    body: bytes,
+    services: Services,
+    enqueue: Callable[[dict[str, Any]], object],
 ) -> Reply:
-    """Answer a BC webhook call: the handshake, or verify and queue a notification."""
-    token = params.get("validationToken")
-    if token is not None:
-        return Reply(200, token)
-    secret = settings.bc_webhook_client_state.get_secret_value()
+    """Answer an ERP's webhook call: the adapter decides, accepted payloads are queued first."""
+    connection = connection_of_route(route_name)
+    events = event_source(services.erp) if connection is not None else None
+    if connection is None or events is None:
+        return Reply(404, "no ERP events for this connection")
+    receipt = events.receive_event(params, body)
+    if receipt.payload is None:
+        return Reply(receipt.status, receipt.message)
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        payload = None
-    entries = payload.get("value") if isinstance(payload, dict) else None
-    if not isinstance(entries, list):
-        return Reply(400, 'malformed notification: expected {"value": [...]}')
-    ours = [
-        {k: v for k, v in entry.items() if k != "clientState"}
-        for entry in entries
-        if isinstance(entry, dict)
-        and secret
-        and hmac.compare_digest(str(entry.get("clientState") or "").encode(), secret.encode())
-    ]
-    if not ours:
-        log_event(log, "erp_notification_rejected", logging.WARNING, entries=len(entries))
-        return Reply(401, "unknown clientState")
-    try:
-        enqueue({"v": 1, "source": SOURCE_BC, "notifications": ours})
+        enqueue({"v": 2, "connection": connection, "payload": receipt.payload})
     except Exception:
-        log.exception("BC notification could not be queued")
-        return Reply(503, "temporarily unable to queue the notification")
-    log_event(log, "erp_notification_queued", source=SOURCE_BC, entries=len(ours))
-    return Reply(202, "queued")
+        log.exception("ERP event could not be queued")
+        return Reply(503, "temporarily unable to queue the event")
+    log_event(log, "erp_notification_queued", connection=connection)
+    return Reply(receipt.status, receipt.message)
 
 
-@dataclass
-class Hints:
-    item_ids: set[str]
-    collection: bool
-    ignored: int
-
-
-def read_hints(notifications: list[Mapping[str, Any]], company_id: str) -> Hints:
-    """The changed item ids of our company, and whether a `collection` asks for a delta run."""
-    hints = Hints(set(), False, 0)
-    for entry in notifications:
-        resource = str(entry.get("resource") or "")
-        change = str(entry.get("changeType") or "")
-        match = _ITEM_RESOURCE.search(resource.split("?", 1)[0])
-        ours = company_id.lower() in resource.lower()
-        if change == "collection" and ours and "/items" in resource:
-            hints.collection = True
-        elif match and ours and change in ("created", "updated"):
-            hints.item_ids.add(match.group(2).lower())
-        else:
-            hints.ignored += 1  # deleted items, other entities, other companies
-    return hints
-
-
-def handle_erp_message(message: Mapping[str, Any], services: Services) -> Hints:
-    notifications = [n for n in message.get("notifications") or [] if isinstance(n, Mapping)]
-    hints = read_hints(notifications, services.settings.bc_company_id)
+def handle_erp_message(message: Mapping[str, Any], services: Services) -> ErpHints:
+    # Messages queued before connections (v1) carried BC's payload at the top level.
+    payload = message.get("payload") if message.get("v") == 2 else message
+    events = event_source(services.erp)
+    hints = events.read_hints(payload) if events is not None and isinstance(payload, Mapping) else ErpHints()
     try:
-        if hints.collection:
+        if hints.full_sync:
             stock.push_stock_and_prices(services)
         elif hints.item_ids:
             stock.push_erp_items(services, ids=sorted(hints.item_ids))
@@ -116,7 +80,7 @@ def handle_erp_message(message: Mapping[str, Any], services: Services) -> Hints:
         log,
         "erp_event_handled",
         items=len(hints.item_ids),
-        collection=hints.collection,
+        collection=hints.full_sync,
         ignored=hints.ignored,
     )
     return hints

@@ -4,21 +4,27 @@ Answers (invariant 8): ping 200; unknown store 404; missing or wrong signature 4
 error-object payloads and checkout drafts are recorded and dropped with 200; an accepted delivery is
 answered 200 only after it is durably queued; a storage failure answers 503 (never 500), which
 WooCommerce counts as a failed delivery: the backfill finds the order later.
+
+Input that can never succeed is a 4xx, never a 503 that invites a retry: a body no WooCommerce can
+send (PHP's json_encode emits neither NaN, lone UTF-16 surrogates nor integers beyond PHP_INT_MAX, and
+nests at most 512 levels) is refused with 400 here, before anything is queued, rather than failing in
+the queue step or the queue function later.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shared.config import Settings
-from shared.events import WooEvent
+from shared.events import MAX_RESOURCE_ID, WooEvent
 from shared.telemetry import log_event
 from shared.woo.mapping import IGNORED_ORDER_STATUSES, is_error_object
-from shared.woo.signature import is_ping, verify_signature
+from shared.woo.signature import is_ping, looks_like_ping, verify_signature
 
 log = logging.getLogger("connector.ingress")
 
@@ -35,12 +41,65 @@ class Reply:
     event: WooEvent | None = None  # what to enqueue, when anything
 
 
-def _json_object(body: bytes) -> dict[str, Any] | None:
+# Nesting the envelope carries (the queue step's serializer stops at 255 levels, the JSON parser near
+# 1,000). A real order nests under 10 levels (order, line_items, meta_data, a value's arrays).
+MAX_BODY_DEPTH = 128
+# A \uD800-\uDFFF escape in the raw body: only then can a parsed string hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class BadBody(ValueError):
+    """A signed body that no WooCommerce sends and that can never be processed."""
+
+
+def _no_constants(name: str) -> Any:
+    raise BadBody(f"{name} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests objects and arrays (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, level = stack.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_BODY_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _has_lone_surrogate(value: dict[str, Any]) -> bool:
     try:
-        parsed = json.loads(body)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object; None when it is not one; BadBody when it is JSON nobody can process."""
+    try:
+        parsed = json.loads(body, parse_constant=_no_constants)
+    except RecursionError:
+        raise BadBody(f"nested deeper than {MAX_BODY_DEPTH} levels") from None
+    except BadBody:
+        raise
     except (UnicodeDecodeError, ValueError):
         return None
-    return parsed if isinstance(parsed, dict) else None
+    if not isinstance(parsed, dict):
+        return None
+    if _depth(parsed) > MAX_BODY_DEPTH:
+        raise BadBody(f"nested deeper than {MAX_BODY_DEPTH} levels")
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(parsed):
+        raise BadBody("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+    return parsed
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -56,9 +115,14 @@ def judge_delivery(store_id: str, headers: Mapping[str, str], body: bytes, setti
     signature = _header(headers, "X-WC-Webhook-Signature")
     if signature is None and is_ping(body):
         return Reply(200, "ping acknowledged")
+    if signature is None and looks_like_ping(body):
+        return Reply(400, "malformed ping: the webhook id is out of range")
     if not verify_signature(store.webhook_secret.get_secret_value(), body, signature):
         return Reply(401, "invalid signature")
-    payload = _json_object(body)
+    try:
+        payload = _json_object(body)
+    except BadBody as problem:
+        return Reply(400, f"malformed delivery: {problem}")
     topic = (_header(headers, "X-WC-Webhook-Topic") or "").strip()
     if payload is None or "." not in topic:
         return Reply(400, "malformed delivery: body must be a JSON object and X-WC-Webhook-Topic set")
@@ -69,6 +133,8 @@ def judge_delivery(store_id: str, headers: Mapping[str, str], body: bytes, setti
     resource_id = payload.get("id")
     if not isinstance(resource_id, int) or isinstance(resource_id, bool) or resource_id <= 0:
         return Reply(400, "malformed delivery: no resource id")
+    if resource_id > MAX_RESOURCE_ID:
+        return Reply(400, "malformed delivery: resource id out of range")
     if topic not in HANDLED_TOPICS:
         return Reply(200, f"topic {topic} not handled")
     status = payload.get("status") if isinstance(payload.get("status"), str) else None

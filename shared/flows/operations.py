@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage, QueueServiceClient
 from azure.storage.queue._message_encoding import NoDecodePolicy, NoEncodePolicy
 
+from shared.flows.common import POISONED
 from shared.flows.services import Services
 from shared.storage.ledger import LedgerEntry, OrderState
 from shared.storage.names import HOSTS_CONTAINER, QUEUES, TIMER_STATUS_PREFIX, WOO_EVENTS_QUEUE, poison_queue
@@ -85,6 +86,7 @@ class PoisonMessage:
     order: int | None = None
     topic: str = ""
     problem: str = ""  # why it could not be read, when it could not
+    cause: str = ""  # the error of its last try (class: message), from the order's audit trail
 
     @property
     def subject(self) -> str:
@@ -136,6 +138,25 @@ def _poison_message(queue: str, message: QueueMessage, blobs: BlobServiceClient 
         topic=topic,
         problem=problem,
     )
+
+
+def poison_cause(services: Services, subject: str) -> str:
+    """`Class: message` of the last failure that poisoned a message of this order ("" when none recorded)."""
+    rows = [row for row in services.audit.trail(subject) if row.data.get("stage") == POISONED]
+    if not rows:
+        return ""
+    data = rows[-1].data
+    error, cause = str(data.get("error") or ""), str(data.get("cause") or "")
+    return f"{error}: {cause}" if error and cause else error or cause
+
+
+def with_causes(services: Services, messages: list[PoisonMessage]) -> list[PoisonMessage]:
+    """The messages with the cause their order's audit trail recorded (one lookup per order)."""
+    causes: dict[str, str] = {}
+    for message in messages:
+        if message.subject and message.subject not in causes:
+            causes[message.subject] = poison_cause(services, message.subject)
+    return [replace(m, cause=causes.get(m.subject, "")) if m.subject else m for m in messages]
 
 
 @dataclass
@@ -209,6 +230,7 @@ def list_poison(services: Services, queue: str = WOO_EVENTS_QUEUE, *, limit: int
             listing.messages = [_poison_message(queue, message, blobs) for message in received]
         finally:
             _show_again(client, received)
+    listing.messages = with_causes(services, listing.messages)
     listing.count = max(count, len(listing.messages))
     return listing
 
@@ -372,6 +394,27 @@ def _parse_time(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def known_store(services: Services, store: str) -> str:
+    """The store id, lower-cased, when the settings configure it or the ledger has orders of it.
+
+    OperationsError otherwise, so a mistyped `--store` is an error rather than an empty listing. (The
+    ledger counts too: commands that only read storage may run without the stores' settings.)
+    """
+    name = store.strip().lower()
+    if name in services.settings.woo_stores:
+        return name
+    rows = services.ledger.table.client.query_entities(
+        "PartitionKey eq @store", parameters={"store": name}, select=["RowKey"], results_per_page=1
+    )
+    if next(iter(rows), None) is not None:
+        return name
+    configured = ", ".join(services.settings.woo_stores) or "none"
+    raise OperationsError(
+        f"unknown store {store!r}: not in the settings (stores configured: {configured}) "
+        "and no orders of it in the ledger"
+    )
+
+
 def held_orders(services: Services, store: str | None = None, *, now: datetime | None = None) -> list[HeldOrder]:
     """Every held order (of one store, or all), the longest-waiting first."""
     now = now or datetime.now(UTC)
@@ -390,18 +433,45 @@ def attention_count(services: Services) -> int:
 
 @dataclass(frozen=True)
 class TimerStatus:
-    host_id: str
+    host_id: str  # "" for a timer with no schedule record yet
     name: str
-    last: str | None
+    last: str | None  # None: never ran
     next: str | None
     last_updated: str | None
 
+    @property
+    def ran(self) -> bool:
+        return bool(self.last)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "ran": self.ran}
 
 
-def timer_statuses(services: Services) -> list[TimerStatus]:
-    """The host's schedule monitor records, `azure-webjobs-hosts/timers/{hostId}/{name}/status`."""
+# Every timer trigger in function_app.py (tests/unit/test_operations_status.py keeps this list equal to
+# the app's indexed timer triggers). Status lists each of them, with "never ran" until the host's
+# schedule monitor has a record of it.
+TIMERS = (
+    "backfill_orders",
+    "push_shipments",
+    "push_stock_and_prices",
+    "reconcile",
+    "reconcile_stock",
+    "renew_erp_subscriptions",
+    "retry_held_orders",
+    "watch_webhooks",
+)
+
+
+def timer_statuses(services: Services, timers: tuple[str, ...] = TIMERS) -> list[TimerStatus]:
+    """Every timer: the host's schedule monitor record (`azure-webjobs-hosts/timers/{hostId}/{name}/status`),
+    or a row with no runs for a timer that has none yet. Records of other timers found are listed too."""
+    found = _recorded_timers(services)
+    recorded = {timer.name for timer in found}
+    found += [TimerStatus("", name, None, None, None) for name in timers if name not in recorded]
+    return sorted(found, key=lambda t: (t.name, t.host_id))
+
+
+def _recorded_timers(services: Services) -> list[TimerStatus]:
     container = services.blobs.get_container_client(HOSTS_CONTAINER)
     found: list[TimerStatus] = []
     try:
@@ -420,7 +490,7 @@ def timer_statuses(services: Services) -> list[TimerStatus]:
             continue
         name = parts[2].removeprefix("Host.Functions.")
         found.append(TimerStatus(parts[1], name, data.get("Last"), data.get("Next"), data.get("LastUpdated")))
-    return sorted(found, key=lambda t: (t.name, t.host_id))
+    return found
 
 
 def all_watermarks(services: Services) -> dict[str, str]:
@@ -448,6 +518,7 @@ class Status:
     attention: int
     timers: list[TimerStatus]
     watermarks: dict[str, str]
+    poisoned: list[PoisonMessage] = field(default_factory=list)  # up to PEEK_LIMIT per queue, with causes
 
     @property
     def oldest_held(self) -> HeldOrder | None:
@@ -459,6 +530,7 @@ class Status:
             "generated_at": self.generated_at.isoformat(),
             "queues": [q.to_dict() for q in self.queues],
             "poison_total": sum(q.poison for q in self.queues),
+            "poison_messages": [m.to_dict() for m in self.poisoned],
             "held": {
                 "count": len(self.held),
                 "oldest": oldest.to_dict() if oldest else None,
@@ -477,6 +549,7 @@ def status(services: Services) -> Status:
     queues = [
         QueueStatus(name, queue_depth(service, name), queue_depth(service, poison_queue(name)) or 0) for name in QUEUES
     ]
+    poisoned = [m for q in queues if q.poison for m in list_poison(services, q.name, limit=PEEK_LIMIT).messages]
     return Status(
         generated_at=now,
         queues=queues,
@@ -484,6 +557,7 @@ def status(services: Services) -> Status:
         attention=attention_count(services),
         timers=timer_statuses(services),
         watermarks=all_watermarks(services),
+        poisoned=poisoned,
     )
 
 

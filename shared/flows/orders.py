@@ -25,7 +25,7 @@ from shared.erp.bc.mapping import expected_total
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.events import WooEvent
 from shared.flows import refunds
-from shared.flows.common import Reschedule, document_of, flag, update_entry
+from shared.flows.common import Reschedule, document_of, flag, record_poisoned, update_entry
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import HoldReason, Order
@@ -105,7 +105,9 @@ def process_order_event(event: WooEvent, services: Services) -> None:
     if payload is None:
         services.audit.record(subject, "received", "order no longer exists in WooCommerce", topic=event.topic)
         return
-    order = order_from_woo(payload, event.store)
+    order = order_from_woo(payload, event.store).model_copy(
+        update={"document_prefix": services.settings.store(event.store).document_prefix}
+    )
     if order.status in IGNORED_ORDER_STATUSES:
         return
     if entry is None or entry.state == OrderState.RECEIVED:
@@ -116,8 +118,28 @@ def process_order_event(event: WooEvent, services: Services) -> None:
         cancel_order(order, payload, entry, services)
     elif order.status == "refunded":
         refund_order(order, payload, entry, services)
+    elif order.status in REVERTED_STATUSES and entry is not None and entry.state != OrderState.RECEIVED:
+        reverted_after_posting(order, payload, entry, services)
     else:
         remember_unpaid(order, payload, entry, services)
+
+
+# Statuses that take a paid order back (to the trash, on hold, unpaid or failed payment). After posting
+# the ERP document stays as it is: a person decides (trash arrives as order.deleted, facts §0).
+REVERTED_STATUSES = frozenset({"trash", "on-hold", "pending", "failed"})
+
+
+def reverted_after_posting(order: Order, payload: dict[str, Any], entry: LedgerEntry, services: Services) -> None:
+    """A posted order moved to the trash, on-hold, pending or failed: flagged, never re-posted or deleted."""
+    if entry.state == OrderState.POSTING:
+        raise Reschedule("order is being posted; look at its new status after", 5.0, routine=True)
+    if entry.state != OrderState.POSTED:
+        remember_unpaid(order, payload, entry, services)
+        return
+    entry = note_seen(entry, order, payload, services)
+    where = "moved to the trash" if order.status == "trash" else f"set to {order.status}"
+    document = entry.document_number or "the ERP document"
+    flag(entry, f"{where} in WooCommerce after posting; {document} left unchanged", services)
 
 
 def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | None, services: Services) -> None:
@@ -129,7 +151,7 @@ def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | Non
     unshipped_order = entry.document_kind == DocumentKind.SALES_ORDER and not refunds.credited(entry)
     if unshipped_order:
         try:
-            unshipped_order = not services.erp.shipped_anything(document_of(entry, order.number))
+            unshipped_order = not services.erp.shipped_anything(document_of(entry, order.external_number))
         except TransientErpError as exc:
             raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
     if unshipped_order:
@@ -235,6 +257,8 @@ def claim(
     entry = entry or LedgerEntry(order.store, order.woo_order_id)
     entry.state = OrderState.POSTING
     entry.order_number = order.number
+    entry.external_number = order.external_number
+    entry.connection = services.settings.connection_of(order.store)
     entry.woo_status = order.status
     entry.woo_modified = str(payload.get("date_modified_gmt") or "")
     entry.woo_total = str(order.total)
@@ -264,7 +288,7 @@ def existing_document(order: Order, entry: LedgerEntry, services: Services) -> E
     """After an earlier attempt, the document may exist (crash after the ERP write): look it up."""
     if entry.attempts <= 1:
         return None
-    return services.erp.find_sales_document(order.number)
+    return services.erp.find_sales_document(order.external_number)
 
 
 def create_document(order: Order, payload: dict[str, Any], entry: LedgerEntry, services: Services) -> ErpDocument:
@@ -301,8 +325,9 @@ def resolve_customer(order: Order, services: Services) -> ErpCustomer:
         return found
     buyer = order.customer
     key = buyer_key(buyer.email, buyer.phone)
+    connection = settings.connection_of(order.store)  # one ERP customer per buyer and connection
     if key is not None:
-        cached = services.customers.get(order.store, key)
+        cached = services.customers.get(connection, key)
         if cached is not None:
             return ErpCustomer(number=cached[0], id=cached[1])
     customer = erp.find_customer(buyer.email or "", buyer.phone or None)
@@ -310,7 +335,7 @@ def resolve_customer(order: Order, services: Services) -> ErpCustomer:
         currency = order.currency if order.currency != settings.bc_local_currency else None
         customer = erp.create_customer(buyer, currency)
     if key is not None:
-        services.customers.put(order.store, key, customer.number, customer.id)
+        services.customers.put(connection, key, customer.number, customer.id)
     return customer
 
 
@@ -370,9 +395,9 @@ def record_payment(order: Order, entry: LedgerEntry, services: Services) -> None
     erp = services.erp
     try:
         # The payment step runs after the document is recorded; a retry after an ambiguous attempt looks first.
-        payment = erp.find_payment(order.number) if entry.attempts > 1 or entry.claim_id else None
+        payment = erp.find_payment(order.external_number) if entry.attempts > 1 or entry.claim_id else None
         if payment is None:
-            document = document_of(entry, order.number)
+            document = document_of(entry, order.external_number)
             entry.claim_id = "payment"  # marks an attempt in flight for the lookup above
             services.ledger.save(entry)
             payment = erp.record_payment(order, document, order.total)
@@ -445,7 +470,7 @@ def cancel_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | Non
             raise Reschedule("order is being posted; cancel after", 5.0)
         note_seen(entry, order, payload, services)
         return
-    document = document_of(entry, order.number)
+    document = document_of(entry, order.external_number)
     try:
         services.erp.cancel_sales_document(document)
     except ErpConflict:
@@ -487,9 +512,12 @@ def process_queue_message(
 
     A failure on the last try is logged as a poison event (the host then moves the message).
     """
+    message: dict[str, Any] | None = None
     try:
-        handle_woo_event(open_message(body, lambda: services.blobs), services, message_id=message_id)
+        message = open_message(body, lambda: services.blobs)
+        handle_woo_event(message, services, message_id=message_id)
     except Exception as exc:
         if dequeue_count >= max_dequeue_count:
             log_event(log, POISON_MESSAGE, logging.ERROR, queue="woo-events", error=type(exc).__name__)
+            record_poisoned(services, "woo-events", message, exc, message_id=message_id, tries=dequeue_count)
         raise

@@ -8,7 +8,10 @@ For one UTC day (the timer runs at 02:30 for the day before):
    (external document number → total); orders the index does not have are looked up by number (one
    `$batch` per page of 100), and full documents are read again only for the exceptions. Held orders
    are not "missing": they are listed as held.
-2. **Refunds made that day** (`GET /refunds`): each must have its credit memo `<order number>-R<refund id>`.
+2. **Refunds made that day** (the top-level `GET /refunds` where the store has it, else each refunded
+   order's refunds: WooCommerce 8.x has no top-level route, facts §2.5): each must have its credit memo
+   `<order number>-R<refund id>`;
+   and each credit memo of the day must total what its refund returned (`shared.flows.credit_memo_check`).
 3. **Held orders** (all of them, whatever day) with how long they have waited.
 4. **Poison messages** in `<queue>-poison` for every queue, with the order each one names.
 5. **Stock drift**: Woo `stock_quantity` against the ERP's available-to-sell for every product and
@@ -43,6 +46,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from shared.config import Settings
 from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
+from shared.flows.credit_memo_check import check_credit_memo_totals
 from shared.flows.operations import HeldOrder, PoisonMessage, held_orders, list_poison
 from shared.flows.report import (
     ExceptionKind,
@@ -54,9 +58,9 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
-from shared.flows.stock import available_to_sell, stock_buffer
+from shared.flows.stock import available_to_sell, item_number_of, open_order_quantities, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
-from shared.model import round_money, to_money
+from shared.model import credit_memo_number, currency_places, external_document_number, round_money, to_money
 from shared.storage.ledger import OrderState
 from shared.storage.names import QUEUES, RECONCILIATION_REPORTS, REPORTS_CONTAINER
 from shared.telemetry import RECONCILIATION_EXCEPTIONS, log_event
@@ -91,13 +95,9 @@ def created_on(payload: Mapping[str, Any], day: date) -> bool:
     return not stamp or stamp.startswith(day.isoformat())
 
 
-def order_number(order: Mapping[str, Any]) -> str:
-    return str(order.get("number") or order.get("id") or "").strip()
-
-
-def credit_memo_number(number: str, refund_id: int | str) -> str:
-    """The credit memo's external document number for a Woo refund (as the refund flow writes it)."""
-    return f"{number}-R{refund_id}"
+def order_number(order: Mapping[str, Any], prefix: str = "") -> str:
+    """The Woo order's number in the ERP: the store's document prefix and the Woo order number."""
+    return external_document_number(str(order.get("number") or order.get("id") or ""), prefix)
 
 
 # ------------------------------------------------------------------------ pure: classification
@@ -111,6 +111,7 @@ def classify_order(
     paid_statuses: Sequence[str],
     tolerance: Decimal,
     held: bool = False,
+    prefix: str = "",
 ) -> ReconciliationException | None:
     """The exception for one Woo order given the ERP documents carrying its number, if any.
 
@@ -118,9 +119,9 @@ def classify_order(
     not missing. Other statuses (a `refunded` order, say) are only compared when a document exists.
     """
     status = str(order.get("status") or "")
-    number = order_number(order)
+    number = order_number(order, prefix)
     order_id = str(order.get("id") or number)
-    woo_total = round_money(to_money(order.get("total") or "0"))
+    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(str(order.get("currency") or "")))
     label = f"order #{number}" if number != order_id else "order"
     if not documents:
         if status not in paid_statuses or held:
@@ -175,11 +176,15 @@ def classify_refund(
     )
 
 
-def expected_stock(sku: str, item: ErpItem | None, settings: Settings) -> int | None:
-    """What WooCommerce should show for a SKU: the ERP item's available-to-sell; None: not comparable."""
+def expected_stock(
+    sku: str, item: ErpItem | None, settings: Settings, on_open_orders: Decimal = Decimal(0)
+) -> int | None:
+    """What WooCommerce should show for a SKU: the ERP item's available-to-sell (less the units on open
+    ERP sales orders, as the stock push computes it); None: not comparable."""
     if item is None or not item.stock_tracked:
         return None
-    return 0 if item.blocked else available_to_sell(item.inventory, stock_buffer(settings, sku, item.number))
+    on_hand = item.inventory - on_open_orders
+    return 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
 
 
 def classify_stock(
@@ -363,6 +368,7 @@ def reconcile_day(
             check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
             _guarded(store, "orders", add, check)
             _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
+            _guarded(store, "credit memo totals", add, partial(check_credit_memo_totals, services, store, day, add))
             _guarded(store, "stock", add, partial(_check_stock, services, store, report, add))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
@@ -553,8 +559,9 @@ def _check_order_page(
     wanted = [order for order in orders if order.get("status") in compared]
     unknown: set[str] = set()
     suspicious: set[str] = set()
+    prefix = settings.store(store).document_prefix
     for order in wanted:
-        number = order_number(order)
+        number = order_number(order, prefix)
         total = index.total(number)
         if total is None:
             unknown.add(number)
@@ -568,7 +575,7 @@ def _check_order_page(
     found: list[ReconciliationException] = []
     for order in wanted:
         order_id = int(order["id"])
-        number = order_number(order)
+        number = order_number(order, prefix)
         if number in documents:
             docs = documents[number]
         elif number in index.totals:  # in the index with a matching total
@@ -582,6 +589,7 @@ def _check_order_page(
             paid_statuses=paid,
             tolerance=settings.total_tolerance,
             held=(store, order_id) in held_keys,
+            prefix=prefix,
         )
         if exception is not None and exception.kind == ExceptionKind.MISSING_ORDER and budget.take():
             exception = _with_ledger_state(services, store, order_id, exception)
@@ -610,9 +618,7 @@ def _check_refunds(
 ) -> None:
     woo = services.woo(store)
     after, before = day_bounds(day)
-    refunds = woo.list_store_refunds(
-        after=after, before=before, dates_are_gmt="true", orderby="id", order="asc", _fields=REFUND_FIELDS
-    )
+    refunds = woo.refunds_created_between(after, before, fields=REFUND_FIELDS)
     for page in prefetched(batches(refunds, BATCH)):
         page = [refund for refund in page if created_on(refund, day) and refund.get("parent_id")]
         report.refunds_checked += len(page)
@@ -620,7 +626,7 @@ def _check_refunds(
         if not parents:
             continue
         numbers = {
-            int(order["id"]): order_number(order)
+            int(order["id"]): order_number(order, services.settings.store(store).document_prefix)
             for order in woo.list_orders(include=",".join(map(str, parents)), _fields="id,number")
         }
         expected = {
@@ -662,6 +668,7 @@ def _check_stock(
     if not settings.stock_sync:
         return
     items = {item.number: item for item in services.erp.catalog_items()}
+    on_open_orders = open_order_quantities(services, items.values(), stock=True)
     woo = services.woo(store)
     for product in woo.list_products(_fields=PRODUCT_FIELDS):
         candidates = [product]
@@ -673,8 +680,8 @@ def _check_stock(
             sku = str(candidate.get("sku") or "").strip()
             if not sku or candidate.get("manage_stock") is not True:
                 continue
-            number = settings.bc_sku_map.get(sku, sku)
-            expected = expected_stock(sku, items.get(number), settings)
+            number = item_number_of(sku, settings.bc_sku_map)
+            expected = expected_stock(sku, items.get(number), settings, on_open_orders.get(number, Decimal(0)))
             if expected is None:
                 continue
             report.skus_checked += 1

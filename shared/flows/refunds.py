@@ -8,13 +8,13 @@ credit memo up before creating another (exactly once, as for orders).
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
-from shared.erp.bc.mapping import credit_memo_number
-from shared.erp.port import ErpDataProblem, TransientErpError
+from shared.erp.port import ErpDataProblem, ErpDocument, TransientErpError
 from shared.flows.common import Reschedule, document_of, flag
 from shared.flows.services import Services
 from shared.http import TransientHttpError
-from shared.model import Order, Refund
+from shared.model import Order, Refund, credit_memo_number
 from shared.storage.ledger import LedgerEntry
 from shared.storage.tables import WriteConflict
 from shared.telemetry import log_event
@@ -47,13 +47,13 @@ def process_refunds(order: Order, entry: LedgerEntry, services: Services) -> int
 
 def credit_refund(order: Order, refund: Refund, entry: LedgerEntry, services: Services) -> None:
     marker = f"refund:{refund.woo_refund_id}"
-    number = credit_memo_number(order, refund)
+    number = credit_memo_number(order.external_number, refund.woo_refund_id)
     try:
         memo = services.erp.find_credit_memo(number) if entry.claim_id == marker else None
         if memo is None:
             entry.claim_id = marker  # in flight: a retry looks the credit memo up first
             services.ledger.save(entry)
-            memo = services.erp.create_credit_memo(refund, order, document_of(entry, order.number))
+            memo = services.erp.create_credit_memo(refund, order, document_of(entry, order.external_number))
     except TransientErpError as exc:
         raise Reschedule(f"ERP unavailable for a credit memo: {exc.message}", exc.retry_after) from exc
     except ErpDataProblem as problem:
@@ -77,3 +77,17 @@ def credit_refund(order: Order, refund: Refund, entry: LedgerEntry, services: Se
         erp_total=str(memo.total_including_tax),
     )
     log_event(log, "refund_credited", store=order.store, order=order.woo_order_id, refund=refund.woo_refund_id)
+    mismatch = credit_memo_mismatch(refund, memo, services.settings.total_tolerance)
+    if mismatch:
+        flag(entry, mismatch, services)
+
+
+def credit_memo_mismatch(refund: Refund, memo: ErpDocument, tolerance: Decimal) -> str:
+    """Why the credit memo's total is not the money refunded (beyond the tolerance), or ""."""
+    expected = refund.amount
+    if abs(memo.total_including_tax - expected) <= tolerance:
+        return ""
+    return (
+        f"credit memo {memo.number} for refund {refund.woo_refund_id} totals {memo.total_including_tax}, "
+        f"but {expected} was refunded"
+    )

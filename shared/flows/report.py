@@ -24,6 +24,7 @@ class ExceptionKind(StrEnum):
     MISSING_ORDER = "missing_order"
     DUPLICATE_DOCUMENT = "duplicate_document"
     MISSING_CREDIT_MEMO = "missing_credit_memo"
+    CREDIT_MEMO_MISMATCH = "credit_memo_mismatch"
     HELD_ORDER = "held_order"
     POISON_MESSAGE = "poison_message"
     STOCK_DRIFT = "stock_drift"
@@ -57,6 +58,11 @@ KINDS: dict[ExceptionKind, KindInfo] = {
         "Refund without credit memo",
         "A Woo refund made that day has no ERP credit memo '<order number>-R<refund id>'.",
         "#2980b9",
+    ),
+    ExceptionKind.CREDIT_MEMO_MISMATCH: KindInfo(
+        "Credit memo total differs",
+        "An ERP credit memo of that day does not total what its Woo refund returned (or has no refund).",
+        "#1f618d",
     ),
     ExceptionKind.HELD_ORDER: KindInfo(
         "Held order",

@@ -1,13 +1,20 @@
-"""The composition root: builds the adapters and stores the flows use, once per process."""
+"""The composition root: builds the adapters and stores the flows use, once per process.
+
+:func:`bootstrap` is the one place that picks concrete adapters. It takes them as parameters with the
+production ones as defaults (as cosmicpython's ``bootstrap`` does), so tests build the same flows on an
+in-memory ERP, in-memory tables and list-backed queues.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.config import Settings, check_app_settings, get_settings
+from shared.erp.port import ErpPort
 from shared.events import WooEvent
 from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
@@ -20,16 +27,35 @@ from shared.storage.tables import AuditTrail, Watermarks, ensure_tables
 from shared.woo.client import WooClient
 
 # Imported on first use, not at cold start (a webhook needs neither): the blob SDK (claim-checks,
-# reports) and the BC adapter (azure.identity, msal).
+# reports) and the ERP adapter (azure.identity, msal).
 if TYPE_CHECKING:
+    from azure.data.tables import TableServiceClient
     from azure.storage.blob import BlobServiceClient
 
+
+class QueueSender(Protocol):
+    def send(self, message: dict[str, Any], *, visibility_timeout: int | None = None) -> object: ...
+
+
+def build_erp(settings: Settings, blobs: Callable[[], BlobServiceClient] | None = None) -> ErpPort:
+    """The production ERP adapter for the configured connection; with `blobs`, its calls hold one of the
+    connection's `max_concurrency` slots, shared by every instance (shared/storage/erp_slots.py)."""
     from shared.erp.bc.adapter import BcAdapter
+
+    adapter = BcAdapter(settings)
+    connection = settings.flat_connection()
+    if blobs is not None and connection.max_concurrency > 0:  # BC counts concurrent requests per user
+        from shared.storage.erp_slots import ErpSlots
+
+        scope = f"bc-{connection.client_id or 'default'}"
+        adapter.api.limiter = ErpSlots(blobs(), scope, connection.max_concurrency)
+    return adapter
 
 
 @dataclass
 class Services:
     settings: Settings
+    woo_factory: Callable[[str], WooClient] | None = None
     _woo: dict[str, WooClient] = field(default_factory=dict)
     # (store, Woo product id) → the product's SKU, for spotting variations that inherit it.
     parent_skus: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -44,41 +70,42 @@ class Services:
         return self.storage.blob_service()
 
     @cached_property
-    def woo_events(self) -> MessageSender:
+    def table_service(self) -> TableServiceClient:
+        return self.storage.table_service()
+
+    @cached_property
+    def woo_events(self) -> QueueSender:
         return MessageSender(queue_client(self.storage.queue_service(), WOO_EVENTS_QUEUE), lambda: self.blobs)
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.storage.table_service())
+        return Ledger(self.table_service)
 
     @cached_property
     def audit(self) -> AuditTrail:
-        return AuditTrail(self.storage.table_service())
+        return AuditTrail(self.table_service)
 
     @cached_property
     def watermarks(self) -> Watermarks:
-        return Watermarks(self.storage.table_service())
+        return Watermarks(self.table_service)
 
     @cached_property
     def customers(self) -> CustomerMap:
-        return CustomerMap(self.storage.table_service())
+        return CustomerMap(self.table_service)
 
     @cached_property
-    def erp(self) -> BcAdapter:
-        from shared.erp.bc.adapter import BcAdapter
-        from shared.storage.erp_slots import ErpSlots
-
-        adapter = BcAdapter(self.settings)
-        if self.settings.erp_max_concurrent_calls > 0:  # one limit per BC user (the app registration)
-            scope = f"bc-{self.settings.bc_client_id or 'default'}"
-            adapter.api.limiter = ErpSlots(self.blobs, scope, self.settings.erp_max_concurrent_calls)
-        return adapter
+    def erp(self) -> ErpPort:
+        return build_erp(self.settings, lambda: self.blobs)
 
     def woo(self, store: str) -> WooClient:
         with self._lock:
             if store not in self._woo:
-                self._woo[store] = WooClient(store, self.settings.store(store), settings=self.settings)
+                factory = self.woo_factory or self._woo_client
+                self._woo[store] = factory(store)
             return self._woo[store]
+
+    def _woo_client(self, store: str) -> WooClient:
+        return WooClient(store, self.settings.store(store), settings=self.settings)
 
     def enqueue_woo_event(self, event: WooEvent, *, delay_seconds: int | None = None) -> None:
         self.woo_events.send(event.model_dump(mode="json"), visibility_timeout=delay_seconds)
@@ -96,18 +123,41 @@ class Services:
 
     @cached_property
     def stock_state(self) -> StockState:
-        return StockState(self.storage.table_service())
+        return StockState(self.table_service)
 
     @cached_property
     def shipment_log(self) -> ShipmentLog:
-        return ShipmentLog(self.storage.table_service())
+        return ShipmentLog(self.table_service)
 
     @cached_property
-    def erp_events(self) -> MessageSender:
+    def erp_events(self) -> QueueSender:
         return MessageSender(queue_client(self.storage.queue_service(), ERP_EVENTS_QUEUE), lambda: self.blobs)
 
     def enqueue_erp_event(self, message: dict[str, Any], *, delay_seconds: int | None = None) -> None:
         self.erp_events.send(message, visibility_timeout=delay_seconds)
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    erp: ErpPort | None = None,
+    tables: TableServiceClient | None = None,
+    woo: Callable[[str], WooClient] | None = None,
+    woo_events: QueueSender | None = None,
+    erp_events: QueueSender | None = None,
+) -> Services:
+    """Services with these adapters; each one left out is the production one, built on first use."""
+    built = Services(settings, woo_factory=woo)
+    given: dict[str, object] = {
+        "erp": erp,
+        "table_service": tables,
+        "woo_events": woo_events,
+        "erp_events": erp_events,
+    }
+    for name, adapter in given.items():
+        if adapter is not None:
+            built.__dict__[name] = adapter  # fills the cached_property, as if built on first use
+    return built
 
 
 _services: Services | None = None
@@ -119,7 +169,7 @@ def services() -> Services:
     global _services
     with _services_lock:
         if _services is None:
-            _services = Services(check_app_settings(get_settings()))
+            _services = bootstrap(check_app_settings(get_settings()))
         return _services
 
 

@@ -4,9 +4,10 @@ Each run (timer ``push_shipments``) reads the ERP shipments modified since the w
 ``SHIPMENT_OVERLAP_MINUTES``; BC: ``salesShipments`` plus the custom tracking API when
 ``BC_TRACKING_API`` is set) and, for each one:
 
-1. Matches it to a Woo order through the ledger: the shipment's external document number is the Woo
-   order number (the ledger is keyed by store and order id; the number is tried as the id first, then
-   looked up; several stores with one number are told apart by the ERP order number).
+1. Matches it to a Woo order through the ledger: the shipment's external document number is the
+   store's document prefix and the Woo order number (the ledger is keyed by store and order id; the
+   number is tried as the id first, then looked up; stores without prefixes are told apart by the ERP
+   order number).
 2. Claims it in the shipments table (insert: a concurrent run gets a conflict), so it is applied once.
 3. Reads the order. A cancelled, refunded or failed order is not touched: the shipment is recorded as
    skipped and reported (``shipment_not_applied``) for a person.
@@ -207,20 +208,27 @@ def push_shipments(services: Services, since: datetime | None = None) -> Shipmen
 
 
 def find_order_entry(services: Services, shipment: Shipment) -> LedgerEntry | None:
-    """The ledger entry of the Woo order the shipment is for (external document number = order number)."""
+    """The ledger entry of the Woo order the shipment is for: its external number is the store's prefix
+    and the Woo order number (entries posted before prefixes carry none: the bare number matches)."""
     number = shipment.order_number.strip()
     if not number:
         return None
     candidates: list[LedgerEntry] = []
-    if number.isdigit():
-        for store in services.settings.woo_stores:
-            entry = services.ledger.get(store, int(number))
-            if entry is not None and entry.order_number == number:
+    for store, store_settings in services.settings.woo_stores.items():
+        prefix = store_settings.document_prefix
+        rest = number[len(prefix) :] if number.upper().startswith(prefix.upper()) else ""
+        if rest.isdigit():
+            entry = services.ledger.get(store, int(rest))
+            if entry is not None and (entry.external_number or entry.order_number) == number:
                 candidates.append(entry)
     if not candidates:
-        rows = services.ledger.table.query("order_number eq @number", number=number)
         stores = set(services.settings.woo_stores)
-        candidates = [entry for entry in map(LedgerEntry.from_row, rows) if entry.store in stores]
+        for field in ("external_number", "order_number"):
+            rows = services.ledger.table.query(f"{field} eq @number", number=number)
+            candidates = [entry for entry in map(LedgerEntry.from_row, rows) if entry.store in stores]
+            candidates = [entry for entry in candidates if (entry.external_number or entry.order_number) == number]
+            if candidates:
+                break
     posted = [e for e in candidates if e.state == OrderState.POSTED] or candidates
     if len(posted) > 1 and shipment.erp_order_number:
         posted = [e for e in posted if e.document_number == shipment.erp_order_number] or posted

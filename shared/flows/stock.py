@@ -1,8 +1,11 @@
 """ERP → store: available-to-sell stock (and prices, :mod:`shared.flows.prices`), delta-only and batched.
 
-Available to sell (ATS) = ERP quantity − buffer (``STOCK_BUFFER``, per SKU ``STOCK_BUFFER_OVERRIDES``),
-rounded down to a whole number, never below zero. Blocked items sell nothing (0); items without
-inventory (BC services, non-inventory items) get no stock write at all.
+Available to sell (ATS) = ERP quantity − units on open ERP sales orders not yet shipped
+(``STOCK_SUBTRACT_OPEN_ORDERS``, on by default: the ERP's inventory still counts units sold in paid
+orders until they ship, so a full push would offer them again) − buffer (``STOCK_BUFFER``, per SKU
+``STOCK_BUFFER_OVERRIDES``), rounded down to a whole number, never below zero. Blocked items sell
+nothing (0); items without inventory (BC services, non-inventory items) get no stock write at all.
+The open quantities are one paged ERP read per run that has stock to push (never a call per item).
 
 One run per store (timer ``push_stock_and_prices``):
 1. What changed in the ERP since the store's watermarks: items with ``lastModifiedDateTime`` after the
@@ -45,7 +48,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.config import Settings
 from shared.erp.port import ErpItem, TransientErpError
@@ -61,6 +64,7 @@ from shared.woo.client import BATCH_LIMIT, WooClient
 from shared.woo.mapping import product_stock_from_woo
 
 log = logging.getLogger("connector.stock")
+T = TypeVar("T")
 
 ITEMS_OVERLAP = timedelta(minutes=2)  # items modified this long before the watermark are read again
 NOT_FOUND_RECHECK = timedelta(hours=1)  # a SKU no product had is looked up again after this
@@ -81,11 +85,29 @@ def watermark_names(store: str) -> tuple[str, str, str]:
 # ----------------------------------------------------------------------------------- pure: values
 
 
+def sku_key(sku: str | None) -> str:
+    """A SKU as the stock sync keys it: stripped and upper-case. BC item numbers are Code fields, stored
+    upper-case, so Woo's ``blue-mug`` is item ``BLUE-MUG`` (as for orders, ``shared.erp.bc.mapping``)."""
+    return (sku or "").strip().upper()
+
+
+_KEYED: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+
+
+def keyed(mapping: Mapping[str, T]) -> dict[str, T]:
+    """``mapping`` with its keys as :func:`sku_key` makes them (computed once per settings object)."""
+    cached = _KEYED.get(id(mapping))
+    if cached is None or cached[0] is not mapping:
+        cached = (mapping, {sku_key(key): value for key, value in mapping.items()})
+        _KEYED[id(mapping)] = cached
+    return cached[1]
+
+
 def stock_buffer(settings: Settings, sku: str, item_number: str) -> Decimal:
-    overrides = settings.stock_buffer_overrides
-    if sku in overrides:
-        return overrides[sku]
-    return overrides.get(item_number, settings.stock_buffer)
+    overrides = keyed(settings.stock_buffer_overrides)
+    if sku_key(sku) in overrides:
+        return overrides[sku_key(sku)]
+    return overrides.get(sku_key(item_number), settings.stock_buffer)
 
 
 def available_to_sell(quantity: Decimal, buffer: Decimal = Decimal(0)) -> int:
@@ -103,32 +125,52 @@ class Desired:
     price: str | None
 
 
+def open_order_quantities(services: Services, items: Iterable[ErpItem], *, stock: bool) -> dict[str, Decimal]:
+    """Units on open ERP sales orders by item number, when the setting is on and stock is pushed for any
+    of ``items`` (one paged ERP read, not one per item); else nothing is subtracted."""
+    if not (stock and services.settings.stock_subtract_open_orders and any(i.stock_tracked for i in items)):
+        return {}
+    return services.erp.open_order_quantities()
+
+
 def woo_skus_by_item(sku_map: Mapping[str, str]) -> dict[str, list[str]]:
-    """ERP item number → the Woo SKUs mapped to it (``BC_SKU_MAP`` is Woo SKU → item number)."""
+    """ERP item number → the Woo SKUs mapped to it (``BC_SKU_MAP`` is Woo SKU → item number), as keys."""
     reverse: dict[str, list[str]] = defaultdict(list)
-    for sku, number in sku_map.items():
-        reverse[number].append(sku)
+    for sku, number in keyed(sku_map).items():
+        reverse[sku_key(number)].append(sku)
     return reverse
 
 
 def item_number_of(sku: str, sku_map: Mapping[str, str]) -> str:
-    return sku_map.get(sku, sku)
+    """The ERP item number of a Woo SKU: its mapping, else the SKU itself (upper-case, like BC's)."""
+    key = sku_key(sku)
+    return sku_key(keyed(sku_map).get(key, key))
 
 
 def desired_values(
-    items: Iterable[ErpItem], settings: Settings, *, stock: bool = True, prices: bool = True
+    items: Iterable[ErpItem],
+    settings: Settings,
+    *,
+    stock: bool = True,
+    prices: bool = True,
+    on_open_orders: Mapping[str, Decimal] | None = None,
 ) -> dict[str, Desired]:
-    """Desired Woo values by Woo SKU. Stock for stock items only (0 when blocked); prices above zero."""
+    """Desired Woo values by Woo SKU. Stock for stock items only (0 when blocked), less the units on open
+    ERP sales orders (``on_open_orders``, by item number); prices above zero."""
     reverse = woo_skus_by_item(settings.bc_sku_map)
+    mapped = keyed(settings.bc_sku_map)
+    reserved = on_open_orders or {}
     result: dict[str, Desired] = {}
     for item in items:
-        skus = list(reverse.get(item.number, []))
-        if item.number not in settings.bc_sku_map and item.number not in skus:
-            skus.append(item.number)
+        number = sku_key(item.number)
+        skus = list(reverse.get(number, []))
+        if number not in mapped and number not in skus:
+            skus.append(number)
         for sku in skus:
             ats: int | None = None
             if stock and item.stock_tracked:
-                ats = 0 if item.blocked else available_to_sell(item.inventory, stock_buffer(settings, sku, item.number))
+                on_hand = item.inventory - reserved.get(item.number, Decimal(0))
+                ats = 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
             price = woo_price(item.unit_price) if prices else None
             result[sku] = Desired(sku, item.number, ats, price)
     return result
@@ -179,7 +221,7 @@ def _manage_text(product: Product) -> str:
 
 def sku_row(product: Product, checked_at: str = "") -> SkuRow:
     return SkuRow(
-        sku=(product.sku or "").strip(),
+        sku=sku_key(product.sku),
         product_id=product.woo_product_id,
         parent_id=product.parent_id or 0,
         type=product.type,
@@ -199,7 +241,7 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
     by_id = {p.woo_product_id: p for p in products}
     groups: dict[str, list[Product]] = defaultdict(list)
     for product in products:
-        sku = (product.sku or "").strip()
+        sku = sku_key(product.sku)
         if sku and product.type != "grouped":
             groups[sku].append(product)
     rows: dict[str, SkuRow] = {}
@@ -208,7 +250,7 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
         kept = []
         for product in group:
             parent = by_id.get(product.parent_id) if product.parent_id else None
-            if product.is_variation and parent is not None and (parent.sku or "").strip() == sku:
+            if product.is_variation and parent is not None and sku_key(parent.sku) == sku:
                 conflicts.append(
                     SkuConflict(
                         "variation_shares_parent_sku",
@@ -239,7 +281,7 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
 
 def erp_side_conflicts(rows: Mapping[str, SkuRow], items: Sequence[ErpItem], settings: Settings) -> list[SkuConflict]:
     """Woo SKUs without an ERP item, and ERP items (not blocked) without a Woo product."""
-    numbers = {item.number for item in items}
+    numbers = {sku_key(item.number) for item in items}
     conflicts = []
     for sku, row in sorted(rows.items()):
         if row.found and row.type != "variable" and item_number_of(sku, settings.bc_sku_map) not in numbers:
@@ -255,7 +297,7 @@ def erp_side_conflicts(rows: Mapping[str, SkuRow], items: Sequence[ErpItem], set
     for item in sorted(items, key=lambda i: i.number):
         if item.blocked:
             continue
-        skus = reverse.get(item.number) or [item.number]
+        skus = reverse.get(sku_key(item.number)) or [sku_key(item.number)]
         if not any(sku in rows for sku in skus):
             conflicts.append(
                 SkuConflict(
@@ -598,11 +640,12 @@ def push_items(
     """Push the values of ``items`` to one store (delta: compared with what was last written)."""
     settings = services.settings
     woo = services.woo(state.store)
-    desired = desired_values(items, settings, stock=stock, prices=prices)
+    on_open_orders = open_order_quantities(services, items, stock=stock)
+    desired = desired_values(items, settings, stock=stock, prices=prices, on_open_orders=on_open_orders)
     report.considered = len(desired)
     resolve_skus(woo, services, state, list(desired))
     if stock:
-        add_family_members(services, state, desired, prices=prices)
+        add_family_members(services, state, desired, prices=prices, on_open_orders=on_open_orders)
     report.not_in_woo = sorted(sku for sku in desired if not (row := state.skus.get(sku)) or not row.found)
     writes = plan_writes(
         desired, state.skus, current_from_pushed(state.pushed), manage_stock_on=settings.stock_manage_on
@@ -651,7 +694,14 @@ def resolve_skus(woo: WooClient, services: Services, state: StoreSyncState, skus
         record_conflicts(services, ConflictReport(state.store, conflicts))
 
 
-def add_family_members(services: Services, state: StoreSyncState, desired: dict[str, Desired], *, prices: bool) -> None:
+def add_family_members(
+    services: Services,
+    state: StoreSyncState,
+    desired: dict[str, Desired],
+    *,
+    prices: bool,
+    on_open_orders: Mapping[str, Decimal] | None = None,
+) -> None:
     """A parent's stock is the sum over its inheriting variations: bring in the ERP values of them all."""
     parents = {
         row.parent_id
@@ -668,7 +718,9 @@ def add_family_members(services: Services, state: StoreSyncState, desired: dict[
     if not members:
         return
     numbers = sorted({item_number_of(sku, services.settings.bc_sku_map) for sku in members})
-    found = desired_values(services.erp.catalog_items(numbers), services.settings, stock=True, prices=prices)
+    found = desired_values(
+        services.erp.catalog_items(numbers), services.settings, stock=True, prices=prices, on_open_orders=on_open_orders
+    )
     for sku in members:
         if sku in found:
             desired[sku] = found[sku]
@@ -867,7 +919,8 @@ def reconcile_store(services: Services, store: str, *, stock: bool = True, price
     rows, conflicts = map_products(catalogue.products, checked_at)
     conflicts += erp_side_conflicts(rows, catalogue.items, settings)
     report.conflicts = ConflictReport(store, conflicts)
-    desired = desired_values(catalogue.items, settings, stock=stock, prices=prices)
+    on_open_orders = open_order_quantities(services, catalogue.items, stock=stock)
+    desired = desired_values(catalogue.items, settings, stock=stock, prices=prices, on_open_orders=on_open_orders)
     report.considered = len(desired)
     report.not_in_woo = sorted(sku for sku in desired if not (row := rows.get(sku)) or not row.found)
     actual = current_from_products(catalogue.products)

@@ -55,7 +55,9 @@ def check_store(services: Services, store: str) -> HealthReport:
     expected = delivery_url(services, store) if services.settings.public_base_url else None
     hooks = woo.list_webhooks()
     for topic in REQUIRED_TOPICS:
-        repair = _ensure(woo, hooks, topic, expected, services.settings.store(store).webhook_secret.get_secret_value())
+        repair = ensure_webhook(
+            woo, hooks, topic, expected, services.settings.store(store).webhook_secret.get_secret_value()
+        )
         if repair:
             report.repaired.append(f"{topic}: {repair}")
     now = datetime.now(UTC)
@@ -70,7 +72,7 @@ def check_store(services: Services, store: str) -> HealthReport:
     return report
 
 
-def _ensure(woo: Any, hooks: list[dict[str, Any]], topic: str, expected: str | None, secret: str) -> str:
+def ensure_webhook(woo: Any, hooks: list[dict[str, Any]], topic: str, expected: str | None, secret: str) -> str:
     """Make one topic's webhook exist, point at `expected` and be active; say what was repaired."""
     candidates = [hook for hook in hooks if hook.get("topic") == topic]
     if expected is not None:
@@ -87,18 +89,30 @@ def _ensure(woo: Any, hooks: list[dict[str, Any]], topic: str, expected: str | N
         )
         return "missing → created"
     hook = next((h for h in ours if h.get("status") == "active"), ours[0])
-    changes: dict[str, Any] = {}
     if hook.get("status") != "active":
-        changes["status"] = "active"
-    if expected is not None and hook.get("delivery_url") != expected:
-        changes["delivery_url"] = expected
-    if not changes:
+        return _recreate(woo, hook, topic, expected, secret)
+    if expected is None or hook.get("delivery_url") == expected:
         return ""
-    woo.update_webhook(int(hook["id"]), changes)
-    described = [f"{hook.get('status')} → active"] if "status" in changes else []
-    if "delivery_url" in changes:
-        described.append("delivery URL corrected")
-    return ", ".join(described)
+    woo.update_webhook(int(hook["id"]), {"delivery_url": expected})
+    return "delivery URL corrected"
+
+
+def _recreate(woo: Any, hook: dict[str, Any], topic: str, expected: str | None, secret: str) -> str:
+    """Replace an inactive webhook with a new one rather than re-enabling it.
+
+    Re-enabling keeps the store's failure count at 6, so the next single failed delivery would disable it
+    again; a new webhook starts at 0 with the full tolerance (facts woocommerce.md §0, §1.7). The new one
+    is created first, so a failure in between leaves no gap the old one did not already have; the old
+    one delivers nothing while inactive, so there is no double delivery either.
+    """
+    url = expected if expected is not None else str(hook.get("delivery_url") or "")
+    name = str(hook.get("name") or f"Dynamics connector {topic}")
+    woo.create_webhook({"name": name, "topic": topic, "delivery_url": url, "secret": secret})
+    woo.delete_webhook(int(hook["id"]))
+    described = f"{hook.get('status')} → recreated"
+    if url != hook.get("delivery_url"):
+        described += ", delivery URL corrected"
+    return described
 
 
 def _same_endpoint(url: str, expected: str) -> bool:

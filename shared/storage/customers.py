@@ -1,6 +1,7 @@
 """Cached Woo buyer → ERP customer matches, so a returning customer costs no ERP call.
 
-Keys are hashes of the normalised e-mail (or phone), so no personal data sits in table keys.
+Partitioned by ERP connection (stores sharing one share its customers); keys are hashes of the
+normalised e-mail (or phone), so no personal data sits in table keys.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ class CustomerMap:
     def __init__(self, service: TableServiceClient) -> None:
         self.table = Table.of(service, CUSTOMERS_TABLE)
 
-    def get(self, store: str, key: str) -> tuple[str, str] | None:
-        row = self.table.get(store, key)
+    def get(self, connection: str, key: str) -> tuple[str, str] | None:
+        row = self.table.get(connection, key)
         return None if row is None else (str(row.data["number"]), str(row.data.get("id", "")))
 
-    def put(self, store: str, key: str, number: str, customer_id: str) -> None:
-        self.table.upsert(Row(store, key, {"number": number, "id": customer_id}))
+    def put(self, connection: str, key: str, number: str, customer_id: str) -> None:
+        self.table.upsert(Row(connection, key, {"number": number, "id": customer_id}))
 
-    def forget(self, store: str, key: str) -> None:
-        self.table.delete(store, key)
+    def forget(self, connection: str, key: str) -> None:
+        self.table.delete(connection, key)

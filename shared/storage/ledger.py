@@ -36,6 +36,8 @@ class LedgerEntry:
     order_id: int
     state: str = OrderState.RECEIVED
     order_number: str = ""
+    external_number: str = ""  # the order's number in the ERP (with the store's prefix), as posted
+    connection: str = ""  # the ERP connection the order was posted to
     woo_status: str = ""
     woo_modified: str = ""
     woo_total: str = ""

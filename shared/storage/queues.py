@@ -48,6 +48,21 @@ def ensure_queues(service: QueueServiceClient, names: Iterable[str]) -> None:
             service.create_queue(name)
 
 
+def serialize(message: dict[str, Any]) -> str:
+    """The message as compact JSON text that encodes as UTF-8 and parses back to the same message.
+
+    Non-ASCII text stays as it is (shorter than escapes). A string with a lone UTF-16 surrogate, which
+    JSON can carry but UTF-8 cannot, makes the whole message ASCII with `\\uXXXX` escapes instead of
+    failing the send.
+    """
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(message, separators=(",", ":"), ensure_ascii=True)
+    return text
+
+
 class MessageSender:
     """Sends JSON messages to one queue, claim-checking bodies over the queue's size limit.
 
@@ -62,7 +77,7 @@ class MessageSender:
         self.limit = limit
 
     def send(self, message: dict[str, Any], *, visibility_timeout: int | None = None) -> QueueMessage:
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        text = serialize(message)
         if len(text.encode()) > self.limit:
             text = json.dumps({CLAIM_CHECK_KEY: self._check_in(text)})
         return self.queue.send_message(text, visibility_timeout=visibility_timeout)

@@ -24,8 +24,9 @@ class WooClient:
             timeout=max(settings.http_timeout_seconds, 60.0),  # batches are slow on real stores (§2.7)
             policy=RetryPolicy(max_attempts=settings.http_max_attempts),
             auth=auth,
-            verify=settings.sandbox_ca_bundle or True,
+            verify=[bundle for bundle in (settings.sandbox_ca_bundle, store.ca_bundle) if bundle],
         )
+        self._routes: frozenset[str] | None = None
 
     @property
     def calls(self) -> int:
@@ -57,12 +58,51 @@ class WooClient:
         """Every order matching `params`, following the pages (per_page ≤ 100)."""
         yield from self._pages("orders", params)
 
-    def list_refunds(self, order_id: int) -> list[dict[str, Any]]:
-        return list(self._pages(f"orders/{order_id}/refunds", {}))
+    def list_refunds(self, order_id: int, **params: Any) -> list[dict[str, Any]]:
+        return list(self._pages(f"orders/{order_id}/refunds", params))
 
     def list_store_refunds(self, **params: Any) -> Iterator[dict[str, Any]]:
-        """Refunds of every order (`GET /refunds`, with `parent_id`), e.g. by `after`/`before` (§2.5)."""
+        """Refunds of every order (`GET /refunds`, with `parent_id`), e.g. by `after`/`before` (§2.5).
+
+        Only newer WooCommerce has this route (an 8.x store answers 404 `rest_no_route`): see
+        `refunds_created_between`, which every supported version answers.
+        """
         yield from self._pages("refunds", params)
+
+    def refunds_created_between(self, after: str, before: str, *, fields: str) -> Iterator[dict[str, Any]]:
+        """Refunds created strictly between two naive GMT times, each with `parent_id` (its order's id).
+
+        Where the store's route index lists the top-level `/refunds` route, one paged read. Otherwise
+        (WooCommerce 8.x, facts §0, §2.5): the orders modified since `after` (`wc_create_refund()` ends
+        with `$order->set_date_modified( time() ); $order->save();`), and the refunds of those that have
+        any, read per order.
+        """
+        if self.has_route("/refunds"):
+            yield from self.list_store_refunds(
+                after=after, before=before, dates_are_gmt="true", orderby="id", order="asc", _fields=fields
+            )
+            return
+        per_order = ",".join(dict.fromkeys(["id", "date_created_gmt", *fields.split(",")]))
+        orders = self.list_orders(
+            modified_after=after, dates_are_gmt="true", orderby="id", order="asc", _fields="id,refunds"
+        )
+        for order in orders:
+            if not order.get("refunds"):
+                continue
+            order_id = int(order["id"])
+            for refund in self.list_refunds(order_id, _fields=per_order):
+                created = str(refund.get("date_created_gmt") or "")
+                if after < created < before:
+                    yield {**refund, "parent_id": order_id}
+
+    # -------------------------------------------------------------- routes
+
+    def has_route(self, route: str) -> bool:
+        """Whether the store registers `/wc/v3<route>` (its route index, read once per client, §2.10)."""
+        if self._routes is None:
+            index: dict[str, Any] = self.api.request("GET", "").json()
+            self._routes = frozenset(str(path) for path in index.get("routes") or {})
+        return f"/wc/v3{route}" in self._routes
 
     def page(self, path: str, page: int, **params: Any) -> tuple[list[dict[str, Any]], int, int]:
         """One page of a collection (per_page 100), its total pages and total items (X-WP-TotalPages/-Total).
@@ -109,6 +149,10 @@ class WooClient:
     def update_webhook(self, webhook_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self.api.request("PUT", f"webhooks/{webhook_id}", json=changes).json()
         return result
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        """Delete for good (webhooks cannot be trashed: without `force` the store answers 501, §1.8)."""
+        self.api.request("DELETE", f"webhooks/{webhook_id}", params={"force": "true"})
 
     # -------------------------------------------------------------- paging
 

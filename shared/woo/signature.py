@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 
-__all__ = ["decode_secret", "is_ping", "parse_ping", "sign", "verify_signature"]
+__all__ = ["decode_secret", "is_ping", "looks_like_ping", "parse_ping", "sign", "verify_signature"]
 
 # wp_specialchars_decode( $text, ENT_QUOTES ) (wp-includes/formatting.php): first normalise
 # zero-padded / upper-case-X numeric forms of the handled entities, then translate them in one
@@ -43,6 +43,9 @@ _TRANSLATE = {
 _TRANSLATE_RE = re.compile("|".join(re.escape(key) for key in sorted(_TRANSLATE, key=len, reverse=True)))
 
 _PING_RE = re.compile(rb"\Awebhook_id=(\d+)\s*\Z")
+# A webhook id is a `wc_webhooks.webhook_id`, a MySQL BIGINT UNSIGNED: at most 20 digits. Longer digit
+# strings are never parsed (int() refuses more than 4,300 digits, and no store has such an id).
+MAX_WEBHOOK_ID = 2**64 - 1
 
 
 def decode_secret(secret: str) -> str:
@@ -77,12 +80,24 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
         return False
 
 
+def looks_like_ping(body: bytes) -> bool:
+    """True for a body of the ping's form ``webhook_id=<digits>``, whatever the number."""
+    return _PING_RE.match(body) is not None
+
+
 def parse_ping(body: bytes) -> int | None:
-    """The webhook id of a ping body ``webhook_id=<n>``, or None when ``body`` is not a ping."""
+    """The webhook id of a ping body ``webhook_id=<n>``, or None when ``body`` is not a ping a store sends.
+
+    Never raises: an id beyond a store's range (``MAX_WEBHOOK_ID``, checked before converting) is None.
+    """
     match = _PING_RE.match(body)
     if match is None:
         return None
-    return int(match.group(1))
+    digits = match.group(1).lstrip(b"0") or b"0"
+    if len(digits) > len(str(MAX_WEBHOOK_ID)):
+        return None
+    webhook_id = int(digits)
+    return webhook_id if webhook_id <= MAX_WEBHOOK_ID else None
 
 
 def is_ping(body: bytes) -> bool:

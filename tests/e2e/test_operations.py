@@ -17,6 +17,8 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient, QueueServiceClient
 
 from sandbox.stack import Stack
+from shared.flows.backfill import backfill_orders
+from shared.flows.operations import TIMERS
 from shared.flows.services import Services
 from shared.storage.ledger import OrderState
 from shared.storage.names import HOSTS_CONTAINER
@@ -130,3 +132,56 @@ def test_backfill_command_queues_what_the_ledger_has_not_seen(stack: Stack, app:
     assert result.returncode == 0, result.stderr
     assert "Scanned" in result.stdout and "queued" in result.stdout
     wait_for(lambda: posted(app, order))
+
+
+# ---------------------------------------------------------------- operator rough edges (issue 18)
+
+QUIET_DAY = date(2021, 1, 5)  # no order of any test is dated this day
+
+
+def test_status_lists_every_timer_of_the_app(stack: Stack, app: Services) -> None:
+    data = httpx.get(stack.host.function_url("status"), timeout=30).json()
+    timers = {t["name"]: t for t in data["timers"]}
+    assert set(TIMERS) <= set(timers)  # the schedule monitor has records only for timers that have run
+    for name in TIMERS:
+        assert timers[name]["ran"] == bool(timers[name]["last"])
+
+
+def test_backfill_reports_its_progress_against_the_stores_total(stack: Stack, app: Services) -> None:
+    with webhooks_paused(stack.woo):
+        stack.woo.place_order([("70000", 1)], pay=True, email="progress-backfill@example.com")
+    seen: list[tuple[str, int, int]] = []
+    since = datetime.now(UTC) - timedelta(minutes=3)
+    result = backfill_orders(app, "main", since, progress=lambda *step: seen.append(step))
+    assert result.scanned >= 1 and seen
+    assert [scanned for _, scanned, _ in seen[:-1]] == list(range(1, result.scanned + 1))
+    assert all(store == "main" and total >= scanned for store, scanned, total in seen)
+    assert seen[-1] == ("main", result.scanned, result.scanned)  # full only at the end
+
+
+def test_reconcile_command_prints_its_summary_and_no_raw_log_line(stack: Stack, app: Services) -> None:
+    # A poison message makes the day's report have an exception, so the flow logs a WARNING event.
+    poison = raw_queue(stack, "woo-events-poison")
+    envelope_text = json.dumps({"v": 1, "store": "main", "topic": "order.updated", "resource_id": 987654})
+    planted = poison.send_message(base64.b64encode(envelope_text.encode()).decode())
+    env = {**os.environ, **stack.settings, "COLUMNS": "200", "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "shared.cli", "reconcile", "--date", QUIET_DAY.isoformat(), "--store", "main"]
+    try:
+        quiet = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=180)
+        verbose = subprocess.run([*command, "-v"], capture_output=True, text=True, env=env, cwd=REPO, timeout=180)
+    finally:
+        poison.delete_message(planted)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "reconciliation_exceptions" not in quiet.stderr + quiet.stdout
+    assert quiet.stdout.startswith("0 orders, 0 refunds") and "Poison message" in quiet.stdout
+    assert verbose.returncode == 0 and "reconciliation_exceptions store=main" in verbose.stderr
+
+
+def test_held_command_refuses_an_unknown_store(stack: Stack) -> None:
+    env = {**os.environ, **stack.settings, "COLUMNS": "200", "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "held", "--store", "nosuch"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "unknown store 'nosuch'" in result.stderr and "No held orders" not in result.stdout

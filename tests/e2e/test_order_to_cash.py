@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import ssl
 import threading
 import time
 from decimal import Decimal
@@ -17,6 +18,7 @@ import pytest
 from sandbox.stack import Stack
 from shared.events import WooEvent
 from shared.flows import orders
+from shared.flows.operations import attention_count
 from shared.flows.services import Services
 from shared.storage.ledger import OrderState
 from shared.woo.mapping import order_from_woo
@@ -344,3 +346,30 @@ def test_payment_is_recorded_once_in_the_configured_journal(stack: Stack, app) -
     assert len(payments) == 1
     assert Decimal(str(payments[0]["amount"])) == -Decimal(order["total"])
     assert payments[0]["customerNumber"] == bc_documents_for(stack, order)[0]["customerNumber"]
+
+
+@pytest.mark.parametrize("status", ["trash", "on-hold", "pending", "failed"])
+def test_a_posted_order_taken_back_is_flagged_for_a_person(stack: Stack, app, status: str) -> None:
+    """Trash (an `order.deleted` delivery of `{"id": N}`, facts woocommerce.md §0) or a status that takes
+    the payment back: flagged (ledger, audit, status count), the BC document left alone."""
+    order = stack.woo.place_order([("1900-S", 1)], pay=True, email=f"taken-back-{status}@example.com")
+    wait_for(lambda: posted(app, order))
+    flagged_before = attention_count(app)
+    if status == "trash":
+        trashed = httpx.delete(
+            f"{stack.woo.api_url}/orders/{order['id']}",
+            auth=(stack.woo.consumer_key, stack.woo.consumer_secret),
+            verify=ssl.create_default_context(cafile=stack.settings["SANDBOX_CA_BUNDLE"]),
+        )
+        assert trashed.status_code == 200 and trashed.json()["status"] == "trash"
+    else:
+        stack.woo.set_order_status(order["id"], status)
+    entry = wait_for(lambda: (e := app.ledger.get("main", order["id"])) and e.attention and e)
+    assert entry.state == OrderState.POSTED
+    assert stack.woo.order(order["id"])["status"] == status
+    assert ("moved to the trash" if status == "trash" else f"set to {status}") in entry.attention
+    assert entry.document_number in entry.attention
+    flagged = [row.data for row in app.audit.trail(f"main/{order['id']}") if row.data["stage"] == "flagged"]
+    assert len(flagged) == 1 and flagged[0]["reason"] == entry.attention
+    assert attention_count(app) >= flagged_before + 1  # the status count includes it (others may flag meanwhile)
+    assert len(bc_documents_for(stack, order)) == 1

@@ -220,4 +220,5 @@ def test_a_clean_day_reports_nothing_and_says_so(stack: Stack, outlet: tuple[Woo
     (mismatch,) = rows(later, ExceptionKind.TOTAL_MISMATCH)
     assert (mismatch.order, mismatch.difference) == (str(placed[1]["id"]), "24.00")
     assert document["number"] in mismatch.detail  # the full document was read again for the detail
-    assert [(row.sku, row.difference) for row in rows(later, ExceptionKind.STOCK_DRIFT)] == [("OUTLET-LAMP", "-6")]
+    # 9 in BC, 1 of them on the open line just added (STOCK_SUBTRACT_OPEN_ORDERS): 8 to sell, Woo shows 3.
+    assert [(row.sku, row.difference) for row in rows(later, ExceptionKind.STOCK_DRIFT)] == [("OUTLET-LAMP", "-5")]

@@ -30,15 +30,22 @@ def hooks_by_topic(stack: Stack) -> dict[str, dict]:
 def test_orders_placed_while_the_webhook_was_disabled_are_posted_after_the_health_check(stack: Stack, app) -> None:
     check_webhooks(app)  # all healthy: records the last known good time
     for topic in ("order.created", "order.updated"):
-        stack.woo.update_webhook(hooks_by_topic(stack)[topic]["id"], status="disabled")
+        hook = stack.woo.store.webhooks[hooks_by_topic(stack)[topic]["id"]]
+        with stack.woo.store.lock:  # what seven failed deliveries leave behind (facts woocommerce.md §1.7)
+            hook.status, hook.failure_count = "disabled", 6
     missed = [stack.woo.place_order([("70000", 1)], pay=True, email=f"outage{i}@example.com") for i in range(3)]
     stack.woo.flush_deliveries()
     assert all(app.ledger.get("main", order["id"]) is None for order in missed)  # dropped, as Woo does
 
     (report,) = check_webhooks(app)
-    assert sorted(report.repaired) == ["order.created: disabled → active", "order.updated: disabled → active"]
+    assert sorted(report.repaired) == ["order.created: disabled → recreated", "order.updated: disabled → recreated"]
     assert report.backfilled >= 3
-    assert {hooks_by_topic(stack)[topic]["status"] for topic in REQUIRED_TOPICS} == {"active"}
+    hooks = hooks_by_topic(stack)
+    assert {hooks[topic]["status"] for topic in REQUIRED_TOPICS} == {"active"}
+    # Recreated, not re-enabled: the full failure tolerance again, pointing at this app with its secret.
+    assert [hooks[t]["failure_count"] for t in ("order.created", "order.updated")] == [0, 0]
+    assert all(hooks[t]["delivery_url"] == stack.webhook_url for t in REQUIRED_TOPICS)
+    assert len(stack.woo.webhooks()) == len(REQUIRED_TOPICS)  # the disabled ones are gone
     wait_for(lambda: all(posted(app, order) for order in missed))
     for order in missed:
         assert len(bc_documents_for(stack, order)) == 1

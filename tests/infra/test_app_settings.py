@@ -24,6 +24,7 @@ from bicep_model import Infra, accessor, function, loop_source
 # Settings the template deliberately does not set, with the reason.
 NOT_DEPLOYED = {
     "sandbox_ca_bundle": "sandbox only: trusts the local emulators' CA; must stay empty in Azure",
+    "erps": "connections beyond the flat BC_* one are app settings the merchant adds (README: ERPS__<connection>__*)",
 }
 
 KEY_VAULT_REFERENCE = re.compile(r"^@Microsoft\.KeyVault\(SecretUri=\$\{keyVaultUri\}secrets/(?P<name>[^/]+)/\)$")

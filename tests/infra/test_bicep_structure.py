@@ -127,7 +127,7 @@ def test_code_package_is_deployed_with_the_identity(infra: Infra) -> None:
 
 def test_instance_cap_is_valid_everywhere_and_the_erp_limit_does_not_rely_on_it(infra: Infra) -> None:
     """maximumInstanceCount applies per function scale group, not to the app (facts/azure-flex-infra.md finding 3),
-    so it cannot bound ERP calls; the app's blob-lease slots do (ERP_MAX_CONCURRENT_CALLS). The cap's range is
+    so it cannot bound ERP calls; the app's blob-lease slots do (BC_MAX_CONCURRENCY). The cap's range is
     the one every Flex document and sample accepts (40-1000; finding 2)."""
     app = infra.file("modules/functionapp.bicep")
     scale = app.one("Microsoft.Web/sites")["properties"]["functionAppConfig"]["scaleAndConcurrency"]
@@ -140,9 +140,9 @@ def test_instance_cap_is_valid_everywhere_and_the_erp_limit_does_not_rely_on_it(
         assert bicep.default("maximumInstanceCount") == 40, bicep.rel
     assert "maxConcurrentErpCalls" not in app.outputs  # no arithmetic on the cap
     # The ERP limit is an app setting, within Business Central's 5 running + 95 queued per user.
-    limit = int(infra.connector_setting_defaults["ERP_MAX_CONCURRENT_CALLS"])
+    limit = int(infra.connector_setting_defaults["BC_MAX_CONCURRENCY"])
     assert 1 <= limit <= BC_MAX_RUNNING_PLUS_QUEUED
-    assert "ERP_MAX_CONCURRENT_CALLS" in infra.main.outputs["maxConcurrentErpCalls"]["value"].__repr__()
+    assert "BC_MAX_CONCURRENCY" in infra.main.outputs["maxConcurrentErpCalls"]["value"].__repr__()
     assert infra.module_params(infra.module_for("modules/functionapp.bicep"))["maximumInstanceCount"] == (
         "maximumInstanceCount"
     )

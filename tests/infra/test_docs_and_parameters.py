@@ -39,10 +39,12 @@ def test_example_parameters_hold_no_secrets(infra: Infra) -> None:
 
 def test_example_stores_are_usable_ids(infra: Infra) -> None:
     for store in infra.example_parameters["wooStores"]:
-        assert set(store) == {"id", "url", "currency"}
+        assert {"id", "url", "currency"} <= set(store) <= {"id", "url", "currency", "erp", "documentPrefix"}
         # The id goes into app-setting names, the webhook URL and Key Vault secret names.
         assert re.fullmatch(r"[a-z0-9]+", store["id"]), store["id"]
         assert store["url"].startswith("https://")
+    prefixes = [store.get("documentPrefix", "") for store in infra.example_parameters["wooStores"]]
+    assert "" not in prefixes and len(set(prefixes)) == len(prefixes)  # two stores share the BC company
 
 
 def test_readme_covers_the_deployment_steps() -> None:

@@ -15,8 +15,11 @@ import pytest
 from azure.storage.queue import QueueServiceClient
 
 from sandbox.azurite import Azurite
+from sandbox.server import free_port
 from shared.cli import main
 from shared.config import Settings
+from shared.flows.operations import TIMERS
+from shared.flows.orders import process_queue_message
 from shared.flows.services import Services
 from shared.storage.ledger import LedgerEntry, OrderState
 from shared.storage.queues import queue_client
@@ -200,3 +203,70 @@ def test_more_than_a_peek_is_listed_left_intact_and_replayed(
     for message in target.receive_messages(messages_per_page=32, visibility_timeout=30):
         moved.append(message.content)
     assert sorted(moved) == sorted(texts)
+
+
+# ---------------------------------------------------------------- operator rough edges (issue 18)
+
+
+def test_held_for_an_unknown_store_is_an_error_not_an_empty_list(
+    storage: str, seeded: dict[str, str], capsys, restore_environment
+) -> None:
+    assert main(["held", "--store", "nosuch", "--connection-string", storage]) == 1
+    err = capsys.readouterr().err
+    assert "unknown store 'nosuch'" in err and "No held orders" not in err and "Traceback" not in err
+    # Without the stores' settings, a store the ledger knows is still a store.
+    assert main(["held", "--store", STORE.upper(), "--connection-string", storage]) == 0
+    assert "clitest/5001" in capsys.readouterr().out
+
+
+def test_status_lists_every_timer_with_never_ran(storage: str, seeded: dict[str, str]) -> None:
+    result = run_cli("status", "--connection-string", storage)
+    assert result.returncode == 0, result.stderr
+    timer_rows = [line for line in result.stdout.splitlines() if any(name in line for name in TIMERS)]
+    for name in TIMERS:
+        (row,) = [line for line in timer_rows if f" {name} " in line]
+        assert "never ran" in row, row
+    data = json.loads(run_cli("status", "--json", "--connection-string", storage).stdout)
+    assert {t["name"] for t in data["timers"]} == set(TIMERS)
+    assert not any(t["ran"] for t in data["timers"])
+
+
+def test_a_poisoned_order_says_why_in_poison_status_and_its_audit_trail(
+    storage: str, seeded: dict[str, str], capsys, restore_environment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AzureWebJobsStorage", storage)
+    monkeypatch.setenv("COLUMNS", "400")  # the tables print the cause on one line
+    refused = f"http://127.0.0.1:{free_port()}/"  # nothing listens: WooCommerce is down for good
+    for field, value in (("URL", refused), ("CONSUMER_KEY", "ck"), ("CONSUMER_SECRET", "cs"), ("WEBHOOK_SECRET", "w")):
+        monkeypatch.setenv(f"WOO_STORES__why__{field}", value)
+    monkeypatch.setenv("HTTP_MAX_ATTEMPTS", "1")
+    services = Services(Settings())
+    limit = services.settings.max_reschedules
+    envelope_text = json.dumps(
+        {"v": 1, "store": "why", "topic": "order.updated", "resource_id": 4242, "attempt": limit}
+    )
+    for tries in (1, 5):  # an early try is retried by the host; only the last one is recorded
+        with pytest.raises(RuntimeError, match="still failing after"):
+            process_queue_message(envelope_text.encode(), tries, services, max_dequeue_count=5, message_id="m-4242")
+    (row,) = [row.data for row in services.audit.trail("why/4242") if row.data["stage"] == "poisoned"]
+    assert row["error"] == "RuntimeError" and row["tries"] == 5 and row["queue"] == "woo-events"
+    assert row["cause"].startswith(f"order why/4242: still failing after {limit} re-schedules: WooCommerce unavailable")
+
+    # The host then copies the message, unchanged, to the poison queue.
+    poison = QueueServiceClient.from_connection_string(storage).get_queue_client("woo-events-poison")
+    planted = poison.send_message(base64.b64encode(envelope_text.encode()).decode())
+    try:
+        assert main(["poison", "--queue", "woo-events", "--json", "--connection-string", storage]) == 0
+        (listing,) = json.loads(capsys.readouterr().out)
+        (message,) = [m for m in listing["messages"] if m["subject"] == "why/4242"]
+        assert message["cause"].startswith("RuntimeError: order why/4242: still failing after")
+        assert main(["poison", "--queue", "woo-events", "--connection-string", storage]) == 0
+        assert "RuntimeError: order why/4242" in capsys.readouterr().out
+        assert main(["status", "--json", "--connection-string", storage]) == 0
+        status = json.loads(capsys.readouterr().out)
+        (listed,) = [m for m in status["poison_messages"] if m["subject"] == "why/4242"]
+        assert listed["cause"] == message["cause"]
+        assert main(["status", "--connection-string", storage]) == 0
+        assert "RuntimeError: order why/4242" in capsys.readouterr().out
+    finally:
+        poison.delete_message(planted)

@@ -117,7 +117,7 @@ def test_the_services_put_the_limit_on_the_erp_client(storage_env: str, monkeypa
     }
     for key, value in base.items():
         monkeypatch.setenv(key, value)
-    limited = Services(Settings(erp_max_concurrent_calls=2)).erp
+    limited = Services(Settings(bc_max_concurrency=2)).erp
     assert isinstance(limited.api.limiter, ErpSlots)
     assert (limited.api.limiter.limit, limited.api.limiter.scope) == (2, "bc-app-1")
-    assert Services(Settings(erp_max_concurrent_calls=0)).erp.api.limiter is None
+    assert Services(Settings(bc_max_concurrency=0)).erp.api.limiter is None

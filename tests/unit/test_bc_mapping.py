@@ -42,6 +42,7 @@ from shared.erp.port import DocumentKind, ErpItem
 from shared.model import Address, Customer, HoldCode, LineKind, Order, OrderLine, round_money
 from shared.woo.mapping import order_from_woo
 
+pytestmark = pytest.mark.bc
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 WOO = REFERENCE / "woocommerce"
 BC = REFERENCE / "business-central"
@@ -255,10 +256,7 @@ def test_every_emitted_property_exists_in_metadata(name, order, kind):
 def test_totals_reconcile_to_the_cent(name, order, kind):
     payload = plan_for(order, kind)
     assert payload_line_amount_total(payload) == expected_line_amount_total(order)
-    if order.prices_include_tax:
-        assert payload_line_amount_total(payload) == order.total
-    else:
-        assert payload_line_amount_total(payload) == order.total - order.total_tax
+    assert payload_line_amount_total(payload) == order.total - order.total_tax  # net, whatever Woo entered
     assert expected_total(order) == order.total
 
 
@@ -305,15 +303,18 @@ def test_item_lines_variation_and_coupon_discounts():
     assert coupon_discount == rich().discount_total
 
 
-def test_gross_amounts_when_prices_include_tax():
+def test_an_order_entered_with_prices_including_tax_is_sent_net():
+    """BC refuses pricesIncludeTax true on a sales order in a US sales-tax company and lets no client
+    set it on an invoice (read-only), so every document carries Woo's net amounts (issue 18)."""
     order = dict(ORDERS)["rich-prices-incl-tax"]
     payload = plan_for(order)
-    assert payload["pricesIncludeTax"] is True
+    assert payload["pricesIncludeTax"] is False
     first = lines_of(payload)[0]
-    assert first["unitPrice"] == Decimal("10.75")  # (30.00 + 2.25) / 3
-    assert first["discountAmount"] == Decimal("3.22")  # 32.25 − (27.00 + 2.03)
+    assert first["unitPrice"] == Decimal("10")  # 30.00 / 3, before tax
+    assert first["discountAmount"] == Decimal("3.00")  # 30.00 − 27.00
     shipping = next(line for line in lines_of(payload) if line["lineObjectNumber"] == "6610")
-    assert shipping["unitPrice"] == Decimal("10.75")
+    assert shipping["unitPrice"] == Decimal("10.00")
+    assert "pricesIncludeTax" not in plan_for(order, DocumentKind.SALES_INVOICE)
 
 
 def test_shipping_and_fee_lines():

@@ -90,9 +90,62 @@ def test_stores_and_lists_parse_from_app_settings(app_env: pytest.MonkeyPatch) -
     app_env.setenv("WOO_STORES__outlet__CONSUMER_SECRET", "cs")
     app_env.setenv("WOO_STORES__outlet__WEBHOOK_SECRET", "hook2")
     app_env.setenv("PAID_STATUSES", "processing, completed, on-hold")
+    with pytest.raises(ConfigError, match=r"share ERP connection 'bc'.*DOCUMENT_PREFIX"):
+        check_app_settings(load_settings())  # order 1001 of each store would pass the other's duplicate check
+    app_env.setenv("WOO_STORES__outlet__DOCUMENT_PREFIX", "OUT-")
+    app_env.setenv("WOO_STORES__main__DOCUMENT_PREFIX", "WEB-")
     settings = check_app_settings(load_settings())
     assert sorted(settings.woo_stores) == ["main", "outlet"]
     assert settings.store("OUTLET").api_url == "https://outlet.example.com/wp-json/wc/v3"
     assert settings.paid_statuses == ["processing", "completed", "on-hold"]
     with pytest.raises(ConfigError, match="Unknown store"):
         settings.store("nope")
+
+
+# ------------------------------------------------------------------------------ ERP connections
+
+
+def test_flat_bc_settings_are_the_connection_bc(app_env: pytest.MonkeyPatch) -> None:
+    settings = check_app_settings(load_settings())
+    assert list(settings.connections()) == ["bc"]
+    assert settings.connection("bc").company_id == APP_SETTINGS["BC_COMPANY_ID"]
+    assert settings.connection_of("main") == "bc"
+
+
+def test_more_connections_come_from_erps_settings_and_stores_name_theirs(app_env: pytest.MonkeyPatch) -> None:
+    for key, value in {"KIND": "bc", "TENANT_ID": "t2", "COMPANY_ID": "c2", "CLIENT_ID": "i2",
+                       "CLIENT_SECRET": "@Microsoft.KeyVault(VaultName=kv1;SecretName=eu-secret)",
+                       "MAX_CONCURRENCY": "3"}.items():  # fmt: skip
+        app_env.setenv(f"ERPS__eu__{key}", value)
+    app_env.setenv("WOO_STORES__outlet__URL", "https://outlet.example.com")
+    for key in ("CONSUMER_KEY", "CONSUMER_SECRET", "WEBHOOK_SECRET"):
+        app_env.setenv(f"WOO_STORES__outlet__{key}", "x")
+    app_env.setenv("WOO_STORES__outlet__ERP", "eu")
+    settings = check_app_settings(load_settings(lambda ref: f"value-of-{ref.name}"))
+    assert sorted(settings.connections()) == ["bc", "eu"]
+    assert (settings.connection_of("main"), settings.connection_of("outlet")) == ("bc", "eu")
+    eu = settings.connection("EU")
+    assert eu.company_id == "c2" and eu.max_concurrency == 3
+    assert eu.client_secret.get_secret_value() == "value-of-eu-secret"  # every secret field is resolved
+    assert settings.stores_of("eu") == ["outlet"]
+
+
+def test_a_store_naming_an_unknown_connection_or_a_bad_prefix_stops_start_up(app_env: pytest.MonkeyPatch) -> None:
+    app_env.setenv("WOO_STORES__main__ERP", "nosuch")
+    with pytest.raises(ConfigError, match="WOO_STORES__main__ERP names no ERP connection"):
+        check_app_settings(load_settings())
+    app_env.delenv("WOO_STORES__main__ERP")
+    app_env.setenv("WOO_STORES__main__DOCUMENT_PREFIX", "WEB/")
+    with pytest.raises(ConfigError, match="letters, digits and '-'"):
+        check_app_settings(load_settings())
+    app_env.setenv("WOO_STORES__main__DOCUMENT_PREFIX", "X" * 24)  # with a 12-digit number, over BC's 35
+    with pytest.raises(ConfigError, match="longer than 23"):
+        check_app_settings(load_settings())
+
+
+def test_a_missing_connection_setting_names_its_erps_setting(app_env: pytest.MonkeyPatch) -> None:
+    app_env.setenv("ERPS__eu__KIND", "bc")
+    app_env.setenv("ERPS__eu__TENANT_ID", "t2")
+    with pytest.raises(ConfigError) as error:
+        check_app_settings(load_settings())
+    assert "ERPS__eu__COMPANY_ID" in str(error.value) and "ERPS__eu__CLIENT_SECRET" in str(error.value)

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from shared.config import Settings
+from shared.erp.bc.adapter import BcAdapter
 from shared.erp.bc.mapping import BcDocumentOptions
 from shared.erp.port import (
     CatalogPort,
@@ -17,80 +19,56 @@ from shared.erp.port import (
     ErpConflict,
     ErpCustomer,
     ErpDataProblem,
-    ErpDocument,
     ErpError,
+    ErpEvents,
     ErpItem,
-    ErpPayment,
     ErpPort,
+    PaymentPort,
     PermanentErpError,
+    ReconciliationPort,
+    RefundPort,
     SalesDocumentPort,
     ShipmentPort,
     TransientErpError,
+    event_source,
 )
-from shared.model import Customer, HoldCode, HoldReason, Order, Refund, Shipment
+from shared.model import HoldCode, HoldReason
+from tests.fakes import FakeErp
 
 
-class FakeErp:
-    """A minimal in-memory implementation, to prove the protocol is implementable as written."""
-
-    def __init__(self) -> None:
-        self.documents: dict[str, ErpDocument] = {}
-
-    def find_customer(self, email: str, phone: str | None = None) -> ErpCustomer | None:
-        return None
-
-    def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
-        return ErpCustomer(number="C1", id="id-1", email=customer.email)
-
-    def find_sales_document(self, external_document_number: str) -> ErpDocument | None:
-        return self.documents.get(external_document_number)
-
-    def create_sales_document(self, order: Order, customer: ErpCustomer) -> ErpDocument:
-        document = ErpDocument(
-            id="d1", number="SO1", external_document_number=order.number, kind=DocumentKind.SALES_ORDER,
-            total_including_tax=order.total,
-        )  # fmt: skip
-        self.documents[order.number] = document
-        return document
-
-    def get_sales_document(self, document: ErpDocument) -> ErpDocument:
-        return document
-
-    def cancel_sales_document(self, document: ErpDocument) -> None:
-        if document.shipped:
-            raise ErpConflict("shipped", status=409)
-
-    def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
-        return dataclasses.replace(document, kind=DocumentKind.CREDIT_MEMO, total_including_tax=refund.amount)
-
-    def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
-        return ErpPayment(id="p1", document_number=document.number, amount=amount)
-
-    def list_items(self, skus: Sequence[str]) -> list[ErpItem]:
-        return [ErpItem(number=sku, id=sku) for sku in skus]
-
-    def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
-        return []
-
-    def list_shipments_since(self, since: datetime) -> list[Shipment]:
-        return []
-
-
-def test_fake_satisfies_every_protocol():
+def test_the_in_memory_fake_and_the_bc_adapter_keep_the_whole_port():
     fake = FakeErp()
-    for protocol in (ErpPort, CustomerPort, SalesDocumentPort, CatalogPort, ShipmentPort):
+    for protocol in (ErpPort, CustomerPort, SalesDocumentPort, RefundPort, PaymentPort, ReconciliationPort,
+                     CatalogPort, ShipmentPort):  # fmt: skip
         assert isinstance(fake, protocol)
     port: ErpPort = fake  # static check by mypy
-    assert port.list_items(["A"])[0].number == "A"
+    assert event_source(port) is None  # polled only
+
+    bc = BcAdapter(
+        Settings.model_validate(
+            {"bc_tenant_id": "t", "bc_company_id": "c", "bc_client_id": "i", "bc_client_secret": "s"}
+        )
+    )
+    assert isinstance(bc, ErpPort) and event_source(bc) is bc  # BC notifications are an event source
+    assert isinstance(bc, ErpEvents)
 
 
 def test_partial_implementation_is_not_an_erp_port():
     class OnlyCatalog:
-        def list_items(self, skus: Sequence[str]) -> list[ErpItem]:
+        def catalog_items(
+            self, numbers: Sequence[str] | None = None, *, ids: Sequence[str] | None = None,
+            changed_since: datetime | None = None,
+        ) -> list[ErpItem]:  # fmt: skip
             return []
 
-        def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
-            return []
+        def stock_cursor(self) -> str:
+            return "0"
+
+        def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
+            return set(), cursor
+
+        def open_order_quantities(self) -> dict[str, Decimal]:
+            return {}
 
     assert isinstance(OnlyCatalog(), CatalogPort)
     assert not isinstance(OnlyCatalog(), ErpPort)

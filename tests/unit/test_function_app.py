@@ -34,7 +34,7 @@ EXPECTED = {
     "push_shipments": {"type": "timerTrigger", "schedule": "0 2-59/5 * * * *", "runOnStartup": False},
     "erp_webhook": {
         "type": "httpTrigger",
-        "route": "webhooks/erp/bc",
+        "route": "webhooks/erp/{connection}",
         "methods": ["GET", "POST"],
         "authLevel": "FUNCTION",
     },

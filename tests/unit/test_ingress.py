@@ -7,14 +7,19 @@ import hashlib
 import hmac
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.config import Settings
-from shared.flows.ingress import judge_delivery, receive_woo_webhook
+from shared.events import MAX_RESOURCE_ID, WooEvent
+from shared.flows.ingress import MAX_BODY_DEPTH, judge_delivery, receive_woo_webhook
+from shared.storage.queues import MessageSender
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app_settings import APP_SETTINGS
@@ -169,3 +174,158 @@ def test_each_store_is_verified_with_its_own_secret(monkeypatch: pytest.MonkeyPa
     assert reply.status == 200 and reply.event is not None and reply.event.store == "outlet"
     assert judge_delivery("main", outlet_signed, body, two_stores).status == 401
     assert judge_delivery("outlet", signed(body), body, two_stores).status == 401
+
+
+# ---------------------------------------------------------------- input that can never succeed (issue 18)
+# The fuzzing of a deployed webhook found 503s (which invite a sender to retry forever) for four classes
+# of input. Each is permanent: 400 before anything is queued, or queued in a form the queue function
+# reads back. 503 stays for storage being unavailable.
+
+
+class CapturingQueue:
+    """The one Azure call MessageSender makes, captured (the Azurite round trip is in tests/integration)."""
+
+    queue_name = "woo-events"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send_message(self, text: str, visibility_timeout: int | None = None) -> object:
+        text.encode("utf-8")  # what the SDK does before base64 encoding it
+        self.sent.append(text)
+        return object()
+
+
+def real_enqueue() -> tuple[CapturingQueue, Callable[[WooEvent], object]]:
+    """The production enqueue (envelope → JSON text → queue), onto a capturing queue."""
+    queue = CapturingQueue()
+
+    def no_blobs() -> Any:
+        raise AssertionError("no claim-check expected")
+
+    sender = MessageSender(queue, no_blobs)  # type: ignore[arg-type]
+    return queue, lambda event: sender.send(event.model_dump(mode="json"))
+
+
+def nested(depth: int) -> bytes:
+    """A signed-order-like body whose `meta` nests `depth` levels in all (the object itself is level 1)."""
+    return b'{"id":727,"status":"processing","meta":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "signed_", "status"),
+    [
+        (b"webhook_id=" + b"9" * 4301, False, 400),  # int() refuses it: was a traceback and 503
+        (b"webhook_id=" + b"9" * 21, False, 400),  # beyond BIGINT UNSIGNED: no store has this webhook
+        (b"webhook_id=18446744073709551615", False, 200),  # the largest id a store can have
+        (nested(2000), True, 400),  # RecursionError in json.loads: was 503
+        (nested(MAX_BODY_DEPTH + 1), True, 400),  # parses, but the envelope cannot carry it: was 503
+        (b'{"id":727,"status":"processing","note":"\\ud800"}', True, 400),  # lone surrogate: was 503
+        (b'{"id":727,"status":"processing","note":"\\udfff x"}', True, 400),
+        (b'{"id":%d,"status":"processing"}' % 2**70, True, 400),  # was queued, then failed later
+        (b'{"id":%d,"status":"processing"}' % 2**63, True, 400),
+        (b'{"id":727,"status":"processing","total":NaN}', True, 400),  # Python-only JSON
+        (b'{"id":727,"total":' + b"1" * 5000 + b"}", True, 400),  # int() limit inside the body
+    ],
+)
+def test_input_that_can_never_succeed_is_a_4xx_not_a_503(
+    app_settings: Settings, body: bytes, signed_: bool, status: int
+) -> None:
+    queue, enqueue = real_enqueue()
+    headers = signed(body) if signed_ else {"Content-Type": "application/x-www-form-urlencoded"}
+    reply = receive_woo_webhook("main", headers, body, app_settings, enqueue)
+    assert reply.status == status, reply.message
+    assert queue.sent == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        nested(MAX_BODY_DEPTH),  # the deepest the envelope carries
+        b'{"id":%d,"status":"processing"}' % MAX_RESOURCE_ID,  # PHP_INT_MAX
+        # PHP's json_encode escapes non-ASCII, astral characters as surrogate *pairs*: ordinary text.
+        b'{"id":727,"status":"processing","note":"\\ud83d\\ude00 caf\\u00e9 \\u4e2d"}',
+        b'{"id":727,"status":"processing","total":1e400,"n":-0.0}',  # valid JSON numbers, however odd
+    ],
+)
+def test_valid_json_at_the_limits_is_queued_and_reads_back_the_same(app_settings: Settings, body: bytes) -> None:
+    queue, enqueue = real_enqueue()
+    reply = receive_woo_webhook("main", signed(body), body, app_settings, enqueue)
+    assert reply.status == 200, reply.message
+    (text,) = queue.sent
+    envelope = WooEvent.model_validate(json.loads(text))  # what the queue function does first
+    expected = json.loads(body)
+    if "total" in expected and expected["total"] == float("inf"):
+        expected["total"] = None  # the envelope stores a non-finite number as null, as JSON must
+    assert envelope.body == expected and envelope.resource_id == expected["id"]
+
+
+def test_the_queue_step_never_fails_to_encode_a_lone_surrogate() -> None:
+    # Ingress refuses such bodies, but other producers (the backfill reads orders from the REST API)
+    # must not fail either: the message is sent with ASCII escapes and parses back unchanged.
+    queue = CapturingQueue()
+    sender = MessageSender(queue, lambda: None)  # type: ignore[arg-type]
+    sender.send({"note": "a\ud800b", "name": "café"})
+    assert json.loads(queue.sent[0]) == {"note": "a\ud800b", "name": "café"}
+    sender.send({"name": "café"})
+    assert queue.sent[1] == '{"name":"café"}'  # ordinary text stays compact UTF-8
+
+
+def test_storage_unavailable_is_still_503(app_settings: Settings) -> None:
+    body = nested(3)
+
+    def down(event: WooEvent) -> None:
+        raise ServiceRequestError("connection refused")
+
+    assert receive_woo_webhook("main", signed(body), body, app_settings, down).status == 503
+
+
+# Hostile JSON: deep nesting, lone surrogates and any other code point in keys and strings, integers of
+# any size, non-finite floats; ids around the limits.
+_strings = st.text(alphabet=st.characters(codec=None, categories=None), max_size=12) | st.sampled_from(
+    ["\ud800", "a\udfffb", "\udc00\ud800", "\ud83d\ude00"]  # lone surrogates, reversed, a valid pair
+)
+_leaves = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats() | _strings
+_json = st.recursive(
+    _leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_strings, inner, max_size=3), max_leaves=12
+)
+_ids = st.sampled_from([1, 727, MAX_RESOURCE_ID, MAX_RESOURCE_ID + 1, 2**70, 0, -5]) | st.integers()
+
+
+@st.composite
+def hostile_bodies(draw: st.DrawFn) -> bytes:
+    payload = {"id": draw(_ids), "status": draw(st.sampled_from(["processing", "pending"])), "x": draw(_json)}
+    depth = draw(st.sampled_from([0, 0, 5, MAX_BODY_DEPTH - 2, MAX_BODY_DEPTH + 5, 1500, 3000]))
+    text = json.dumps(payload, ensure_ascii=draw(st.booleans()), allow_nan=True)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a raw lone surrogate cannot be UTF-8: send it escaped, as JSON allows
+        text = json.dumps(payload, ensure_ascii=True, allow_nan=True)
+    if depth:
+        text = text[:-1] + ',"deep":' + "[" * depth + "]" * depth + "}"
+    return text.encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=hostile_bodies(), topic=st.sampled_from(["order.created", "order.updated", "coupon.updated"]))
+def test_fuzzed_signed_json_is_queued_readably_or_refused_with_400(
+    app_settings: Settings, body: bytes, topic: str
+) -> None:
+    queue, enqueue = real_enqueue()
+    reply = receive_woo_webhook("main", signed(body, topic), body, app_settings, enqueue)
+    assert reply.status in (200, 400), reply.message
+    if queue.sent:
+        envelope = WooEvent.model_validate(json.loads(queue.sent[0]))
+        assert 0 < envelope.resource_id <= MAX_RESOURCE_ID
+        assert envelope.body is not None and envelope.body["id"] == envelope.resource_id
+
+
+@settings(max_examples=200, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=1, max_size=6000), tail=st.sampled_from(["", "\n", " "]))
+def test_fuzzed_pings_never_5xx_and_never_queue(app_settings: Settings, digits: str, tail: str) -> None:
+    queue, enqueue = real_enqueue()
+    body = f"webhook_id={digits}{tail}".encode()
+    reply = receive_woo_webhook("main", {}, body, app_settings, enqueue)
+    significant = digits.lstrip("0") or "0"
+    assert reply.status == (200 if len(significant) <= 20 and int(significant) <= 2**64 - 1 else 400)
+    assert queue.sent == []

@@ -18,7 +18,6 @@ from shared.flows.reconcile import (
     classify_order,
     classify_refund,
     classify_stock,
-    credit_memo_number,
     day_bounds,
     expected_stock,
     held_exception,
@@ -34,6 +33,7 @@ from shared.flows.report import (
     render_csv,
     render_html,
 )
+from shared.model import credit_memo_number
 
 PAID = ["processing", "completed"]
 TOLERANCE = Decimal("0.01")

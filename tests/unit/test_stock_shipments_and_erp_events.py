@@ -11,11 +11,13 @@ from pydantic import SecretStr
 
 from shared.config import Settings
 from shared.erp.bc.catalog import odata_stamp, tracking_api_url
+from shared.erp.bc.events import needs_renewal, read_hints, receive_notification
 from shared.erp.bc.mapping import bc_shipment_from_json
 from shared.erp.bc.subscriptions import BcSubscription
-from shared.flows.erp_events import read_hints, receive_bc_notification
+from shared.flows.erp_events import receive_erp_event
+from shared.flows.services import bootstrap
 from shared.flows.shipments import order_changes, tracking_meta, tracking_note, tracking_update_note
-from shared.flows.subscriptions import needs_renewal, notification_url
+from shared.flows.subscriptions import notification_url
 from shared.model import Shipment, ShipmentLine
 from shared.woo.mapping import woo_order_fingerprint
 
@@ -143,41 +145,58 @@ def notification(client_state: str = "s3cret", **fields: Any) -> dict[str, Any]:
     }
 
 
+class EventsOnly:
+    """The BC adapter's event capability without HTTP: what erp_webhook hands a call to."""
+
+    def __init__(self, client_state: str = "s3cret") -> None:
+        self.client_state = client_state
+
+    def receive_event(self, params: Any, body: bytes) -> Any:
+        return receive_notification(params, body, self.client_state)
+
+    def read_hints(self, payload: Any) -> Any:
+        return read_hints(payload.get("notifications", []), COMPANY)
+
+    def ensure_subscriptions(self, notification_url: str | None, now: datetime) -> Any:
+        raise AssertionError("not called here")
+
+
+def receive(params: dict[str, str], body: bytes, sent: Any, *, client_state: str = "s3cret", route: str = "bc") -> Any:
+    services = bootstrap(settings(), erp=EventsOnly(client_state))  # type: ignore[arg-type]
+    return receive_erp_event(route, params, body, services, sent)
+
+
 def test_the_handshake_answers_the_validation_token() -> None:
     sent: list[dict[str, Any]] = []
-    reply = receive_bc_notification({"validationToken": "tok-123", "code": "k"}, b"", settings(), sent.append)
+    reply = receive({"validationToken": "tok-123", "code": "k"}, b"", sent.append)
     assert (reply.status, reply.message, sent) == (200, "tok-123", [])
 
 
 def test_a_notification_with_our_client_state_is_queued_without_the_secret() -> None:
     sent: list[dict[str, Any]] = []
     body = json.dumps({"value": [notification(), notification("other")]}).encode()
-    reply = receive_bc_notification({}, body, settings(), sent.append)
+    reply = receive({}, body, sent.append)
     assert reply.status == 202
     (message,) = sent
-    assert message["source"] == "bc" and len(message["notifications"]) == 1
-    assert "clientState" not in message["notifications"][0]
+    assert message["connection"] == "bc" and len(message["payload"]["notifications"]) == 1
+    assert "clientState" not in message["payload"]["notifications"][0]
 
 
 def test_foreign_malformed_and_unqueueable_notifications_get_the_right_answer() -> None:
     sent: list[dict[str, Any]] = []
     foreign = json.dumps({"value": [notification("guess")]}).encode()
-    assert receive_bc_notification({}, foreign, settings(), sent.append).status == 401
-    unconfigured = settings(bc_webhook_client_state="")
-    assert (
-        receive_bc_notification(
-            {}, json.dumps({"value": [notification("")]}).encode(), unconfigured, sent.append
-        ).status
-        == 401
-    )
-    assert receive_bc_notification({}, b"not json", settings(), sent.append).status == 400
+    assert receive({}, foreign, sent.append).status == 401
+    unconfigured = receive({}, json.dumps({"value": [notification("")]}).encode(), sent.append, client_state="")
+    assert unconfigured.status == 401
+    assert receive({}, b"not json", sent.append).status == 400
+    assert receive({}, foreign, sent.append, route="nosuch").status == 404  # the route names a connection
     assert sent == []
 
     def broken(message: dict[str, Any]) -> None:
         raise OSError("storage down")
 
     body = json.dumps({"value": [notification()]}).encode()
-    assert receive_bc_notification({}, body, settings(), broken).status == 503  # BC retries 5xx
+    assert receive({}, body, broken).status == 503  # BC retries 5xx
 
 
 def test_hints_are_our_companys_changed_items_or_a_collection() -> None:
@@ -191,12 +210,12 @@ def test_hints_are_our_companys_changed_items_or_a_collection() -> None:
         ],
         COMPANY,
     )
-    assert (hints.item_ids, hints.collection, hints.ignored) == ({ITEM}, False, 3)
+    assert (hints.item_ids, hints.full_sync, hints.ignored) == ({ITEM}, False, 3)
     collection = notification(
         resource=f"/api/v2.0/companies({COMPANY})/items?$filter=lastModifiedDateTime%20gt%202026-11-22T10:00:00Z",
         changeType="collection",
     )
-    assert read_hints([collection], COMPANY).collection
+    assert read_hints([collection], COMPANY).full_sync
 
 
 # ------------------------------------------------------------------------------ subscriptions
@@ -205,7 +224,6 @@ def test_hints_are_our_companys_changed_items_or_a_collection() -> None:
 def test_the_notification_url_carries_the_function_key_and_needs_every_setting() -> None:
     assert notification_url(settings()) == "https://connector.example.net/api/webhooks/erp/bc?code=fkey"
     assert notification_url(settings(public_base_url="")) is None
-    assert notification_url(settings(bc_webhook_client_state="")) is None
     assert notification_url(settings(webhook_function_key=SecretStr(""))) is None
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from shared.config import Settings
+from shared.erp.bc.catalog import open_order_quantities
 from shared.erp.port import ErpItem
 from shared.flows.prices import price_differs, woo_price
 from shared.flows.stock import (
@@ -85,6 +88,29 @@ def test_desired_values_map_items_to_woo_skus_and_skip_what_has_nothing_to_push(
     assert found["SVC"] == Desired("SVC", "SVC", None, "4.50")
     assert found["BLK"].stock == 0
     assert desired_values([item("A")], s, prices=False)["WEB-A"].price is None
+
+
+def test_units_on_open_erp_sales_orders_are_not_offered_again() -> None:
+    """The ERP's inventory still counts units of paid orders not yet shipped (issue 18): ATS subtracts them
+    before the buffer, never below zero, for every Woo SKU mapped to the item."""
+    s = settings(stock_buffer="1", bc_sku_map={"WEB-A": "A", "WEB-A2": "A"})
+    found = desired_values(
+        [item("A", "10"), item("B", "3"), item("C", "7")], s, on_open_orders={"A": Decimal(4), "B": Decimal(5)}
+    )
+    assert {sku: want.stock for sku, want in found.items()} == {"WEB-A": 5, "WEB-A2": 5, "A": 5, "B": 0, "C": 6}
+    assert desired_values([item("A", "10")], settings())["A"].stock == 10  # nothing open: inventory
+
+
+def test_woo_skus_match_bc_item_numbers_whatever_their_case() -> None:
+    """BC stores item numbers upper-case (Code fields): Woo's ``blue-mug`` is item ``BLUE-MUG`` (issue 18)."""
+    rows, conflicts = map_products([product(1, " blue-mug "), product(2, "Red-Mug"), product(3, "RED-MUG")])
+    assert set(rows) == {"BLUE-MUG", "RED-MUG"} and rows["BLUE-MUG"].product_id == 1
+    assert [(c.kind, c.sku) for c in conflicts] == [("duplicate_sku", "RED-MUG")]  # one item, two products
+    s = settings(bc_sku_map={"mug-green": "green-001"}, stock_buffer_overrides={"blue-mug": "2"})
+    found = desired_values([item("BLUE-MUG", "10"), item("GREEN-001", "4")], s)
+    assert {sku: want.stock for sku, want in found.items()} == {"BLUE-MUG": 8, "MUG-GREEN": 4, "GREEN-001": 4}
+    green = map_products([product(4, "mug-green")])[0]
+    assert erp_side_conflicts({"BLUE-MUG": rows["BLUE-MUG"], **green}, [item("BLUE-MUG"), item("GREEN-001")], s) == []
 
 
 def test_prices_are_rounded_to_cents_and_compared_as_numbers() -> None:
@@ -221,3 +247,27 @@ def test_state_rows_pack_and_unpack_and_long_json_is_split_over_properties() -> 
     parts = _split(text)
     assert sorted(parts) == ["d0", "d1", "d2"] and all(len(v) <= 30_000 for v in parts.values())
     assert _joined({**parts, "PartitionKey": "p"}) == text
+
+
+def test_open_order_quantities_count_what_is_left_to_ship_on_item_lines() -> None:
+    class Pages:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, dict[str, str]]] = []
+
+        def iter_rows(self, path: str, params: Mapping[str, str], *, page_size: int = 5000) -> Iterator[dict[str, Any]]:
+            self.calls.append((path, dict(params)))
+            yield {"id": "o1", "salesOrderLines": [
+                {"lineType": "Item", "lineObjectNumber": "A", "quantity": 5, "shippedQuantity": 2},
+                {"lineType": "Comment", "lineObjectNumber": "", "quantity": 0, "shippedQuantity": 0},
+                {"lineType": "Account", "lineObjectNumber": "6410", "quantity": 1, "shippedQuantity": 0},
+            ]}  # fmt: skip
+            yield {"id": "o2", "salesOrderLines": [
+                {"lineType": "Item", "lineObjectNumber": "A", "quantity": 1.5, "shippedQuantity": 0},
+                {"lineType": "Item", "lineObjectNumber": "B", "quantity": 2, "shippedQuantity": 2},
+            ]}  # fmt: skip
+
+    pages = Pages()
+    assert open_order_quantities(pages) == {"A": Decimal("4.5")}  # type: ignore[arg-type]
+    ((path, params),) = pages.calls  # one read for every item
+    assert path == "salesOrders" and params["$filter"] == "fullyShipped eq false"
+    assert params["$expand"].startswith("salesOrderLines(")

@@ -238,7 +238,7 @@ def batch(
             out[kind].append(
                 {
                     "id": item_id,
-                    "error": {"code": err.code, "message": err.message, "data": {"status": err.status, **err.data}},
+                    "error": err.body(),
                 }
             )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,14 +18,17 @@ from urllib.parse import quote, urlencode
 from shared.auth import EntraTokens
 from shared.config import Settings
 from shared.erp.bc import catalog as bc_catalog
+from shared.erp.bc import events as bc_events
 from shared.erp.bc.mapping import (
     BcCustomerOptions,
     BcDocumentOptions,
     BcItemRef,
     BcMappingError,
+    ItemNumberTooLong,
     bc_customer_from_json,
     bc_document_from_json,
     bc_item_from_json,
+    can_be_item_number,
     credit_memo_payload,
     customer_payload,
     erp_item_key,
@@ -33,7 +36,7 @@ from shared.erp.bc.mapping import (
     required_item_keys,
     sales_document_payload,
 )
-from shared.erp.bc.subscriptions import BcSubscriptions
+from shared.erp.bc.subscriptions import BcSubscriptions, resource_path
 from shared.erp.port import (
     DocumentKind,
     ErpConflict,
@@ -41,12 +44,22 @@ from shared.erp.port import (
     ErpDataProblem,
     ErpDocument,
     ErpError,
+    ErpHints,
     ErpItem,
     ErpPayment,
+    EventReceipt,
     PermanentErpError,
+    SubscriptionReport,
     TransientErpError,
 )
-from shared.http import ApiClient, PermanentHttpError, RetryPolicy, TokenSource, TransientHttpError
+from shared.http import (
+    ApiClient,
+    PermanentHttpError,
+    RetryPolicy,
+    TokenSource,
+    TransientHttpError,
+    tls_bundle_file,
+)
 from shared.model import Customer, HoldReason, Order, Refund, Shipment
 
 ITEM_CACHE_SECONDS = 900
@@ -80,14 +93,14 @@ def company_url(settings: Settings) -> str:
 
 class BcAdapter:
     def __init__(self, settings: Settings, *, tokens: TokenSource | None = None) -> None:
-        verify: str | bool = settings.sandbox_ca_bundle or True
+        ca_bundles = [bundle for bundle in (settings.sandbox_ca_bundle, settings.bc_ca_bundle) if bundle]
         self.tokens = tokens or EntraTokens(
             tenant_id=settings.bc_tenant_id,
             client_id=settings.bc_client_id,
             client_secret=settings.bc_client_secret.get_secret_value(),
             scope=settings.bc_scope,
             authority=settings.bc_authority,
-            verify=verify,
+            verify=tls_bundle_file(ca_bundles),
         )
         self.api = ApiClient(
             "bc",
@@ -95,7 +108,7 @@ class BcAdapter:
             timeout=settings.http_timeout_seconds,
             policy=RetryPolicy(max_attempts=settings.http_max_attempts),
             tokens=self.tokens,
-            verify=verify,
+            verify=ca_bundles,
         )
         self.options = document_options(settings)
         self.customer_options = BcCustomerOptions(local_currency=settings.bc_local_currency)
@@ -311,8 +324,8 @@ class BcAdapter:
         return str(invoices[0]["id"]) if invoices else None
 
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
-        skus = [erp_item_key(line.sku, self.options) for line in refund.lines if line.sku]
-        items = self.resolve_items(skus)
+        keys = {erp_item_key(line.sku, self.options) for line in refund.lines if line.sku}
+        items = self.resolve_items(sorted(key for key in keys if can_be_item_number(key)))
         try:
             payload = credit_memo_payload(
                 refund,
@@ -323,6 +336,8 @@ class BcAdapter:
                 self.refund_account,
                 invoice_id=self.posted_invoice_id(document),
             )
+        except ItemNumberTooLong as exc:
+            raise ErpDataProblem([exc.hold]) from exc
         except BcMappingError as exc:
             raise PermanentErpError(str(exc)) from exc
         context = {"customer": document.customer_number, "currency": order.currency}
@@ -358,7 +373,7 @@ class BcAdapter:
         body: dict[str, Any] = {
             "customerNumber": document.customer_number,
             "postingDate": (order.paid_at or order.created_at).date().isoformat(),
-            "externalDocumentNumber": order.number,
+            "externalDocumentNumber": order.external_number,
             "amount": -amount,
             "description": f"WooCommerce order {order.number} {order.payment_method_title}".strip()[:100],
         }
@@ -398,10 +413,6 @@ class BcAdapter:
             items.extend(bc_item_from_json(row) for row in self._list("items", {"$filter": expression}))
         return [item for item in items if not item.blocked]
 
-    def list_items_changed_since(self, since: datetime) -> list[ErpItem]:
-        stamp = since.isoformat().replace("+00:00", "Z")
-        return [bc_item_from_json(row) for row in self._list("items", {"$filter": f"lastModifiedDateTime gt {stamp}"})]
-
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
         return bc_catalog.shipments_since(self, self.settings, since)
 
@@ -419,11 +430,29 @@ class BcAdapter:
     def stock_cursor(self) -> str:
         return bc_catalog.stock_cursor(self)
 
+    def open_order_quantities(self) -> dict[str, Decimal]:
+        return bc_catalog.open_order_quantities(self)
+
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
         return bc_catalog.stock_moves_since(self, cursor)
 
-    def subscriptions(self) -> BcSubscriptions:
-        return BcSubscriptions(self, self.settings)
+    # -------------------------------------------------------------- ERP events: item notifications (bc.events)
+
+    def receive_event(self, params: Mapping[str, str], body: bytes) -> EventReceipt:
+        return bc_events.receive_notification(params, body, self.settings.bc_webhook_client_state.get_secret_value())
+
+    def read_hints(self, payload: Mapping[str, object]) -> ErpHints:
+        return bc_events.read_hints(bc_events.notifications_of(payload), self.settings.bc_company_id)
+
+    def ensure_subscriptions(self, notification_url: str | None, now: datetime) -> SubscriptionReport:
+        client_state = self.settings.bc_webhook_client_state.get_secret_value()
+        if notification_url is None or not client_state:
+            return SubscriptionReport(configured=False)
+        resources = [resource_path(self.settings, entity_set) for entity_set in bc_events.SUBSCRIBED_ENTITY_SETS]
+        window = timedelta(hours=self.settings.bc_subscription_renew_hours)
+        return bc_events.ensure_subscriptions(
+            BcSubscriptions(self, self.settings), resources, notification_url, client_state, now, window
+        )
 
 
 RECONCILE_FILTER_CHARS = 1500  # filter text per request: ~45 order numbers, far below URL length limits

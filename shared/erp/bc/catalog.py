@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared.config import Settings
@@ -85,6 +86,30 @@ def catalog_items(
     for expression in filters:
         rows.extend(adapter._list("items", {**base, "$filter": expression}))
     return [catalog_item_from_json(row) for row in rows]
+
+
+OPEN_ORDER_LINES = "salesOrderLines($select=lineType,lineObjectNumber,quantity,shippedQuantity)"
+OPEN_ORDER_PAGE = 1000  # sales orders per page (their lines come along)
+
+
+def open_order_quantities(adapter: BcAdapter) -> dict[str, Decimal]:
+    """Item number → units on sales orders not yet shipped (quantity − shippedQuantity of item lines).
+
+    BC's ``inventory`` still counts units sold on an open sales order until it ships. The lines are read
+    through their orders (``salesOrders?$filter=fullyShipped eq false&$expand=salesOrderLines``): the
+    ``salesOrderLines`` set answers only for one document (facts §1.2: a temporary buffer page keyed by
+    ``documentId``). One paged read for the whole company, however many items: a few calls a run.
+    """
+    params = {"$filter": "fullyShipped eq false", "$select": "id", "$expand": OPEN_ORDER_LINES}
+    open_quantities: dict[str, Decimal] = defaultdict(Decimal)
+    for order in adapter.iter_rows("salesOrders", params, page_size=OPEN_ORDER_PAGE):
+        for line in order.get("salesOrderLines") or []:
+            if line.get("lineType") != "Item" or not line.get("lineObjectNumber"):
+                continue
+            outstanding = Decimal(str(line.get("quantity") or 0)) - Decimal(str(line.get("shippedQuantity") or 0))
+            if outstanding > 0:
+                open_quantities[str(line["lineObjectNumber"])] += outstanding
+    return dict(open_quantities)
 
 
 def stock_cursor(adapter: BcAdapter) -> str:

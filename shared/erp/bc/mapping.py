@@ -13,13 +13,22 @@ Payloads hold :class:`~decimal.Decimal` numbers; serialise them with :func:`to_j
 numbers), not with ``json.dumps``/``httpx(json=…)``.
 
 Amounts on lines
-    Woo line amounts exclude tax. When the order was entered with prices including tax
-    (``Order.prices_include_tax``) the document is created with ``pricesIncludeTax: true`` and gross
-    line amounts (amount + tax), otherwise with net amounts; BC computes the tax itself from its tax
-    setup. ``unitPrice`` is the pre-coupon amount per unit rounded *up* to BC's unit-amount precision
-    (0.00001), and ``discountAmount`` (BC "Line Discount Amount") is ``round(quantity × unitPrice) −
-    line total``. So BC's line amount equals Woo's line total to the cent and the coupon discount
-    shows as a line discount. Negative fees (discounts) become lines with a negative ``unitPrice``.
+    Woo line amounts exclude tax, and every document is created with net amounts: ``pricesIncludeTax``
+    is read-only on ``salesInvoices`` and ``salesCreditMemos`` (``Editable = false`` on the APIV2
+    pages, see ``sandbox/bc/write_rules.py``) and BC refuses ``true`` on a sales order in a company
+    that calculates US sales tax. So a sales order says ``pricesIncludeTax: false`` (the one value
+    every company accepts) and invoices and credit memos do not send it; BC computes the tax itself
+    from its tax setup. ``unitPrice`` is the pre-coupon amount per unit rounded *up* to BC's
+    unit-amount precision (0.00001), and ``discountAmount`` (BC "Line Discount Amount") is
+    ``round(quantity × unitPrice) − line total``, rounded to the currency's minor unit
+    (:func:`~shared.model.currency_places`: 0 for JPY, 3 for KWD/BHD). So BC's line amount equals
+    Woo's line total and the coupon discount shows as a line discount. Negative fees (discounts)
+    become lines with a negative ``unitPrice``.
+
+Item numbers
+    BC item numbers are Code20 fields, stored upper-case: a Woo SKU ``blue-mug`` is item ``BLUE-MUG``
+    (:func:`erp_item_key`). A SKU longer than 20 characters cannot be an item number; it is held
+    with :meth:`~shared.model.HoldReason.sku_too_long` (map it) and never looked up.
 """
 
 from __future__ import annotations
@@ -48,6 +57,8 @@ from shared.model import (
     Refund,
     Shipment,
     ShipmentLine,
+    credit_memo_number,
+    currency_places,
     round_money,
     to_money,
 )
@@ -62,11 +73,13 @@ __all__ = [
     "BcMappingError",
     "DocumentPlan",
     "ExternalDocumentNumberTooLong",
+    "ItemNumberTooLong",
+    "bc_credit_memo_number",
     "bc_customer_from_json",
     "bc_document_from_json",
     "bc_item_from_json",
     "bc_shipment_from_json",
-    "credit_memo_number",
+    "can_be_item_number",
     "credit_memo_payload",
     "customer_payload",
     "erp_item_key",
@@ -76,6 +89,7 @@ __all__ = [
     "json_ready",
     "normalise_text",
     "payload_line_amount_total",
+    "refund_net_amount",
     "required_item_keys",
     "sales_document_payload",
     "split_comment",
@@ -97,7 +111,6 @@ MAX_LENGTH: Mapping[str, int] = {
     "email": 80,
     # salesOrder / salesInvoice headers
     "externalDocumentNumber": EXTERNAL_DOCUMENT_NUMBER_MAX,
-    "customerName": 100,
     "shipToName": 100,
     "shipToContact": 100,
     "shipToAddressLine1": 100,
@@ -130,6 +143,18 @@ class BcMappingError(ValueError):
 
 class ExternalDocumentNumberTooLong(BcMappingError):
     """The Woo order number does not fit BC's ``externalDocumentNumber`` (35 characters)."""
+
+
+class ItemNumberTooLong(BcMappingError):
+    """A refunded SKU cannot be an item number (more than 20 characters) and has no mapping."""
+
+    def __init__(self, hold: HoldReason) -> None:
+        super().__init__(hold.message)
+        self.hold = hold
+
+
+ITEM_NUMBER_MAX = 20
+"""BC item numbers are Code20 (``lineObjectNumber`` MaxLength 20 in ``$metadata``)."""
 
 
 class BcLineType(StrEnum):
@@ -189,7 +214,8 @@ class BcDocumentOptions(BaseModel):
     include_contact: bool = True
     """Send the buyer's e-mail and phone on the document header."""
     sell_to_from_billing: bool = False
-    """Copy the billing name/address to the sell-to fields (for one shared guest customer)."""
+    """Copy the billing address to the sell-to fields (for one shared guest customer). Not the name:
+    ``customerName`` is read-only (``Editable = false`` on the APIV2 sales document pages)."""
     coupon_comment: bool = True
     """Add a comment line listing the coupon codes."""
     skip_zero_shipping: bool = True
@@ -395,19 +421,30 @@ def customer_payload(customer: Customer, options: BcCustomerOptions, currency: s
 
 
 def erp_item_key(sku: str, options: BcDocumentOptions) -> str:
-    """The ``items_by_sku`` key of a Woo SKU: its ``sku_map`` entry, else the SKU itself."""
+    """The ``items_by_sku`` key of a Woo SKU: its ``sku_map`` entry, else the SKU itself, upper-case
+    (BC item numbers are Code fields, which BC stores upper-case)."""
     sku = sku.strip()
-    return options.sku_map.get(sku, sku)
+    mapped = options.sku_map.get(sku)
+    if mapped is None:  # the map's Woo SKUs are matched whatever their case, as BC matches item numbers
+        key = sku.upper()
+        mapped = next((number for woo_sku, number in options.sku_map.items() if woo_sku.strip().upper() == key), sku)
+    return mapped.strip().upper()
+
+
+def can_be_item_number(key: str) -> bool:
+    """Whether a BC item could have this number (Code20: at most 20 characters)."""
+    return 0 < len(key) <= ITEM_NUMBER_MAX
 
 
 def required_item_keys(order: Order, options: BcDocumentOptions) -> list[str]:
-    """The ``items_by_sku`` keys the order needs (what to look up in BC), in line order, unique."""
+    """The ``items_by_sku`` keys the order needs (what to look up in BC), in line order, unique.
+    Keys no item number can equal (over 20 characters) are left out: they are held, not looked up."""
     keys: list[str] = []
     for line in order.lines:
         sku = line.sku_or_none
         if sku is not None:
             key = erp_item_key(sku, options)
-            if key not in keys:
+            if key not in keys and can_be_item_number(key):
                 keys.append(key)
     return keys
 
@@ -435,6 +472,9 @@ def _resolve_items(
                 holds.append(HoldReason.shared_variation_sku(sku, line))
                 continue
         key = erp_item_key(sku, options)
+        if not can_be_item_number(key):
+            holds.append(HoldReason.sku_too_long(key, line.name, line.woo_item_id, ITEM_NUMBER_MAX))
+            continue
         ref = items_by_sku.get(key)
         if ref is None:
             holds.append(HoldReason.unknown_sku(sku, line, key))
@@ -443,20 +483,21 @@ def _resolve_items(
     return resolved, holds
 
 
-def _item_amounts(line: OrderLine, gross: bool) -> tuple[Decimal, Decimal]:
-    """(unitPrice, discountAmount) so that round(qty × unitPrice) − discount == the line total."""
-    before = line.subtotal + line.subtotal_tax if gross else line.subtotal
-    after = round_money(line.total + line.total_tax if gross else line.total)
+def _item_amounts(line: OrderLine, places: int = 2) -> tuple[Decimal, Decimal]:
+    """(unitPrice, discountAmount) so that round(qty × unitPrice) − discount == the net line total,
+    amounts rounded to ``places`` (the currency's minor unit)."""
+    before = line.subtotal
+    after = round_money(line.total, places)
     unit = (before / line.quantity).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_CEILING)
-    discount = round_money(line.quantity * unit) - after
+    discount = round_money(line.quantity * unit, places) - after
     if discount < 0:  # only when Woo's line total exceeds its subtotal (price raised by a plugin)
         unit = (after / line.quantity).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_CEILING)
-        discount = max(Decimal("0.00"), round_money(line.quantity * unit) - after)
+        discount = max(round_money(Decimal(0), places), round_money(line.quantity * unit, places) - after)
     return unit, discount
 
 
-def _charge_amount(line: OrderLine, gross: bool) -> Decimal:
-    return round_money(line.total + line.total_tax if gross else line.total)
+def _charge_amount(line: OrderLine, places: int = 2) -> Decimal:
+    return round_money(line.total, places)
 
 
 def _ship_to(order: Order) -> dict[str, Any]:
@@ -476,7 +517,6 @@ def _ship_to(order: Order) -> dict[str, Any]:
 def _sell_to(order: Order) -> dict[str, Any]:
     address = order.billing
     body: dict[str, Any] = {}
-    _put(body, "customerName", normalise_text(address.company) or address.full_name)
     _put_address(body, "sellTo", address)
     return body
 
@@ -494,7 +534,7 @@ def _put_address(body: dict[str, Any], prefix: str, address: Address) -> None:
 
 
 def _charge_line(
-    line: OrderLine, line_type: ChargeLineType, number: str | None, tax_code: str | None, gross: bool, what: str
+    line: OrderLine, line_type: ChargeLineType, number: str | None, tax_code: str | None, places: int, what: str
 ) -> dict[str, Any]:
     if not number:
         raise BcMappingError(
@@ -506,7 +546,7 @@ def _charge_line(
         "lineObjectNumber": number,
         "description": _description(line.name) or what.capitalize(),
         "quantity": Decimal(1),
-        "unitPrice": _charge_amount(line, gross),
+        "unitPrice": _charge_amount(line, places),
     }
     if tax_code:
         body["taxCode"] = tax_code
@@ -543,8 +583,8 @@ def sales_document_payload(
         lines_property=lines_property,
         post_after_create=options.post_invoice and kind == DocumentKind.SALES_INVOICE,
     )  # filled in below with dataclasses.replace
-    number = order.number.strip()
-    if not number:
+    number = order.external_number
+    if not order.number.strip():
         raise BcMappingError(f"order {order.woo_order_id} has no number")
     if len(number) > EXTERNAL_DOCUMENT_NUMBER_MAX:
         raise ExternalDocumentNumberTooLong(
@@ -558,7 +598,7 @@ def sales_document_payload(
     if holds:
         return replace(plan, holds=tuple(holds))
 
-    gross = order.prices_include_tax
+    places = currency_places(order.currency)
     header: dict[str, Any] = {
         "externalDocumentNumber": number,
         date_key: order.created_at.astimezone(UTC).date().isoformat(),
@@ -567,7 +607,8 @@ def sales_document_payload(
     currency = order.currency.strip().upper()
     if currency != options.local_currency.upper():
         header["currencyCode"] = currency
-    header["pricesIncludeTax"] = gross
+    if kind == DocumentKind.SALES_ORDER:  # read-only on salesInvoices (module docstring)
+        header["pricesIncludeTax"] = False
     if options.sell_to_from_billing:
         header.update(_sell_to(order))
     header.update(_ship_to(order))
@@ -577,7 +618,7 @@ def sales_document_payload(
 
     lines: list[dict[str, Any]] = []
     for line, ref in resolved:
-        unit_price, discount = _item_amounts(line, gross)
+        unit_price, discount = _item_amounts(line, places)
         body: dict[str, Any] = {"lineType": BcLineType.ITEM.value}
         if ref.id:
             body["itemId"] = ref.id
@@ -596,11 +637,11 @@ def sales_document_payload(
         lines.append(body)
 
     for line in order.shipping_lines:
-        if options.skip_zero_shipping and _charge_amount(line, gross) == 0:
+        if options.skip_zero_shipping and _charge_amount(line, places) == 0:
             continue
         lines.append(
             _charge_line(
-                line, options.shipping_line_type, options.shipping_number, options.shipping_tax_code, gross, "shipping"
+                line, options.shipping_line_type, options.shipping_number, options.shipping_tax_code, places, "shipping"
             )
         )
 
@@ -610,7 +651,7 @@ def sales_document_payload(
             number_for_fee = options.discount_fee_number
         lines.append(
             _charge_line(
-                line, options.fee_line_type, number_for_fee, options.tax_code_map.get(line.tax_class), gross, "fee"
+                line, options.fee_line_type, number_for_fee, options.tax_code_map.get(line.tax_class), places, "fee"
             )
         )
 
@@ -630,30 +671,32 @@ def sales_document_payload(
 
 
 def expected_total(order: Order) -> Decimal:
-    """What BC's ``totalAmountIncludingTax`` should be for the order (Woo's total, 2 decimals)."""
-    return round_money(order.total)
+    """What BC's ``totalAmountIncludingTax`` should be for the order (Woo's total, to the currency's
+    minor unit)."""
+    return round_money(order.total, currency_places(order.currency))
 
 
 def expected_amount_excluding_tax(order: Order) -> Decimal:
     """What BC's ``totalAmountExcludingTax`` should be (Woo total − total tax)."""
-    return round_money(order.total - order.total_tax)
+    return round_money(order.total - order.total_tax, currency_places(order.currency))
 
 
 def expected_line_amount_total(order: Order) -> Decimal:
-    """The sum of the document's line amounts: gross when prices include tax, else net."""
-    return expected_total(order) if order.prices_include_tax else expected_amount_excluding_tax(order)
+    """The sum of the document's line amounts: net (documents never carry prices including tax)."""
+    return expected_amount_excluding_tax(order)
 
 
-def payload_line_amount_total(payload: Mapping[str, Any]) -> Decimal:
-    """Σ round(quantity × unitPrice) − discountAmount over the lines of a planned document."""
+def payload_line_amount_total(payload: Mapping[str, Any], places: int = 2) -> Decimal:
+    """Σ round(quantity × unitPrice) − discountAmount over the lines of a planned document, rounded to
+    ``places`` (the document currency's minor unit) as BC rounds line amounts."""
     total = Decimal(0)
-    for key in ("salesOrderLines", "salesInvoiceLines"):
+    for key in ("salesOrderLines", "salesInvoiceLines", "salesCreditMemoLines"):
         for line in payload.get(key, []):
             if "quantity" not in line:
                 continue
-            amount = round_money(to_money(line["quantity"]) * to_money(line.get("unitPrice", 0)))
+            amount = round_money(to_money(line["quantity"]) * to_money(line.get("unitPrice", 0)), places)
             total += amount - to_money(line.get("discountAmount", 0))
-    return round_money(total)
+    return round_money(total, places)
 
 
 # ------------------------------------------------------------------------------------ BC → model
@@ -783,14 +826,24 @@ def bc_shipment_from_json(
 # ------------------------------------------------------------------------------------ credit memos
 
 
-def credit_memo_number(order: Order, refund: Refund) -> str:
-    """The credit memo's ``externalDocumentNumber``: the Woo order number and refund id (idempotency key)."""
-    number = f"{order.number}-R{refund.woo_refund_id}"
+def bc_credit_memo_number(order: Order, refund: Refund) -> str:
+    """The credit memo's ``externalDocumentNumber`` (:func:`shared.model.credit_memo_number`), if BC can hold it."""
+    number = credit_memo_number(order.external_number, refund.woo_refund_id)
     if len(number) > EXTERNAL_DOCUMENT_NUMBER_MAX:
         raise ExternalDocumentNumberTooLong(
             f"credit memo number {number!r} is longer than BC's {EXTERNAL_DOCUMENT_NUMBER_MAX} characters"
         )
     return number
+
+
+def refund_net_amount(refund: Refund, order: Order) -> Decimal:
+    """The net part of an amount-only refund: the order's net share of the money returned,
+    ``amount × (total − tax) / total``, to the currency's minor unit (the whole amount when the order
+    carried no tax)."""
+    places = currency_places(order.currency)
+    if order.total <= 0 or order.total_tax == 0:
+        return round_money(refund.amount, places)
+    return round_money(refund.amount * (order.total - order.total_tax) / order.total, places)
 
 
 def credit_memo_payload(
@@ -803,12 +856,15 @@ def credit_memo_payload(
     *,
     invoice_id: str | None = None,
 ) -> dict[str, Any]:
-    """A deep-insert body for ``salesCreditMemos`` crediting one Woo refund.
+    """A deep-insert body for ``salesCreditMemos`` crediting one Woo refund, in net amounts.
 
     Refunded items become item lines (quantity, net unit price), refunded shipping and fees G/L (or
-    charge) lines, and a refund of an amount without lines one tax-inclusive line on the refund
-    account, so BC's total equals the money returned. An item BC no longer knows is credited on the
-    refund account too, named in the description, rather than blocking the refund.
+    charge) lines. ``pricesIncludeTax`` is read-only on credit memos, so a refund of an amount without
+    lines (money back, tax included) becomes one line on the refund account for its net part
+    (:func:`refund_net_amount`): with the tax BC adds, the credit memo's total is the money returned.
+    An item BC no longer knows is credited on the refund account, named in the description. A SKU that
+    no item number can equal (over 20 characters, not mapped) raises :class:`ItemNumberTooLong`: the
+    refund waits for a mapping rather than landing on the refund account unnoticed.
     """
     lines: list[dict[str, Any]] = []
 
@@ -828,7 +884,10 @@ def credit_memo_payload(
         if line.quantity <= 0 and line.total == 0:
             continue
         sku = (line.sku or "").strip()
-        ref = items_by_sku.get(erp_item_key(sku, options)) if sku else None
+        key = erp_item_key(sku, options) if sku else ""
+        if key and not can_be_item_number(key):
+            raise ItemNumberTooLong(HoldReason.sku_too_long(key, line.name, line.original_item_id, ITEM_NUMBER_MAX))
+        ref = items_by_sku.get(key) if key else None
         if ref is None:
             lines.append(account_line(f"Refund: {line.name or sku}", line.total))
             continue
@@ -860,14 +919,13 @@ def credit_memo_payload(
                 }
             )
     if amount_only:
-        lines.append(account_line(f"Refund {refund.reason}".strip(), refund.amount))
+        lines.append(account_line(f"Refund {refund.reason}".strip(), refund_net_amount(refund, order)))
     if refund.reason:
         lines += [{"lineType": BcLineType.COMMENT.value, "description": part} for part in split_comment(refund.reason)]
     payload: dict[str, Any] = {
         "customerNumber": customer_number,
-        "externalDocumentNumber": credit_memo_number(order, refund),
+        "externalDocumentNumber": bc_credit_memo_number(order, refund),
         "creditMemoDate": refund.created_at.astimezone(UTC).date().isoformat(),
-        "pricesIncludeTax": amount_only,
         "salesCreditMemoLines": lines,
     }
     if order.currency != options.local_currency:

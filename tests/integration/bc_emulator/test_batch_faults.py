@@ -13,7 +13,7 @@ from sandbox.faults import Throttle
 from .conftest import tls
 from .helpers import seed_basics
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 
 def test_batch_creates_orders_and_reports_per_request_status(bc: BcEmulator, api: httpx.Client, company: str):

@@ -13,7 +13,7 @@ from sandbox.bc import BcEmulator
 
 from .helpers import create_order, sample, seed_basics, shape_diff
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 METADATA = (
     Path(__file__).resolve().parents[4] / "shared" / "reference" / "business-central" / "bc-api-v2.0-metadata.xml"

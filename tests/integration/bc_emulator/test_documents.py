@@ -9,7 +9,7 @@ from sandbox.bc import BcEmulator
 
 from .helpers import create_order, seed_basics
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 
 def error(response: httpx.Response, status: int = 400) -> tuple[str, str]:
@@ -37,10 +37,13 @@ def test_deep_insert_computes_totals(bc: BcEmulator, capi: httpx.Client, company
     assert bc.request_counts["POST salesOrders"] >= 1
 
 
-def test_prices_including_tax_and_invoice_discount(bc: BcEmulator, capi: httpx.Client, company: str):
+def test_prices_including_tax_and_invoice_discount(bc: BcEmulator, api: httpx.Client):
+    """A VAT company takes gross prices on a sales order (a US sales-tax company refuses them:
+    test_write_rules.py)."""
+    company = bc.add_company("VAT company", sales_tax=False)
     seed_basics(bc, company)
-    order = capi.post(
-        "/salesOrders",
+    order = api.post(
+        f"/companies({company})/salesOrders",
         json={
             "customerNumber": "C10000",
             "pricesIncludeTax": True,

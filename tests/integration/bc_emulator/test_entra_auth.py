@@ -12,7 +12,7 @@ from sandbox.entra import BC_SCOPE, EntraEmulator
 
 from .conftest import CLIENT_ID, SECRET, TENANT, get_token, tls
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 
 def credential(entra: EntraEmulator, secret: str, client_id: str = CLIENT_ID) -> ClientSecretCredential:

@@ -9,7 +9,7 @@ from sandbox.bc import BcEmulator
 
 from .helpers import create_order, seed_basics
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sandbox.bc import BcEmulator
 from .conftest import tls
 from .helpers import create_order, seed_basics
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 
 def test_partial_ship_creates_shipment_and_tracking_row(bc: BcEmulator, capi: httpx.Client, token: str, company: str):

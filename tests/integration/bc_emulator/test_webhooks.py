@@ -11,7 +11,7 @@ from sandbox.bc import BcEmulator
 
 from .helpers import seed_basics
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.bc]
 
 
 def subscribe(api: httpx.Client, url: str, company: str, entity_set: str = "customers") -> dict:

@@ -255,8 +255,17 @@ def test_refunds(emu: WooEmulator, api: httpx.Client) -> None:
     full = api.post(f"/orders/{oid}/refunds", json={"amount": str(float(rest["total"]) - 3.30)[:6]})
     assert full.status_code == 201 and full.json()["refunded_payment"] is True
     assert api.get(f"/orders/{oid}").json()["status"] == "refunded"
+    # WooCommerce 8.2.2 (the emulator's default) has no top-level refunds route (facts §0, §2.5)...
+    missing = api.get("/refunds")
+    assert (missing.status_code, missing.json()["code"]) == (404, "rest_no_route")
+    assert "/wc/v3/refunds" not in api.get("").json()["routes"]
+    assert "/wc/v3/orders/(?P<id>[\\d]+)/refunds" in api.get("").json()["routes"]
+    # ...a newer one has, and lists it in its route index.
+    emu.store.options.wc_version = "9.1.0"
+    assert "/wc/v3/refunds" in api.get("").json()["routes"]
     listing = api.get("/refunds").json()
     assert {r["parent_id"] for r in listing} == {oid} and len(listing) == 2
+    emu.store.options.wc_version = "8.2.2"
     shipping = emu.place_order(
         [("ALBUM-2", 1)], pay=True, shipping=[{"method_id": "flat_rate", "method_title": "Flat", "total": "5.00"}]
     )
@@ -322,3 +331,19 @@ def test_faults_control_api_and_call_counters(emu: WooEmulator, api: httpx.Clien
         assert state["counts"]["orders"] == 3
         bad = control.post("/_sandbox/orders", json={"lines": [["NOPE", 1]]})
         assert bad.status_code == 400
+
+
+def test_generate_says_how_many_orders_it_made_when_it_stops_halfway(emu: WooEmulator) -> None:
+    with httpx.Client(base_url=emu.url.rstrip("/"), verify=False) as control:
+        control.post(
+            "/_sandbox/products", json={"name": "Rare", "sku": "RARE-1", "regular_price": "5.00", "stock_quantity": 4}
+        )
+        stopped = control.post("/_sandbox/orders/generate", json={"seed": 1, "count": 10})
+        assert stopped.status_code == 400
+        body = stopped.json()
+        made = body["data"]["created"]
+        assert body["code"] == "sandbox_generate_incomplete" and body["data"]["requested"] == 10
+        assert 1 <= made < 10 and f"Made {made} of 10 orders" in body["message"]
+        assert body["data"]["cause"] == "woocommerce_rest_invalid_product_id"  # nothing left in stock to buy
+        kept = control.get("/_sandbox/orders").json()
+        assert sorted(order["id"] for order in kept) == sorted(body["data"]["order_ids"]) and len(kept) == made
