@@ -88,6 +88,11 @@ class BcConnection(BaseModel):
     ca_bundle: str = ""  # extra CA certificates for this ERP (PEM path or text), added to the system trust
 
     @property
+    def records_payments(self) -> bool:
+        """Whether each paid order's payment is recorded in the ERP (a payment journal is set)."""
+        return bool(self.payment_journal)
+
+    @property
     def required(self) -> dict[str, str]:
         """What the connection cannot work without, by field name."""
         return {
@@ -117,8 +122,7 @@ class Settings(BaseSettings):
     erps: dict[str, ErpConnection] = Field(default_factory=dict)
     paid_statuses: Annotated[list[str], NoDecode] = Field(default=["processing", "completed"])
 
-    # ERP selection and Business Central connection.
-    erp: Literal["bc"] = "bc"
+    # The flat Business Central connection (`bc`); more connections come from ERPS__<id>__* (`erps`).
     bc_tenant_id: str = ""
     bc_environment: str = "production"
     bc_company_id: str = ""
@@ -242,6 +246,10 @@ class Settings(BaseSettings):
             return chosen
         connections = self.connections()
         return DEFAULT_CONNECTION if DEFAULT_CONNECTION in connections or not connections else next(iter(connections))
+
+    def connection_of_store(self, store_id: str) -> ErpConnection:
+        """The settings of the connection a store's orders post to."""
+        return self.connection(self.connection_of(store_id))
 
     def stores_of(self, connection_id: str) -> list[str]:
         return [store for store in self.woo_stores if self.connection_of(store) == connection_id.lower()]

@@ -81,11 +81,12 @@ def check_credit_memo_totals(
     services: Services, store: str, day: date, add: Callable[[ReconciliationException], None]
 ) -> None:
     """Compare the day's credit memos of the store's orders with their Woo refunds."""
-    memos: dict[str, list[tuple[str, int, Decimal]]] = defaultdict(list)  # order number → memos
-    for number, total in services.erp.document_totals(DocumentKind.CREDIT_MEMO, day, day):
+    memos: dict[str, list[tuple[str, int, Decimal]]] = defaultdict(list)  # Woo order number → memos
+    prefix = services.settings.store(store).document_prefix.upper()
+    for number, total in services.erp_of(store).document_totals(DocumentKind.CREDIT_MEMO, day, day):
         parsed = parse_memo_number(number)
-        if parsed is not None:
-            memos[parsed[0]].append((number, parsed[1], total))
+        if parsed is not None and parsed[0].upper().startswith(prefix):
+            memos[parsed[0][len(prefix) :]].append((number, parsed[1], total))
     if not memos:
         return
     orders = _orders_by_number(services, store, memos)

@@ -35,9 +35,10 @@ class Reply:
     message: str
 
 
-def connection_of_route(route_name: str) -> str | None:
+def connection_of_route(route_name: str, services: Services) -> str | None:
     """The connection a webhook route names, or None when there is no such connection."""
-    return DEFAULT_CONNECTION if route_name == DEFAULT_CONNECTION else None
+    connection = route_name.lower()
+    return connection if connection in services.settings.connections() else None
 
 
 def receive_erp_event(
@@ -48,8 +49,8 @@ def receive_erp_event(
     enqueue: Callable[[dict[str, Any]], object],
 ) -> Reply:
     """Answer an ERP's webhook call: the adapter decides, accepted payloads are queued first."""
-    connection = connection_of_route(route_name)
-    events = event_source(services.erp) if connection is not None else None
+    connection = connection_of_route(route_name, services)
+    events = event_source(services.erp_for(connection)) if connection is not None else None
     if connection is None or events is None:
         return Reply(404, "no ERP events for this connection")
     receipt = events.receive_event(params, body)
@@ -65,20 +66,23 @@ def receive_erp_event(
 
 
 def handle_erp_message(message: Mapping[str, Any], services: Services) -> ErpHints:
-    # Messages queued before connections (v1) carried BC's payload at the top level.
+    # Messages queued before connections (v1) carried BC's payload at the top level, for the flat connection.
+    connection = str(message.get("connection") or DEFAULT_CONNECTION) if message.get("v") == 2 else DEFAULT_CONNECTION
     payload = message.get("payload") if message.get("v") == 2 else message
-    events = event_source(services.erp)
+    events = event_source(services.erp_for(connection))
     hints = events.read_hints(payload) if events is not None and isinstance(payload, Mapping) else ErpHints()
     try:
         if hints.full_sync:
-            stock.push_stock_and_prices(services)
+            for store in services.settings.stores_of(connection):
+                stock.push_stock_and_prices(services, store)
         elif hints.item_ids:
-            stock.push_erp_items(services, ids=sorted(hints.item_ids))
+            stock.push_erp_items(services, connection, ids=sorted(hints.item_ids))
     except (TransientErpError, TransientHttpError) as exc:
         log.warning("ERP hint not acted on (the stock timer will): %s", exc)
     log_event(
         log,
         "erp_event_handled",
+        connection=connection,
         items=len(hints.item_ids),
         collection=hints.full_sync,
         ignored=hints.ignored,

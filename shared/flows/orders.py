@@ -151,7 +151,9 @@ def refund_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | Non
     unshipped_order = entry.document_kind == DocumentKind.SALES_ORDER and not refunds.credited(entry)
     if unshipped_order:
         try:
-            unshipped_order = not services.erp.shipped_anything(document_of(entry, order.external_number))
+            unshipped_order = not services.erp_of(order.store).shipped_anything(
+                document_of(entry, order.external_number)
+            )
         except TransientErpError as exc:
             raise Reschedule(f"ERP unavailable: {exc.message}", exc.retry_after) from exc
     if unshipped_order:
@@ -288,13 +290,15 @@ def existing_document(order: Order, entry: LedgerEntry, services: Services) -> E
     """After an earlier attempt, the document may exist (crash after the ERP write): look it up."""
     if entry.attempts <= 1:
         return None
-    return services.erp.find_sales_document(order.external_number)
+    return services.erp_of(order.store).find_sales_document(order.external_number)
 
 
 def create_document(order: Order, payload: dict[str, Any], entry: LedgerEntry, services: Services) -> ErpDocument:
     customer = resolve_customer(order, services)
     entry.customer_number = customer.number
-    return services.erp.create_sales_document(order, customer, parent_skus=parent_skus(order, payload, services))
+    return services.erp_of(order.store).create_sales_document(
+        order, customer, parent_skus=parent_skus(order, payload, services)
+    )
 
 
 def parent_skus(order: Order, payload: dict[str, Any], services: Services) -> dict[int, str]:
@@ -317,7 +321,7 @@ def parent_skus(order: Order, payload: dict[str, Any], services: Services) -> di
 def resolve_customer(order: Order, services: Services) -> ErpCustomer:
     """The ERP customer for the buyer: the configured default, a cached match, a lookup, or a new one."""
     settings = services.settings
-    erp = services.erp
+    erp = services.erp_of(order.store)
     if settings.customer_matching == "default_customer":
         found = erp.get_customer(settings.default_customer_number)
         if found is None:
@@ -332,7 +336,9 @@ def resolve_customer(order: Order, services: Services) -> ErpCustomer:
             return ErpCustomer(number=cached[0], id=cached[1])
     customer = erp.find_customer(buyer.email or "", buyer.phone or None)
     if customer is None:
-        currency = order.currency if order.currency != settings.bc_local_currency else None
+        currency = (
+            order.currency if order.currency != settings.connection_of_store(order.store).local_currency else None
+        )
         customer = erp.create_customer(buyer, currency)
     if key is not None:
         services.customers.put(connection, key, customer.number, customer.id)
@@ -351,7 +357,8 @@ def record_posted(
     entry.hold_code = entry.hold_reason = entry.held_since = ""
     entry.claim_id = entry.claimed_at = ""
     entry.posted_at = now_iso()
-    entry.payment_state = "pending" if services.settings.bc_payment_journal and order.paid_at else ""
+    records_payments = services.settings.connection_of_store(order.store).records_payments
+    entry.payment_state = "pending" if records_payments and order.paid_at else ""
     entry.customer_number = document.customer_number or entry.customer_number
     difference = abs(document.total_including_tax - expected_total(order))
     if difference > services.settings.total_tolerance:
@@ -392,7 +399,7 @@ def record_payment(order: Order, entry: LedgerEntry, services: Services) -> None
     """Record the Woo payment in the configured customer payment journal, once."""
     if entry.payment_state != "pending":
         return
-    erp = services.erp
+    erp = services.erp_of(order.store)
     try:
         # The payment step runs after the document is recorded; a retry after an ambiguous attempt looks first.
         payment = erp.find_payment(order.external_number) if entry.attempts > 1 or entry.claim_id else None
@@ -472,7 +479,7 @@ def cancel_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | Non
         return
     document = document_of(entry, order.external_number)
     try:
-        services.erp.cancel_sales_document(document)
+        services.erp_of(order.store).cancel_sales_document(document)
     except ErpConflict:
         entry = note_seen(entry, order, payload, services)
         flag(entry, f"cancelled in WooCommerce but {document.number} has shipped or changed in the ERP", services)

@@ -363,8 +363,12 @@ def reconcile_day(
 
     try:
         held_keys = _check_held(services, store_ids, report, add)
-        index = _index_or_empty(services, day)
+        indexes: dict[str, DocumentIndex] = {}  # one per ERP connection, shared by the stores posting to it
         for store in store_ids:
+            connection = services.settings.connection_of(store)
+            if connection not in indexes:
+                indexes[connection] = _index_or_empty(services, connection, day)
+            index = indexes[connection]
             check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
             _guarded(store, "orders", add, check)
             _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
@@ -379,17 +383,17 @@ def reconcile_day(
     return report
 
 
-def _index_or_empty(services: Services, day: date) -> DocumentIndex:
+def _index_or_empty(services: Services, connection: str, day: date) -> DocumentIndex:
     """The index, or an empty one when the ERP cannot list the range (every order is then looked up)."""
     try:
-        return build_index(services, day)
+        return build_index(services, connection, day)
     except CHECK_ERRORS as exc:
         log.warning(
             "reconciliation: ERP documents of %s could not be listed, looking orders up one page at a time: %s",
             day,
             exc,
         )
-        return DocumentIndex(DocumentKind(services.settings.bc_document_kind))
+        return DocumentIndex(DocumentKind(services.settings.connection(connection).document_kind))
 
 
 def _guarded(store: str, what: str, add: Callable[[ReconciliationException], None], check: Callable[[], None]) -> None:
@@ -422,17 +426,18 @@ def _group(documents: Iterable[ErpDocument]) -> dict[str, list[ErpDocument]]:
     return grouped
 
 
-def _documents_for(services: Services, numbers: Sequence[str]) -> dict[str, list[ErpDocument]]:
+def _documents_for(services: Services, store: str, numbers: Sequence[str]) -> dict[str, list[ErpDocument]]:
     """ERP documents by external document number: the configured kind first, the other for the rest
     (an order may have been invoiced and removed, or an invoice set-up changed)."""
     if not numbers:
         return {}
-    primary = DocumentKind(services.settings.bc_document_kind)
+    erp = services.erp_of(store)
+    primary = DocumentKind(services.settings.connection_of_store(store).document_kind)
     secondary = DocumentKind.SALES_INVOICE if primary == DocumentKind.SALES_ORDER else DocumentKind.SALES_ORDER
-    found = _group(services.erp.find_documents(primary, numbers))
+    found = _group(erp.find_documents(primary, numbers))
     rest = [number for number in numbers if number not in found]
     if rest:
-        found.update(_group(services.erp.find_documents(secondary, rest)))
+        found.update(_group(erp.find_documents(secondary, rest)))
     return found
 
 
@@ -467,11 +472,11 @@ class DocumentIndex:
         return len(self.totals)
 
 
-def build_index(services: Services, day: date) -> DocumentIndex:
-    """The configured document kind dated from the day before to the day after (time zones, late posting)."""
-    index = DocumentIndex(DocumentKind(services.settings.bc_document_kind))
+def build_index(services: Services, connection: str, day: date) -> DocumentIndex:
+    """The connection's document kind dated from the day before to the day after (time zones, late posting)."""
+    index = DocumentIndex(DocumentKind(services.settings.connection(connection).document_kind))
     first, last = day - timedelta(days=INDEX_DAYS_AROUND), day + timedelta(days=INDEX_DAYS_AROUND)
-    for number, total in services.erp.document_totals(index.kind, first, last):
+    for number, total in services.erp_for(connection).document_totals(index.kind, first, last):
         index.add(number, total)
     return index
 
@@ -569,9 +574,9 @@ def _check_order_page(
             settings.total_tolerance
         ):
             suspicious.add(number)
-    documents = _documents_for(services, sorted(unknown))
+    documents = _documents_for(services, store, sorted(unknown))
     if suspicious:
-        documents.update(_group(services.erp.find_documents(index.kind, sorted(suspicious))))
+        documents.update(_group(services.erp_of(store).find_documents(index.kind, sorted(suspicious))))
     found: list[ReconciliationException] = []
     for order in wanted:
         order_id = int(order["id"])
@@ -635,7 +640,7 @@ def _check_refunds(
             )
             for refund in page
         }
-        memos = _group(services.erp.find_documents(DocumentKind.CREDIT_MEMO, sorted(set(expected.values()))))
+        memos = _group(services.erp_of(store).find_documents(DocumentKind.CREDIT_MEMO, sorted(set(expected.values()))))
         for refund in page:
             parent = int(refund["parent_id"])
             exception = classify_refund(
@@ -667,8 +672,8 @@ def _check_stock(
     settings = services.settings
     if not settings.stock_sync:
         return
-    items = {item.number: item for item in services.erp.catalog_items()}
-    on_open_orders = open_order_quantities(services, items.values(), stock=True)
+    items = {item.number: item for item in services.erp_of(store).catalog_items()}
+    on_open_orders = open_order_quantities(services, store, items.values(), stock=True)
     woo = services.woo(store)
     for product in woo.list_products(_fields=PRODUCT_FIELDS):
         candidates = [product]
@@ -680,7 +685,7 @@ def _check_stock(
             sku = str(candidate.get("sku") or "").strip()
             if not sku or candidate.get("manage_stock") is not True:
                 continue
-            number = item_number_of(sku, settings.bc_sku_map)
+            number = item_number_of(sku, settings.connection_of_store(store).sku_map)
             expected = expected_stock(sku, items.get(number), settings, on_open_orders.get(number, Decimal(0)))
             if expected is None:
                 continue

@@ -49,11 +49,13 @@ def credit_refund(order: Order, refund: Refund, entry: LedgerEntry, services: Se
     marker = f"refund:{refund.woo_refund_id}"
     number = credit_memo_number(order.external_number, refund.woo_refund_id)
     try:
-        memo = services.erp.find_credit_memo(number) if entry.claim_id == marker else None
+        memo = services.erp_of(order.store).find_credit_memo(number) if entry.claim_id == marker else None
         if memo is None:
             entry.claim_id = marker  # in flight: a retry looks the credit memo up first
             services.ledger.save(entry)
-            memo = services.erp.create_credit_memo(refund, order, document_of(entry, order.external_number))
+            memo = services.erp_of(order.store).create_credit_memo(
+                refund, order, document_of(entry, order.external_number)
+            )
     except TransientErpError as exc:
         raise Reschedule(f"ERP unavailable for a credit memo: {exc.message}", exc.retry_after) from exc
     except ErpDataProblem as problem:

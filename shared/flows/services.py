@@ -8,12 +8,12 @@ in-memory ERP, in-memory tables and list-backed queues.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.config import Settings, check_app_settings, get_settings
+from shared.config import DEFAULT_CONNECTION, ConfigError, Settings, check_app_settings, get_settings
 from shared.erp.port import ErpPort
 from shared.events import WooEvent
 from shared.storage.connection import StorageAccount
@@ -37,26 +37,30 @@ class QueueSender(Protocol):
     def send(self, message: dict[str, Any], *, visibility_timeout: int | None = None) -> object: ...
 
 
-def build_erp(settings: Settings, blobs: Callable[[], BlobServiceClient] | None = None) -> ErpPort:
-    """The production ERP adapter for the configured connection; with `blobs`, its calls hold one of the
-    connection's `max_concurrency` slots, shared by every instance (shared/storage/erp_slots.py)."""
-    from shared.erp.bc.adapter import BcAdapter
+def build_erp(settings: Settings, connection_id: str, blobs: Callable[[], BlobServiceClient] | None = None) -> ErpPort:
+    """The production adapter of one ERP connection, by its kind. With `blobs`, its calls hold one of the
+    connection's `max_concurrency` slots, shared by every instance and function (shared/storage/erp_slots.py)."""
+    connection = settings.connection(connection_id)
+    if connection.kind == "bc":
+        from shared.erp.bc.adapter import BcAdapter
 
-    adapter = BcAdapter(settings)
-    connection = settings.flat_connection()
-    if blobs is not None and connection.max_concurrency > 0:  # BC counts concurrent requests per user
-        from shared.storage.erp_slots import ErpSlots
+        adapter = BcAdapter(settings, connection)
+        if blobs is not None and connection.max_concurrency > 0:  # BC counts concurrent requests per user
+            from shared.storage.erp_slots import ErpSlots
 
-        scope = f"bc-{connection.client_id or 'default'}"
-        adapter.api.limiter = ErpSlots(blobs(), scope, connection.max_concurrency)
-    return adapter
+            scope = f"bc-{connection.client_id or connection_id}"
+            adapter.api.limiter = ErpSlots(blobs(), scope, connection.max_concurrency)
+        return adapter
+    raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 
 @dataclass
 class Services:
     settings: Settings
     woo_factory: Callable[[str], WooClient] | None = None
+    erp_factory: Callable[[str], ErpPort] | None = None
     _woo: dict[str, WooClient] = field(default_factory=dict)
+    _erps: dict[str, ErpPort] = field(default_factory=dict)
     # (store, Woo product id) → the product's SKU, for spotting variations that inherit it.
     parent_skus: dict[tuple[str, int], str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,9 +97,23 @@ class Services:
     def customers(self) -> CustomerMap:
         return CustomerMap(self.table_service)
 
-    @cached_property
+    def erp_for(self, connection_id: str) -> ErpPort:
+        """The adapter of one ERP connection (built once per process)."""
+        connection_id = connection_id.lower()
+        with self._lock:
+            if connection_id not in self._erps:
+                factory = self.erp_factory or (lambda cid: build_erp(self.settings, cid, lambda: self.blobs))
+                self._erps[connection_id] = factory(connection_id)
+            return self._erps[connection_id]
+
+    def erp_of(self, store: str) -> ErpPort:
+        """The adapter of the connection a store's orders post to."""
+        return self.erp_for(self.settings.connection_of(store))
+
+    @property
     def erp(self) -> ErpPort:
-        return build_erp(self.settings, lambda: self.blobs)
+        """The adapter of the only (or the default) connection: for deployments and tests with one."""
+        return self.erp_for(next(iter(self.settings.connections()), DEFAULT_CONNECTION))
 
     def woo(self, store: str) -> WooClient:
         with self._lock:
@@ -140,16 +158,23 @@ class Services:
 def bootstrap(
     settings: Settings,
     *,
-    erp: ErpPort | None = None,
+    erp: ErpPort | Mapping[str, ErpPort] | None = None,
     tables: TableServiceClient | None = None,
     woo: Callable[[str], WooClient] | None = None,
     woo_events: QueueSender | None = None,
     erp_events: QueueSender | None = None,
 ) -> Services:
-    """Services with these adapters; each one left out is the production one, built on first use."""
+    """Services with these adapters; each one left out is the production one, built on first use.
+
+    ``erp`` is one adapter for every connection, or one per connection id.
+    """
     built = Services(settings, woo_factory=woo)
+    if isinstance(erp, Mapping):
+        built._erps.update({connection_id.lower(): adapter for connection_id, adapter in erp.items()})
+    elif erp is not None:
+        one = erp
+        built.erp_factory = lambda connection_id: one
     given: dict[str, object] = {
-        "erp": erp,
         "table_service": tables,
         "woo_events": woo_events,
         "erp_events": erp_events,

@@ -161,40 +161,14 @@ class ShipmentReport:
     failed: list[str] = field(default_factory=list)  # transient: the next run tries again
 
 
-def erp_name(services: Services) -> str:
-    return services.settings.erp
-
-
 def push_shipments(services: Services, since: datetime | None = None) -> ShipmentReport:
-    """The timer: apply the shipments modified since the watermark (``since`` overrides it)."""
+    """The timer: apply each ERP connection's shipments modified since its watermark (``since`` overrides it)."""
     report = ShipmentReport()
-    settings = services.settings
-    if not settings.shipment_sync:
+    if not services.settings.shipment_sync:
         return report
-    name = WATERMARK.format(erp=erp_name(services))
-    mark = services.watermarks.get(name)
-    if since is None:
-        overlap = timedelta(minutes=settings.shipment_overlap_minutes)
-        since = datetime.fromisoformat(mark) - overlap if mark else datetime.now(UTC) - FIRST_RUN_LOOKBACK
-    shipments = services.erp.list_shipments_since(since)
-    report.read = len(shipments)
-    oldest_failure: datetime | None = None
-    for shipment in shipments:
-        try:
-            apply_shipment(services, shipment, report)
-        except (TransientHttpError, TransientErpError, WriteConflict) as exc:
-            log.warning("shipment %s not applied yet: %s", shipment.erp_shipment_number, exc)
-            report.failed.append(shipment.erp_shipment_number)
-            if shipment.modified_at is not None:
-                oldest_failure = min(oldest_failure or shipment.modified_at, shipment.modified_at)
-    stamps = [s.modified_at for s in shipments if s.modified_at is not None]
-    if stamps:
-        new_mark = max(stamps) if oldest_failure is None else oldest_failure - timedelta(milliseconds=1)
-        if mark is None or new_mark > datetime.fromisoformat(mark):
-            try:
-                services.watermarks.set(name, new_mark.isoformat())
-            except WriteConflict:
-                log.info("shipment watermark moved by a concurrent run; left as it is")
+    for connection in services.settings.connections():
+        if services.settings.stores_of(connection):
+            push_connection_shipments(services, connection, since, report)
     log_event(
         log,
         "shipments_pushed",
@@ -207,22 +181,52 @@ def push_shipments(services: Services, since: datetime | None = None) -> Shipmen
     return report
 
 
-def find_order_entry(services: Services, shipment: Shipment) -> LedgerEntry | None:
+def push_connection_shipments(
+    services: Services, connection: str, since: datetime | None, report: ShipmentReport
+) -> None:
+    """One connection's shipments since its watermark, each applied to its Woo order once."""
+    name = WATERMARK.format(erp=connection)
+    mark = services.watermarks.get(name)
+    if since is None:
+        overlap = timedelta(minutes=services.settings.shipment_overlap_minutes)
+        since = datetime.fromisoformat(mark) - overlap if mark else datetime.now(UTC) - FIRST_RUN_LOOKBACK
+    shipments = services.erp_for(connection).list_shipments_since(since)
+    report.read += len(shipments)
+    oldest_failure: datetime | None = None
+    for shipment in shipments:
+        try:
+            apply_shipment(services, connection, shipment, report)
+        except (TransientHttpError, TransientErpError, WriteConflict) as exc:
+            log.warning("shipment %s not applied yet: %s", shipment.erp_shipment_number, exc)
+            report.failed.append(shipment.erp_shipment_number)
+            if shipment.modified_at is not None:
+                oldest_failure = min(oldest_failure or shipment.modified_at, shipment.modified_at)
+    stamps = [s.modified_at for s in shipments if s.modified_at is not None]
+    if stamps:
+        new_mark = max(stamps) if oldest_failure is None else oldest_failure - timedelta(milliseconds=1)
+        if mark is None or new_mark > datetime.fromisoformat(mark):
+            try:
+                services.watermarks.set(name, new_mark.isoformat())
+            except WriteConflict:
+                log.info("shipment watermark of %s moved by a concurrent run; left as it is", connection)
+
+
+def find_order_entry(services: Services, shipment: Shipment, connection: str | None = None) -> LedgerEntry | None:
     """The ledger entry of the Woo order the shipment is for: its external number is the store's prefix
     and the Woo order number (entries posted before prefixes carry none: the bare number matches)."""
     number = shipment.order_number.strip()
     if not number:
         return None
+    stores = services.settings.stores_of(connection) if connection else list(services.settings.woo_stores)
     candidates: list[LedgerEntry] = []
-    for store, store_settings in services.settings.woo_stores.items():
-        prefix = store_settings.document_prefix
+    for store in stores:
+        prefix = services.settings.store(store).document_prefix
         rest = number[len(prefix) :] if number.upper().startswith(prefix.upper()) else ""
         if rest.isdigit():
             entry = services.ledger.get(store, int(rest))
             if entry is not None and (entry.external_number or entry.order_number) == number:
                 candidates.append(entry)
     if not candidates:
-        stores = set(services.settings.woo_stores)
         for field in ("external_number", "order_number"):
             rows = services.ledger.table.query(f"{field} eq @number", number=number)
             candidates = [entry for entry in map(LedgerEntry.from_row, rows) if entry.store in stores]
@@ -235,8 +239,8 @@ def find_order_entry(services: Services, shipment: Shipment) -> LedgerEntry | No
     return posted[0] if posted else None
 
 
-def apply_shipment(services: Services, shipment: Shipment, report: ShipmentReport) -> None:
-    erp = erp_name(services)
+def apply_shipment(services: Services, connection: str, shipment: Shipment, report: ShipmentReport) -> None:
+    erp = connection  # the shipments table is partitioned by ERP connection
     record = services.shipment_log.get(erp, shipment.erp_shipment_number)
     if record is not None and record.state == ShipmentState.APPLIED:
         if shipment.tracking_number and shipment.tracking_number != record.tracking_number:
@@ -248,7 +252,7 @@ def apply_shipment(services: Services, shipment: Shipment, report: ShipmentRepor
         age = datetime.now(UTC) - datetime.fromisoformat(record.claimed_at)
         if age < timedelta(seconds=services.settings.claim_timeout_seconds):
             return  # another run is applying it right now
-    entry = find_order_entry(services, shipment)
+    entry = find_order_entry(services, shipment, connection)
     if entry is None:
         report.unmatched.append(shipment.erp_shipment_number)
         return

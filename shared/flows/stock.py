@@ -125,12 +125,19 @@ class Desired:
     price: str | None
 
 
-def open_order_quantities(services: Services, items: Iterable[ErpItem], *, stock: bool) -> dict[str, Decimal]:
-    """Units on open ERP sales orders by item number, when the setting is on and stock is pushed for any
-    of ``items`` (one paged ERP read, not one per item); else nothing is subtracted."""
+def open_order_quantities(
+    services: Services, store: str, items: Iterable[ErpItem], *, stock: bool
+) -> dict[str, Decimal]:
+    """Units on the store's ERP's open sales orders by item number, when the setting is on and stock is
+    pushed for any of ``items`` (one paged ERP read, not one per item); else nothing is subtracted."""
     if not (stock and services.settings.stock_subtract_open_orders and any(i.stock_tracked for i in items)):
         return {}
-    return services.erp.open_order_quantities()
+    return services.erp_of(store).open_order_quantities()
+
+
+def sku_map_of(services: Services, store: str) -> Mapping[str, str]:
+    """Woo SKU → ERP item number where they differ, for the connection the store posts to."""
+    return services.settings.connection_of_store(store).sku_map
 
 
 def woo_skus_by_item(sku_map: Mapping[str, str]) -> dict[str, list[str]]:
@@ -150,6 +157,7 @@ def item_number_of(sku: str, sku_map: Mapping[str, str]) -> str:
 def desired_values(
     items: Iterable[ErpItem],
     settings: Settings,
+    sku_map: Mapping[str, str],
     *,
     stock: bool = True,
     prices: bool = True,
@@ -157,8 +165,8 @@ def desired_values(
 ) -> dict[str, Desired]:
     """Desired Woo values by Woo SKU. Stock for stock items only (0 when blocked), less the units on open
     ERP sales orders (``on_open_orders``, by item number); prices above zero."""
-    reverse = woo_skus_by_item(settings.bc_sku_map)
-    mapped = keyed(settings.bc_sku_map)
+    reverse = woo_skus_by_item(sku_map)
+    mapped = keyed(sku_map)
     reserved = on_open_orders or {}
     result: dict[str, Desired] = {}
     for item in items:
@@ -279,12 +287,14 @@ def map_products(products: Sequence[Product], checked_at: str = "") -> tuple[dic
     return rows, conflicts
 
 
-def erp_side_conflicts(rows: Mapping[str, SkuRow], items: Sequence[ErpItem], settings: Settings) -> list[SkuConflict]:
+def erp_side_conflicts(
+    rows: Mapping[str, SkuRow], items: Sequence[ErpItem], sku_map: Mapping[str, str]
+) -> list[SkuConflict]:
     """Woo SKUs without an ERP item, and ERP items (not blocked) without a Woo product."""
     numbers = {sku_key(item.number) for item in items}
     conflicts = []
     for sku, row in sorted(rows.items()):
-        if row.found and row.type != "variable" and item_number_of(sku, settings.bc_sku_map) not in numbers:
+        if row.found and row.type != "variable" and item_number_of(sku, sku_map) not in numbers:
             conflicts.append(
                 SkuConflict(
                     "missing_in_erp",
@@ -293,7 +303,7 @@ def erp_side_conflicts(rows: Mapping[str, SkuRow], items: Sequence[ErpItem], set
                     f"WooCommerce product #{row.product_id} {row.name} has SKU '{sku}', which is no ERP item.",
                 )
             )
-    reverse = woo_skus_by_item(settings.bc_sku_map)
+    reverse = woo_skus_by_item(sku_map)
     for item in sorted(items, key=lambda i: i.number):
         if item.blocked:
             continue
@@ -579,13 +589,13 @@ def push_store(services: Services, store: str, *, stock: bool = True, prices: bo
     moves_mark = services.watermarks.get(moves_mark_name)
     if items_mark is None or (stock and moves_mark is None):
         return reconcile_store(services, store, stock=stock, prices=prices)
-    erp = services.erp
+    erp = services.erp_of(store)
     state = services.stock_state.load(store)
     moved, new_moves_mark = erp.stock_moves_since(moves_mark) if stock and moves_mark else (set(), moves_mark)
     since = datetime.fromisoformat(items_mark)
     changed = erp.catalog_items(changed_since=since - ITEMS_OVERLAP)
     found = {item.number for item in changed}
-    wanted = moved | {item_number_of(sku, services.settings.bc_sku_map) for sku in state.pending}
+    wanted = moved | {item_number_of(sku, sku_map_of(services, store)) for sku in state.pending}
     extra = erp.catalog_items(sorted(wanted - found)) if wanted - found else []
     report = PushReport(store, "delta")
     push_items(services, state, [*changed, *extra], report, stock=stock, prices=prices, retry_set=state.pending)
@@ -604,17 +614,18 @@ def push_store(services: Services, store: str, *, stock: bool = True, prices: bo
 
 
 def push_erp_items(
-    services: Services, *, ids: Sequence[str] = (), numbers: Sequence[str] = (), store: str | None = None
+    services: Services, connection: str, *, ids: Sequence[str] = (), numbers: Sequence[str] = ()
 ) -> list[PushReport]:
-    """Push the named ERP items now (BC item notifications), leaving the watermarks to the timer."""
+    """Push the named items of one ERP connection now (ERP events) to its stores; the timer keeps the watermarks."""
     settings = services.settings
     if not (settings.stock_sync or settings.price_sync) or not (ids or numbers):
         return []
-    items = services.erp.catalog_items(ids=list(ids)) if ids else []
+    erp = services.erp_for(connection)
+    items = erp.catalog_items(ids=list(ids)) if ids else []
     if numbers:
-        items += services.erp.catalog_items(list(numbers))
+        items += erp.catalog_items(list(numbers))
     reports = []
-    for store_id in _stores(services, store):
+    for store_id in settings.stores_of(connection):
         state = services.stock_state.load(store_id)
         report = PushReport(store_id, "items")
         push_items(services, state, items, report, stock=settings.stock_sync, prices=settings.price_sync)
@@ -640,8 +651,9 @@ def push_items(
     """Push the values of ``items`` to one store (delta: compared with what was last written)."""
     settings = services.settings
     woo = services.woo(state.store)
-    on_open_orders = open_order_quantities(services, items, stock=stock)
-    desired = desired_values(items, settings, stock=stock, prices=prices, on_open_orders=on_open_orders)
+    sku_map = sku_map_of(services, state.store)
+    on_open_orders = open_order_quantities(services, state.store, items, stock=stock)
+    desired = desired_values(items, settings, sku_map, stock=stock, prices=prices, on_open_orders=on_open_orders)
     report.considered = len(desired)
     resolve_skus(woo, services, state, list(desired))
     if stock:
@@ -717,10 +729,10 @@ def add_family_members(
     ]
     if not members:
         return
-    numbers = sorted({item_number_of(sku, services.settings.bc_sku_map) for sku in members})
-    found = desired_values(
-        services.erp.catalog_items(numbers), services.settings, stock=True, prices=prices, on_open_orders=on_open_orders
-    )
+    sku_map = sku_map_of(services, state.store)
+    numbers = sorted({item_number_of(sku, sku_map) for sku in members})
+    items = services.erp_of(state.store).catalog_items(numbers)
+    found = desired_values(items, services.settings, sku_map, stock=True, prices=prices, on_open_orders=on_open_orders)
     for sku in members:
         if sku in found:
             desired[sku] = found[sku]
@@ -853,7 +865,7 @@ class Catalogue:
 
 
 def read_catalogue(services: Services, store: str, *, stock: bool = True) -> Catalogue:
-    erp = services.erp
+    erp = services.erp_of(store)
     cursor = erp.stock_cursor() if stock else "0"
     items = erp.catalog_items()
     return Catalogue(items, woo_catalogue(services.woo(store)), cursor)
@@ -891,7 +903,7 @@ def sku_conflicts(services: Services, store: str) -> ConflictReport:
     """The SKU conflicts of one store, read from both catalogues (nothing is written)."""
     catalogue = read_catalogue(services, store, stock=False)
     rows, conflicts = map_products(catalogue.products)
-    return ConflictReport(store, conflicts + erp_side_conflicts(rows, catalogue.items, services.settings))
+    return ConflictReport(store, conflicts + erp_side_conflicts(rows, catalogue.items, sku_map_of(services, store)))
 
 
 def record_conflicts(services: Services, report: ConflictReport) -> None:
@@ -917,10 +929,13 @@ def reconcile_store(services: Services, store: str, *, stock: bool = True, price
     catalogue = read_catalogue(services, store, stock=stock)
     checked_at = now_iso()
     rows, conflicts = map_products(catalogue.products, checked_at)
-    conflicts += erp_side_conflicts(rows, catalogue.items, settings)
+    sku_map = sku_map_of(services, store)
+    conflicts += erp_side_conflicts(rows, catalogue.items, sku_map)
     report.conflicts = ConflictReport(store, conflicts)
-    on_open_orders = open_order_quantities(services, catalogue.items, stock=stock)
-    desired = desired_values(catalogue.items, settings, stock=stock, prices=prices, on_open_orders=on_open_orders)
+    on_open_orders = open_order_quantities(services, store, catalogue.items, stock=stock)
+    desired = desired_values(
+        catalogue.items, settings, sku_map, stock=stock, prices=prices, on_open_orders=on_open_orders
+    )
     report.considered = len(desired)
     report.not_in_woo = sorted(sku for sku in desired if not (row := rows.get(sku)) or not row.found)
     actual = current_from_products(catalogue.products)

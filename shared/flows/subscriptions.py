@@ -34,18 +34,27 @@ def notification_url(settings: Settings, connection: str = DEFAULT_CONNECTION) -
 
 
 def ensure_erp_subscriptions(services: Services, now: datetime | None = None) -> SubscriptionReport:
-    events = event_source(services.erp)
-    if events is None:
-        return SubscriptionReport(configured=False)
-    report = events.ensure_subscriptions(notification_url(services.settings), now or datetime.now(UTC))
-    if not report.configured:
-        log.info("ERP subscriptions not configured (PUBLIC_BASE_URL, WEBHOOK_FUNCTION_KEY, the ERP's client state)")
-    if report.created or report.renewed or report.deleted:
-        log_event(
-            log,
-            "erp_subscriptions_ensured",
-            created=len(report.created),
-            renewed=len(report.renewed),
-            deleted=len(report.deleted),
-        )
-    return report
+    """Every connection whose ERP has events: its subscriptions kept (one report for all of them)."""
+    total = SubscriptionReport(configured=False)
+    for connection in services.settings.connections():
+        events = event_source(services.erp_for(connection))
+        if events is None:
+            continue
+        report = events.ensure_subscriptions(notification_url(services.settings, connection), now or datetime.now(UTC))
+        if not report.configured:
+            log.info("ERP subscriptions of %s not configured (PUBLIC_BASE_URL, WEBHOOK_FUNCTION_KEY, its client state)",
+                     connection)  # fmt: skip
+            continue
+        total.configured = True
+        for name in ("created", "renewed", "deleted", "failed"):
+            getattr(total, name).extend(getattr(report, name))
+        if report.created or report.renewed or report.deleted:
+            log_event(
+                log,
+                "erp_subscriptions_ensured",
+                connection=connection,
+                created=len(report.created),
+                renewed=len(report.renewed),
+                deleted=len(report.deleted),
+            )
+    return total

@@ -121,8 +121,8 @@ def test_bc_shipment_json_with_a_tracking_row_becomes_a_shipment() -> None:
 
 
 def test_the_tracking_api_url_comes_from_the_setting() -> None:
-    assert tracking_api_url(settings()) is None
-    url = tracking_api_url(settings(bc_tracking_api="/wooConnector/shipping/v1.0/"))
+    assert tracking_api_url(settings().flat_connection()) is None
+    url = tracking_api_url(settings(bc_tracking_api="/wooConnector/shipping/v1.0/").flat_connection())
     assert url == (
         "https://api.businesscentral.dynamics.com/v2.0/tenant/production/api/wooConnector/shipping/v1.0"
         f"/companies({COMPANY})/shipmentTrackings"

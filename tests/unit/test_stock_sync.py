@@ -72,7 +72,7 @@ def test_the_buffer_is_global_with_overrides_by_woo_sku_or_item_number() -> None
 
 
 def test_desired_values_map_items_to_woo_skus_and_skip_what_has_nothing_to_push() -> None:
-    s = settings(stock_buffer="1", bc_sku_map={"WEB-A": "A"})
+    s = settings(stock_buffer="1")
     found = desired_values(
         [
             item("A", "5"),
@@ -81,24 +81,25 @@ def test_desired_values_map_items_to_woo_skus_and_skip_what_has_nothing_to_push(
             item("BLK", "50", blocked=True),  # blocked: sells nothing
         ],
         s,
+        {"WEB-A": "A"},
     )
     assert found["WEB-A"] == Desired("WEB-A", "A", 4, "9.99")
     assert found["A"].item_number == "A"  # as in the order flow: an unmapped Woo SKU is its item number
     assert found["B"] == Desired("B", "B", 2, None)
     assert found["SVC"] == Desired("SVC", "SVC", None, "4.50")
     assert found["BLK"].stock == 0
-    assert desired_values([item("A")], s, prices=False)["WEB-A"].price is None
+    assert desired_values([item("A")], s, {"WEB-A": "A"}, prices=False)["WEB-A"].price is None
 
 
 def test_units_on_open_erp_sales_orders_are_not_offered_again() -> None:
     """The ERP's inventory still counts units of paid orders not yet shipped (issue 18): ATS subtracts them
     before the buffer, never below zero, for every Woo SKU mapped to the item."""
-    s = settings(stock_buffer="1", bc_sku_map={"WEB-A": "A", "WEB-A2": "A"})
-    found = desired_values(
-        [item("A", "10"), item("B", "3"), item("C", "7")], s, on_open_orders={"A": Decimal(4), "B": Decimal(5)}
-    )
+    s = settings(stock_buffer="1")
+    sku_map = {"WEB-A": "A", "WEB-A2": "A"}
+    open_orders = {"A": Decimal(4), "B": Decimal(5)}
+    found = desired_values([item("A", "10"), item("B", "3"), item("C", "7")], s, sku_map, on_open_orders=open_orders)
     assert {sku: want.stock for sku, want in found.items()} == {"WEB-A": 5, "WEB-A2": 5, "A": 5, "B": 0, "C": 6}
-    assert desired_values([item("A", "10")], settings())["A"].stock == 10  # nothing open: inventory
+    assert desired_values([item("A", "10")], settings(), {})["A"].stock == 10  # nothing open: inventory
 
 
 def test_woo_skus_match_bc_item_numbers_whatever_their_case() -> None:
@@ -106,11 +107,15 @@ def test_woo_skus_match_bc_item_numbers_whatever_their_case() -> None:
     rows, conflicts = map_products([product(1, " blue-mug "), product(2, "Red-Mug"), product(3, "RED-MUG")])
     assert set(rows) == {"BLUE-MUG", "RED-MUG"} and rows["BLUE-MUG"].product_id == 1
     assert [(c.kind, c.sku) for c in conflicts] == [("duplicate_sku", "RED-MUG")]  # one item, two products
-    s = settings(bc_sku_map={"mug-green": "green-001"}, stock_buffer_overrides={"blue-mug": "2"})
-    found = desired_values([item("BLUE-MUG", "10"), item("GREEN-001", "4")], s)
+    s = settings(stock_buffer_overrides={"blue-mug": "2"})
+    sku_map = {"mug-green": "green-001"}
+    found = desired_values([item("BLUE-MUG", "10"), item("GREEN-001", "4")], s, sku_map)
     assert {sku: want.stock for sku, want in found.items()} == {"BLUE-MUG": 8, "MUG-GREEN": 4, "GREEN-001": 4}
     green = map_products([product(4, "mug-green")])[0]
-    assert erp_side_conflicts({"BLUE-MUG": rows["BLUE-MUG"], **green}, [item("BLUE-MUG"), item("GREEN-001")], s) == []
+    assert (
+        erp_side_conflicts({"BLUE-MUG": rows["BLUE-MUG"], **green}, [item("BLUE-MUG"), item("GREEN-001")], sku_map)
+        == []
+    )
 
 
 def test_prices_are_rounded_to_cents_and_compared_as_numbers() -> None:
@@ -146,7 +151,7 @@ def test_the_sku_map_leaves_out_duplicates_and_variations_showing_their_parents_
 
 def test_erp_side_conflicts_name_woo_skus_without_items_and_items_without_products() -> None:
     rows, _ = map_products([product(1, "A"), product(2, "WEB-ONLY"), product(10, "PARENT", kind="variable")])
-    conflicts = erp_side_conflicts(rows, [item("A"), item("ERP-ONLY"), item("OLD", blocked=True)], settings())
+    conflicts = erp_side_conflicts(rows, [item("A"), item("ERP-ONLY"), item("OLD", blocked=True)], {})
     assert {(c.kind, c.sku) for c in conflicts} == {("missing_in_erp", "WEB-ONLY"), ("missing_in_woo", "ERP-ONLY")}
 
 

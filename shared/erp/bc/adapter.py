@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from shared.auth import EntraTokens
-from shared.config import Settings
+from shared.config import BcConnection, Settings
 from shared.erp.bc import catalog as bc_catalog
 from shared.erp.bc import events as bc_events
 from shared.erp.bc.mapping import (
@@ -70,55 +70,59 @@ def odata_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def document_options(settings: Settings) -> BcDocumentOptions:
+def document_options(connection: BcConnection) -> BcDocumentOptions:
     return BcDocumentOptions(
-        document_kind=DocumentKind(settings.bc_document_kind),
-        post_invoice=settings.bc_post_invoices,
-        local_currency=settings.bc_local_currency,
-        shipping_line_type=settings.bc_shipping_line_type,
-        shipping_number=settings.bc_shipping_number or None,
-        fee_line_type=settings.bc_fee_line_type,
-        fee_number=settings.bc_fee_number or None,
-        sku_map=settings.bc_sku_map,
-        tax_code_map=settings.bc_tax_code_map,
+        document_kind=DocumentKind(connection.document_kind),
+        post_invoice=connection.post_invoices,
+        local_currency=connection.local_currency,
+        shipping_line_type=connection.shipping_line_type,
+        shipping_number=connection.shipping_number or None,
+        fee_line_type=connection.fee_line_type,
+        fee_number=connection.fee_number or None,
+        sku_map=connection.sku_map,
+        tax_code_map=connection.tax_code_map,
     )
 
 
-def company_url(settings: Settings) -> str:
+def company_url(connection: BcConnection) -> str:
     return (
-        f"{settings.bc_api_url.rstrip('/')}/v2.0/{settings.bc_tenant_id}/{settings.bc_environment}"
-        f"/api/v2.0/companies({settings.bc_company_id})"
+        f"{connection.api_url.rstrip('/')}/v2.0/{connection.tenant_id}/{connection.environment}"
+        f"/api/v2.0/companies({connection.company_id})"
     )
 
 
 class BcAdapter:
-    def __init__(self, settings: Settings, *, tokens: TokenSource | None = None) -> None:
-        ca_bundles = [bundle for bundle in (settings.sandbox_ca_bundle, settings.bc_ca_bundle) if bundle]
+    def __init__(
+        self, settings: Settings, connection: BcConnection | None = None, *, tokens: TokenSource | None = None
+    ) -> None:
+        """One BC company: ``connection`` (default: the flat BC_* settings); HTTP limits from ``settings``."""
+        connection = connection or settings.flat_connection()
+        ca_bundles = [bundle for bundle in (settings.sandbox_ca_bundle, connection.ca_bundle) if bundle]
         self.tokens = tokens or EntraTokens(
-            tenant_id=settings.bc_tenant_id,
-            client_id=settings.bc_client_id,
-            client_secret=settings.bc_client_secret.get_secret_value(),
-            scope=settings.bc_scope,
-            authority=settings.bc_authority,
+            tenant_id=connection.tenant_id,
+            client_id=connection.client_id,
+            client_secret=connection.client_secret.get_secret_value(),
+            scope=connection.scope,
+            authority=connection.authority,
             verify=tls_bundle_file(ca_bundles),
         )
         self.api = ApiClient(
             "bc",
-            company_url(settings),
+            company_url(connection),
             timeout=settings.http_timeout_seconds,
             policy=RetryPolicy(max_attempts=settings.http_max_attempts),
             tokens=self.tokens,
             verify=ca_bundles,
         )
-        self.options = document_options(settings)
-        self.customer_options = BcCustomerOptions(local_currency=settings.bc_local_currency)
-        self.refund_account = settings.bc_refund_account or None
-        self.post_credit_memos = settings.bc_post_credit_memos
-        self.payment_journal = settings.bc_payment_journal
+        self.options = document_options(connection)
+        self.customer_options = BcCustomerOptions(local_currency=connection.local_currency)
+        self.refund_account = connection.refund_account or None
+        self.post_credit_memos = connection.post_credit_memos
+        self.payment_journal = connection.payment_journal
         self._payment_journal_id: str | None = None
         self._items: dict[str, tuple[BcItemRef, float]] = {}
         self._lock = threading.Lock()
-        self.settings = settings  # the stock/shipment sync reads BC_TRACKING_API etc. (shared.erp.bc.catalog)
+        self.connection = connection  # the stock/shipment sync reads the tracking API etc. (shared.erp.bc.catalog)
 
     @property
     def calls(self) -> int:
@@ -263,7 +267,7 @@ class BcAdapter:
         if len(requests) <= 1:
             return [row for path, params in requests for row in self._list(path, params)]
         rows: list[dict[str, Any]] = []
-        root = f"companies({self.settings.bc_company_id})"
+        root = f"companies({self.connection.company_id})"
         for start in range(0, len(requests), BATCH_OPERATIONS):
             chunk = requests[start : start + BATCH_OPERATIONS]
             operations = [
@@ -313,7 +317,7 @@ class BcAdapter:
     @property
     def batch_url(self) -> str:
         """`…/api/v2.0/$batch`: the service root's, beside the company URL."""
-        return company_url(self.settings).rsplit("/companies(", 1)[0] + "/$batch"
+        return company_url(self.connection).rsplit("/companies(", 1)[0] + "/$batch"
 
     def posted_invoice_id(self, document: ErpDocument) -> str | None:
         """The posted invoice a credit memo applies to: the document itself, or the order's invoice."""
@@ -414,7 +418,7 @@ class BcAdapter:
         return [item for item in items if not item.blocked]
 
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
-        return bc_catalog.shipments_since(self, self.settings, since)
+        return bc_catalog.shipments_since(self, self.connection, since)
 
     # -------------------------------------------------------------- stock and price sync (shared.erp.bc.catalog)
 
@@ -439,19 +443,19 @@ class BcAdapter:
     # -------------------------------------------------------------- ERP events: item notifications (bc.events)
 
     def receive_event(self, params: Mapping[str, str], body: bytes) -> EventReceipt:
-        return bc_events.receive_notification(params, body, self.settings.bc_webhook_client_state.get_secret_value())
+        return bc_events.receive_notification(params, body, self.connection.webhook_client_state.get_secret_value())
 
     def read_hints(self, payload: Mapping[str, object]) -> ErpHints:
-        return bc_events.read_hints(bc_events.notifications_of(payload), self.settings.bc_company_id)
+        return bc_events.read_hints(bc_events.notifications_of(payload), self.connection.company_id)
 
     def ensure_subscriptions(self, notification_url: str | None, now: datetime) -> SubscriptionReport:
-        client_state = self.settings.bc_webhook_client_state.get_secret_value()
+        client_state = self.connection.webhook_client_state.get_secret_value()
         if notification_url is None or not client_state:
             return SubscriptionReport(configured=False)
-        resources = [resource_path(self.settings, entity_set) for entity_set in bc_events.SUBSCRIBED_ENTITY_SETS]
-        window = timedelta(hours=self.settings.bc_subscription_renew_hours)
+        resources = [resource_path(self.connection, entity_set) for entity_set in bc_events.SUBSCRIBED_ENTITY_SETS]
+        window = timedelta(hours=self.connection.subscription_renew_hours)
         return bc_events.ensure_subscriptions(
-            BcSubscriptions(self, self.settings), resources, notification_url, client_state, now, window
+            BcSubscriptions(self, self.connection), resources, notification_url, client_state, now, window
         )
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shared.config import Settings
+from shared.config import BcConnection
 from shared.erp.bc.mapping import bc_item_from_json, bc_shipment_from_json
 from shared.erp.port import ErpItem
 from shared.model import Shipment
@@ -133,20 +133,22 @@ def stock_moves_since(adapter: BcAdapter, cursor: str) -> tuple[set[str], str]:
 # -------------------------------------------------------------------------------------- shipments
 
 
-def tracking_api_url(settings: Settings) -> str | None:
+def tracking_api_url(connection: BcConnection) -> str | None:
     """`…/api/<publisher>/<group>/<version>/companies(<id>)/<entity set>`, or None when not configured."""
-    api = settings.bc_tracking_api.strip().strip("/")
+    api = connection.tracking_api.strip().strip("/")
     if not api:
         return None
     return (
-        f"{settings.bc_api_url.rstrip('/')}/v2.0/{settings.bc_tenant_id}/{settings.bc_environment}"
-        f"/api/{api}/companies({settings.bc_company_id})/{settings.bc_tracking_entity_set}"
+        f"{connection.api_url.rstrip('/')}/v2.0/{connection.tenant_id}/{connection.environment}"
+        f"/api/{api}/companies({connection.company_id})/{connection.tracking_entity_set}"
     )
 
 
-def tracking_rows(adapter: BcAdapter, settings: Settings, shipment_numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
+def tracking_rows(
+    adapter: BcAdapter, connection: BcConnection, shipment_numbers: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """Tracking rows of the custom API by shipment number (empty when no tracking API is configured)."""
-    url = tracking_api_url(settings)
+    url = tracking_api_url(connection)
     if url is None or not shipment_numbers:
         return {}
     found: dict[str, dict[str, Any]] = {}
@@ -166,7 +168,7 @@ def fully_shipped_orders(adapter: BcAdapter, order_numbers: Iterable[str]) -> di
     return result
 
 
-def shipments_since(adapter: BcAdapter, settings: Settings, since: datetime) -> list[Shipment]:
+def shipments_since(adapter: BcAdapter, connection: BcConnection, since: datetime) -> list[Shipment]:
     """Posted shipments modified after ``since``, with tracking, ``partial`` set, oldest number first.
 
     An order's shipments are partial until the order is fully shipped; of several shipments read in
@@ -176,7 +178,7 @@ def shipments_since(adapter: BcAdapter, settings: Settings, since: datetime) -> 
     rows = [row for row in adapter._list("salesShipments", params) if row.get("externalDocumentNumber")]
     if not rows:
         return []
-    tracking = tracking_rows(adapter, settings, [str(row["number"]) for row in rows])
+    tracking = tracking_rows(adapter, connection, [str(row["number"]) for row in rows])
     fully = fully_shipped_orders(adapter, (str(row.get("orderNumber") or "") for row in rows))
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:

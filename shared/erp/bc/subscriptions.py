@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.config import Settings
+from shared.config import BcConnection
 
 if TYPE_CHECKING:
     from shared.erp.bc.adapter import BcAdapter
@@ -42,22 +42,22 @@ class BcSubscription:
         )
 
 
-def subscriptions_url(settings: Settings) -> str:
-    environment = f"{settings.bc_api_url.rstrip('/')}/v2.0/{settings.bc_tenant_id}/{settings.bc_environment}"
+def subscriptions_url(connection: BcConnection) -> str:
+    environment = f"{connection.api_url.rstrip('/')}/v2.0/{connection.tenant_id}/{connection.environment}"
     return f"{environment}/api/v2.0/subscriptions"
 
 
-def resource_path(settings: Settings, entity_set: str) -> str:
+def resource_path(connection: BcConnection, entity_set: str) -> str:
     """What a subscription's `resource` names: `/api/v2.0/companies(<id>)/<entity set>`."""
-    return f"/api/v2.0/companies({settings.bc_company_id})/{entity_set}"
+    return f"/api/v2.0/companies({connection.company_id})/{entity_set}"
 
 
 class BcSubscriptions:
     """List, create, renew and delete subscriptions through the adapter's classified calls."""
 
-    def __init__(self, adapter: BcAdapter, settings: Settings) -> None:
+    def __init__(self, adapter: BcAdapter, connection: BcConnection) -> None:
         self.adapter = adapter
-        self.url = subscriptions_url(settings)
+        self.url = subscriptions_url(connection)
 
     def _one(self, subscription_id: str) -> str:
         return f"{self.url}('{subscription_id}')"
