@@ -365,7 +365,7 @@ output storageAccountName string = storage.outputs.name
 output identityClientId string = identity.outputs.clientId
 output workspaceName string = monitoring.outputs.workspaceName
 output appInsightsName string = monitoring.outputs.appInsightsName
-@description('ERP calls in flight at most, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots).')
+@description('ERP calls in flight at most to the BC_* connection, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots; other connections: ERPS__<id>__MAX_CONCURRENCY each).')
 output maxConcurrentErpCalls int = int(connectorSettings.BC_MAX_CONCURRENCY)
 
 // Read by the Azure Developer CLI (azd stores UPPER_SNAKE outputs in the environment: `azd env get-values`).

@@ -39,6 +39,6 @@ output "app_insights_name" {
 }
 
 output "max_concurrent_erp_calls" {
-  description = "ERP calls in flight at most, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots)."
+  description = "ERP calls in flight at most to the BC_* connection, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots; other connections: ERPS__<id>__MAX_CONCURRENCY each)."
   value       = tonumber(local.connector_settings["BC_MAX_CONCURRENCY"])
 }

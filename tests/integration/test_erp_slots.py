@@ -121,3 +121,17 @@ def test_the_services_put_the_limit_on_the_erp_client(storage_env: str, monkeypa
     assert isinstance(limited.api.limiter, ErpSlots)
     assert (limited.api.limiter.limit, limited.api.limiter.scope) == (2, "bc-app-1")
     assert Services(Settings(bc_max_concurrency=0)).erp.api.limiter is None
+    # Another connection (another BC user) gets its own slots and its own limit.
+    for key, value in {
+        "ERPS__eu__KIND": "bc",
+        "ERPS__eu__TENANT_ID": "t2",
+        "ERPS__eu__COMPANY_ID": "c2",
+        "ERPS__eu__CLIENT_ID": "app-2",
+        "ERPS__eu__CLIENT_SECRET": "s2",
+        "ERPS__eu__MAX_CONCURRENCY": "3",
+    }.items():
+        monkeypatch.setenv(key, value)
+    services = Services(Settings())
+    eu = services.erp_for("eu").api.limiter
+    assert isinstance(eu, ErpSlots) and (eu.limit, eu.scope) == (3, "bc-app-2")
+    assert services.erp_for("bc").api.limiter.scope == "bc-app-1"
