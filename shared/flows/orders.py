@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.erp.bc.mapping import expected_total
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
+from shared.erp.rules import expected_total
 from shared.events import WooEvent
 from shared.flows import refunds
 from shared.flows.common import Reschedule, document_of, flag, record_poisoned, update_entry

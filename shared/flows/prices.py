@@ -12,42 +12,16 @@ lists), and writing it would put the product up for free.
 Prices travel with stock in one pass and one batch item per product (:mod:`shared.flows.stock`):
 price changes modify the BC item, so ``items?$filter=lastModifiedDateTime gt …`` (and the item
 webhook) already brings them, and a product whose price and stock change together costs one write.
-``push_prices`` is the same pass without stock, for the CLI.
+``push_prices`` is the same pass without stock, for the CLI. The price rules themselves
+(:func:`~shared.flows.stock_plan.woo_price`) are in the pure planning module.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
-
-from shared.model import round_money
-
-if TYPE_CHECKING:
-    from shared.flows.services import Services
-    from shared.flows.stock import PushReport
-
-WOO_PRICE_PLACES = 2
-
-
-def woo_price(unit_price: Decimal | None) -> str | None:
-    """The ``regular_price`` text for an ERP unit price, or None when there is nothing to push."""
-    if unit_price is None or unit_price <= 0:
-        return None
-    return format(round_money(unit_price, WOO_PRICE_PLACES), "f")
-
-
-def price_differs(wanted: str, current: object) -> bool:
-    """True when the store's price (text, number or None) is not ``wanted`` (``"39"`` equals ``"39.00"``)."""
-    if current is None or current == "":
-        return True
-    try:
-        return Decimal(str(current)) != Decimal(wanted)
-    except InvalidOperation:
-        return True
+from shared.flows.services import Services
+from shared.flows.stock import PushReport, push_stock_and_prices
 
 
 def push_prices(services: Services, store: str | None = None) -> list[PushReport]:
     """Push changed prices only (stock left alone) for one store or all."""
-    from shared.flows.stock import push_stock_and_prices
-
     return push_stock_and_prices(services, store, stock=False, prices=True)

@@ -58,7 +58,8 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
-from shared.flows.stock import available_to_sell, item_number_of, open_order_quantities, stock_buffer
+from shared.flows.stock import open_order_quantities
+from shared.flows.stock_plan import available_to_sell, item_number_of, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError
 from shared.model import credit_memo_number, currency_places, external_document_number, round_money, to_money
 from shared.storage.ledger import OrderState

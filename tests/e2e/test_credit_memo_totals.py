@@ -58,7 +58,7 @@ def test_the_daily_reconciliation_reports_a_credit_memo_changed_afterwards(stack
     assert not app.ledger.get("main", changed["id"]).attention  # right when it was created
     # Someone adds a line to one credit memo in Business Central.
     memo = memo_for(stack, changed, refunds["changed"])
-    app.erp._call(
+    app.erp.client.call(
         "POST",
         f"salesCreditMemos({memo['id']})/salesCreditMemoLines",
         json={"lineType": "Account", "lineObjectNumber": "6110", "quantity": 1, "unitPrice": 10, "taxCode": "ZERO"},

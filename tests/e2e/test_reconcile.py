@@ -99,7 +99,7 @@ def test_planted_problems_are_in_the_report(stack: Stack, app: Services) -> None
             uncredited = stack.woo.refund_order(clean["id"], amount="3.00", reason="Late", api_refund=False)
     # Someone adds a line to the sales order in Business Central: its total no longer matches.
     (document,) = bc_documents_for(stack, mismatch)
-    app.erp._call(
+    app.erp.client.call(
         "POST",
         f"salesOrders({document['id']})/salesOrderLines",
         json={"lineType": "Item", "lineObjectNumber": "70000", "quantity": 1},
@@ -210,7 +210,7 @@ def test_a_clean_day_reports_nothing_and_says_so(stack: Stack, outlet: tuple[Woo
 
     # Later, someone adds a line to one order in BC and stock arrives that is not pushed yet.
     (document,) = stack.bc.find("salesOrders", "externalDocumentNumber", placed[1]["number"])
-    services.erp._call(
+    services.erp.client.call(
         "POST",
         f"salesOrders({document['id']})/salesOrderLines",
         json={"lineType": "Item", "lineObjectNumber": "OUTLET-LAMP", "quantity": 1},

@@ -24,6 +24,7 @@ from sandbox.woo import WooEmulator
 from sandbox.woo.emulator import woo_error_body
 from shared.config import WooStoreSettings
 from shared.flows import stock
+from shared.flows.catalogue import read_catalogue
 from shared.flows.services import Services, services
 from shared.http import TransientHttpError
 
@@ -262,7 +263,7 @@ def test_the_full_reconcile_reads_variations_concurrently_in_woocommerces_order(
     # Jittered latency: the variation lists finish in another order than they were asked for.
     monkeypatch.setattr(bulk.woo.faults, "config", FaultConfig(latency_ms=2, latency_jitter_ms=40, seed=3))
     bulk.woo.reset_api_calls()
-    catalogue = stock.read_catalogue(bulk.app, bulk.store)
+    catalogue = read_catalogue(bulk.app, bulk.store)
     assert [(p.woo_product_id, p.parent_id if p.type == "variation" else None) for p in catalogue.products] == expected
     assert bulk.woo.api_calls()[VARIATIONS_LIST] == len(parents) + PARENTS  # the big ones have two pages
 

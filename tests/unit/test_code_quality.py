@@ -27,3 +27,10 @@ def test_code_is_formatted() -> None:
 def test_mypy_finds_no_type_errors() -> None:
     result = run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_import_rules_hold() -> None:
+    """pyproject.toml's import-linter contracts: flows import no ERP adapter, adapters no flows, the model
+    nothing of ours, and no import circles between sibling modules."""
+    result = run(str(BIN / "lint-imports"), "--no-cache")
+    assert result.returncode == 0, result.stdout[-3000:]

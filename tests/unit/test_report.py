@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from shared.config import Settings
-from shared.erp.bc.adapter import _any_of_within
+from shared.erp.bc.client import any_of_within
 from shared.erp.port import DocumentKind, ErpDocument, ErpItem
 from shared.flows.operations import HeldOrder, PoisonMessage, describe, parse_order_ref
 from shared.flows.reconcile import (
@@ -197,11 +197,11 @@ def test_day_bounds_are_exclusive_naive_gmt() -> None:
 
 def test_bc_filters_stay_short_and_cover_every_number() -> None:
     numbers = [f"{100000 + i}" for i in range(100)]
-    filters = _any_of_within("externalDocumentNumber", numbers)
+    filters = any_of_within("externalDocumentNumber", numbers)
     assert 2 <= len(filters) <= 4
     assert all(len(f) <= 1500 for f in filters)
     assert sorted(re.findall(r"'(\d+)'", " ".join(filters))) == numbers
-    assert _any_of_within("externalDocumentNumber", ["O'Neil"]) == ["externalDocumentNumber eq 'O''Neil'"]
+    assert any_of_within("externalDocumentNumber", ["O'Neil"]) == ["externalDocumentNumber eq 'O''Neil'"]
 
 
 # ------------------------------------------------------------------------ rendering

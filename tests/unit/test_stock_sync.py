@@ -11,22 +11,22 @@ import pytest
 from shared.config import Settings
 from shared.erp.bc.catalog import open_order_quantities
 from shared.erp.port import ErpItem
-from shared.flows.prices import price_differs, woo_price
-from shared.flows.stock import (
+from shared.flows.stock_plan import (
     CONFLICT,
     Current,
     Desired,
-    Write,
     available_to_sell,
-    chunked,
     desired_values,
     erp_side_conflicts,
     map_products,
     plan_writes,
+    price_differs,
     stock_buffer,
+    woo_price,
 )
 from shared.model import Product
 from shared.storage.stock_state import PushedRow, SkuRow, _joined, _split
+from shared.woo.batch_writer import Write, chunked
 
 
 def settings(**overrides: object) -> Settings:

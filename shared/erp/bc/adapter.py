@@ -13,12 +13,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from shared.auth import EntraTokens
 from shared.config import BcConnection, Settings
 from shared.erp.bc import catalog as bc_catalog
 from shared.erp.bc import events as bc_events
+from shared.erp.bc.client import BcClient, any_of_within, company_url, odata_string
 from shared.erp.bc.mapping import (
     BcCustomerOptions,
     BcDocumentOptions,
@@ -43,7 +43,6 @@ from shared.erp.port import (
     ErpCustomer,
     ErpDataProblem,
     ErpDocument,
-    ErpError,
     ErpHints,
     ErpItem,
     ErpPayment,
@@ -54,20 +53,14 @@ from shared.erp.port import (
 )
 from shared.http import (
     ApiClient,
-    PermanentHttpError,
     RetryPolicy,
     TokenSource,
-    TransientHttpError,
     tls_bundle_file,
 )
 from shared.model import Customer, HoldReason, Order, Refund, Shipment
 
 ITEM_CACHE_SECONDS = 900
 FILTER_CHUNK = 20  # item numbers per $filter (OR on one field is allowed; keep URLs short)
-
-
-def odata_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def document_options(connection: BcConnection) -> BcDocumentOptions:
@@ -81,13 +74,6 @@ def document_options(connection: BcConnection) -> BcDocumentOptions:
         fee_number=connection.fee_number or None,
         sku_map=connection.sku_map,
         tax_code_map=connection.tax_code_map,
-    )
-
-
-def company_url(connection: BcConnection) -> str:
-    return (
-        f"{connection.api_url.rstrip('/')}/v2.0/{connection.tenant_id}/{connection.environment}"
-        f"/api/v2.0/companies({connection.company_id})"
     )
 
 
@@ -114,6 +100,7 @@ class BcAdapter:
             tokens=self.tokens,
             verify=ca_bundles,
         )
+        self.client = BcClient(self.api, connection)
         self.options = document_options(connection)
         self.customer_options = BcCustomerOptions(local_currency=connection.local_currency)
         self.refund_account = connection.refund_account or None
@@ -122,7 +109,7 @@ class BcAdapter:
         self._payment_journal_id: str | None = None
         self._items: dict[str, tuple[BcItemRef, float]] = {}
         self._lock = threading.Lock()
-        self.connection = connection  # the stock/shipment sync reads the tracking API etc. (shared.erp.bc.catalog)
+        self.connection = connection
 
     @property
     def calls(self) -> int:
@@ -130,29 +117,6 @@ class BcAdapter:
 
     def close(self) -> None:
         self.api.close()
-
-    # -------------------------------------------------------------- HTTP with BC error classification
-
-    def _call(self, method: str, path: str, *, context: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
-        try:
-            response = self.api.request(method, path, **kwargs)
-        except TransientHttpError as exc:
-            raise TransientErpError(
-                str(exc), status=exc.status, retry_after=exc.retry_after, ambiguous=exc.ambiguous
-            ) from exc
-        except PermanentHttpError as exc:
-            raise classify_bc_error(exc.status, exc.body, context or {}) from exc
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
-
-    def _list(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        page = self._call("GET", path, params=dict(params))
-        values: list[dict[str, Any]] = list(page.get("value", []))
-        while page.get("@odata.nextLink"):
-            page = self._call("GET", page["@odata.nextLink"])
-            values.extend(page.get("value", []))
-        return values
 
     # -------------------------------------------------------------- customers
 
@@ -164,17 +128,17 @@ class BcAdapter:
             for field, value in (("email", email), ("phoneNumber", phone))
             if value
         ]
-        found = self.batch_get(lookups)
+        found = self.client.batch_get(lookups)
         return bc_customer_from_json(found[0]) if found else None
 
     def get_customer(self, number: str) -> ErpCustomer | None:
-        found = self._list("customers", {"$filter": f"number eq {odata_string(number)}", "$top": "1"})
+        found = self.client.get_all("customers", {"$filter": f"number eq {odata_string(number)}", "$top": "1"})
         return bc_customer_from_json(found[0]) if found else None
 
     def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
         payload = customer_payload(customer, self.customer_options, currency)
         context = {"currency": currency or self.customer_options.local_currency}
-        return bc_customer_from_json(self._call("POST", "customers", json=json_ready(payload), context=context))
+        return bc_customer_from_json(self.client.call("POST", "customers", json=json_ready(payload), context=context))
 
     # -------------------------------------------------------------- sales documents
 
@@ -184,7 +148,7 @@ class BcAdapter:
     def find_sales_document(self, external_document_number: str) -> ErpDocument | None:
         kind = self.options.document_kind
         params = {"$filter": f"externalDocumentNumber eq {odata_string(external_document_number)}", "$top": "1"}
-        found = self._list(self._entity_set(kind), params)
+        found = self.client.get_all(self._entity_set(kind), params)
         return bc_document_from_json(found[0], kind) if found else None
 
     def create_sales_document(
@@ -202,14 +166,14 @@ class BcAdapter:
         assert plan.payload is not None
         try:
             context = {"customer": customer.number, "currency": order.currency}
-            created = self._call("POST", plan.entity_set, json=json_ready(plan.payload), context=context)
+            created = self.client.call("POST", plan.entity_set, json=json_ready(plan.payload), context=context)
         except ErpDataProblem:
             self.forget_items(items)  # an item may have been blocked or deleted since it was cached
             raise
         document = bc_document_from_json(created, plan.kind)
         if plan.post_after_create:
             try:
-                self._call("POST", f"{plan.entity_set}({document.id})/Microsoft.NAV.post")
+                self.client.call("POST", f"{plan.entity_set}({document.id})/Microsoft.NAV.post")
                 document = self.get_sales_document(document)
             except TransientErpError as exc:  # the document exists: a retry must find it, not create another
                 raise TransientErpError(
@@ -218,13 +182,13 @@ class BcAdapter:
         return document
 
     def get_sales_document(self, document: ErpDocument) -> ErpDocument:
-        data = self._call("GET", f"{self._entity_set(document.kind)}({document.id})")
+        data = self.client.call("GET", f"{self._entity_set(document.kind)}({document.id})")
         return bc_document_from_json(data, document.kind)
 
     def shipped_anything(self, document: ErpDocument) -> bool:
         if document.kind != DocumentKind.SALES_ORDER:
             return document.shipped
-        lines = self._list(f"salesOrders({document.id})/salesOrderLines", {})
+        lines = self.client.get_all(f"salesOrders({document.id})/salesOrderLines", {})
         return any(Decimal(str(line.get("shippedQuantity") or 0)) > 0 for line in lines)
 
     def cancel_sales_document(self, document: ErpDocument) -> None:
@@ -232,11 +196,11 @@ class BcAdapter:
         if current.shipped or self.shipped_anything(current):
             raise ErpConflict(f"{current.number} has shipped; it cannot be cancelled", code="shipped")
         path = f"{self._entity_set(current.kind)}({current.id})"
-        self._call("DELETE", path, headers={"If-Match": current.etag or "*"})
+        self.client.call("DELETE", path, headers={"If-Match": current.etag or "*"})
 
     def find_credit_memo(self, external_document_number: str) -> ErpDocument | None:
         params = {"$filter": f"externalDocumentNumber eq {odata_string(external_document_number)}", "$top": "1"}
-        found = self._list("salesCreditMemos", params)
+        found = self.client.get_all("salesCreditMemos", params)
         return bc_document_from_json(found[0], DocumentKind.CREDIT_MEMO) if found else None
 
     # -------------------------------------------------------------- reconciliation reads
@@ -254,39 +218,11 @@ class BcAdapter:
             DocumentKind.CREDIT_MEMO: "salesCreditMemos",
         }[kind]
         select = "id,number,externalDocumentNumber,totalAmountIncludingTax,status,customerNumber,currencyCode"
-        expressions = _any_of_within("externalDocumentNumber", sorted(set(external_document_numbers)))
-        rows = self.batch_get([(entity_set, {"$filter": expression, "$select": select}) for expression in expressions])
+        expressions = any_of_within("externalDocumentNumber", sorted(set(external_document_numbers)))
+        rows = self.client.batch_get(
+            [(entity_set, {"$filter": expression, "$select": select}) for expression in expressions]
+        )
         return [bc_document_from_json(row, kind) for row in rows]
-
-    def batch_get(self, requests: Sequence[tuple[str, Mapping[str, str]]]) -> list[dict[str, Any]]:
-        """The rows of several company-relative GETs, sent as JSON `$batch` calls of ≤ 100 (facts §1.3).
-
-        A single GET goes as is. An operation the batch answers with an error is repeated on its own, so
-        it gets the usual retries and error classification; `@odata.nextLink` pages are followed.
-        """
-        if len(requests) <= 1:
-            return [row for path, params in requests for row in self._list(path, params)]
-        rows: list[dict[str, Any]] = []
-        root = f"companies({self.connection.company_id})"
-        for start in range(0, len(requests), BATCH_OPERATIONS):
-            chunk = requests[start : start + BATCH_OPERATIONS]
-            operations = [
-                {"id": str(index), "method": "GET", "url": f"{root}/{path}?{urlencode(params, quote_via=quote)}"}
-                for index, (path, params) in enumerate(chunk)
-            ]
-            answer = self._call("POST", self.batch_url, json={"requests": operations}, idempotent=True) or {}
-            responses = {str(item.get("id")): item for item in answer.get("responses", []) if isinstance(item, dict)}
-            for index, (path, params) in enumerate(chunk):
-                response = responses.get(str(index))
-                if response is None or int(response.get("status") or 0) >= 400:
-                    rows.extend(self._list(path, params))
-                    continue
-                page = response.get("body") or {}
-                rows.extend(page.get("value", []))
-                while page.get("@odata.nextLink"):
-                    page = self._call("GET", page["@odata.nextLink"])
-                    rows.extend(page.get("value", []))
-        return rows
 
     def document_totals(self, kind: DocumentKind, first_day: date, last_day: date) -> Iterator[tuple[str, Decimal]]:
         """(externalDocumentNumber, totalAmountIncludingTax) of every document of `kind` dated in the range
@@ -300,31 +236,16 @@ class BcAdapter:
             "$filter": f"{date_field} ge {first_day.isoformat()} and {date_field} le {last_day.isoformat()}",
             "$select": "externalDocumentNumber,totalAmountIncludingTax",
         }
-        for row in self.iter_rows(entity_set, params):
+        for row in self.client.iter_rows(entity_set, params):
             yield str(row.get("externalDocumentNumber") or ""), Decimal(str(row.get("totalAmountIncludingTax") or 0))
-
-    def iter_rows(self, path: str, params: Mapping[str, str], *, page_size: int = 5000) -> Iterator[dict[str, Any]]:
-        """The rows of a GET, one page (≤ `page_size`, `Prefer: odata.maxpagesize`) in memory at a time."""
-        headers = {"Prefer": f"odata.maxpagesize={page_size}"}
-        page = self._call("GET", path, params=dict(params), headers=headers) or {}
-        while True:
-            yield from page.get("value", [])
-            link = page.get("@odata.nextLink")
-            if not link:
-                return
-            page = self._call("GET", link, headers=headers) or {}
-
-    @property
-    def batch_url(self) -> str:
-        """`…/api/v2.0/$batch`: the service root's, beside the company URL."""
-        return company_url(self.connection).rsplit("/companies(", 1)[0] + "/$batch"
 
     def posted_invoice_id(self, document: ErpDocument) -> str | None:
         """The posted invoice a credit memo applies to: the document itself, or the order's invoice."""
         if document.kind == DocumentKind.SALES_INVOICE:
             return document.id if self.get_sales_document(document).shipped else None
         params = {"$filter": f"orderNumber eq {odata_string(document.number)}", "$top": "1"}
-        invoices = [row for row in self._list("salesInvoices", params) if row.get("status") not in ("Draft", "")]
+        rows = self.client.get_all("salesInvoices", params)
+        invoices = [row for row in rows if row.get("status") not in ("Draft", "")]
         return str(invoices[0]["id"]) if invoices else None
 
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
@@ -346,17 +267,20 @@ class BcAdapter:
             raise PermanentErpError(str(exc)) from exc
         context = {"customer": document.customer_number, "currency": order.currency}
         memo = bc_document_from_json(
-            self._call("POST", "salesCreditMemos", json=json_ready(payload), context=context), DocumentKind.CREDIT_MEMO
+            self.client.call("POST", "salesCreditMemos", json=json_ready(payload), context=context),
+            DocumentKind.CREDIT_MEMO,
         )
         if self.post_credit_memos:
-            self._call("POST", f"salesCreditMemos({memo.id})/Microsoft.NAV.post")
-            memo = bc_document_from_json(self._call("GET", f"salesCreditMemos({memo.id})"), DocumentKind.CREDIT_MEMO)
+            self.client.call("POST", f"salesCreditMemos({memo.id})/Microsoft.NAV.post")
+            memo = bc_document_from_json(
+                self.client.call("GET", f"salesCreditMemos({memo.id})"), DocumentKind.CREDIT_MEMO
+            )
         return memo
 
     def _journal_path(self) -> str:
         if self._payment_journal_id is None:
             code = odata_string(self.payment_journal)
-            found = self._list("customerPaymentJournals", {"$filter": f"code eq {code}", "$top": "1"})
+            found = self.client.get_all("customerPaymentJournals", {"$filter": f"code eq {code}", "$top": "1"})
             if not found:
                 raise PermanentErpError(f"customer payment journal {self.payment_journal!r} does not exist in BC")
             self._payment_journal_id = str(found[0]["id"])
@@ -365,7 +289,7 @@ class BcAdapter:
     def find_payment(self, external_document_number: str) -> ErpPayment | None:
         """The journal line already recorded for this Woo order, if any (after an ambiguous attempt)."""
         params = {"$filter": f"externalDocumentNumber eq {odata_string(external_document_number)}", "$top": "1"}
-        found = self._list(self._journal_path(), params)
+        found = self.client.get_all(self._journal_path(), params)
         return _payment(found[0]) if found else None
 
     def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
@@ -383,7 +307,7 @@ class BcAdapter:
         }
         if document.kind == DocumentKind.SALES_INVOICE and document.shipped:
             body["appliesToInvoiceNumber"] = document.number
-        return _payment(self._call("POST", self._journal_path(), json=json_ready(body)))
+        return _payment(self.client.call("POST", self._journal_path(), json=json_ready(body)))
 
     # -------------------------------------------------------------- items
 
@@ -414,11 +338,11 @@ class BcAdapter:
         for start in range(0, len(skus), FILTER_CHUNK):
             chunk = skus[start : start + FILTER_CHUNK]
             expression = " or ".join(f"number eq {odata_string(n)}" for n in chunk)
-            items.extend(bc_item_from_json(row) for row in self._list("items", {"$filter": expression}))
+            items.extend(bc_item_from_json(row) for row in self.client.get_all("items", {"$filter": expression}))
         return [item for item in items if not item.blocked]
 
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
-        return bc_catalog.shipments_since(self, self.connection, since)
+        return bc_catalog.shipments_since(self.client, since)
 
     # -------------------------------------------------------------- stock and price sync (shared.erp.bc.catalog)
 
@@ -429,16 +353,16 @@ class BcAdapter:
         ids: Sequence[str] | None = None,
         changed_since: datetime | None = None,
     ) -> list[ErpItem]:
-        return bc_catalog.catalog_items(self, numbers, ids=ids, changed_since=changed_since)
+        return bc_catalog.catalog_items(self.client, numbers, ids=ids, changed_since=changed_since)
 
     def stock_cursor(self) -> str:
-        return bc_catalog.stock_cursor(self)
+        return bc_catalog.stock_cursor(self.client)
 
     def open_order_quantities(self) -> dict[str, Decimal]:
-        return bc_catalog.open_order_quantities(self)
+        return bc_catalog.open_order_quantities(self.client)
 
     def stock_moves_since(self, cursor: str) -> tuple[set[str], str]:
-        return bc_catalog.stock_moves_since(self, cursor)
+        return bc_catalog.stock_moves_since(self.client, cursor)
 
     # -------------------------------------------------------------- ERP events: item notifications (bc.events)
 
@@ -455,49 +379,8 @@ class BcAdapter:
         resources = [resource_path(self.connection, entity_set) for entity_set in bc_events.SUBSCRIBED_ENTITY_SETS]
         window = timedelta(hours=self.connection.subscription_renew_hours)
         return bc_events.ensure_subscriptions(
-            BcSubscriptions(self, self.connection), resources, notification_url, client_state, now, window
+            BcSubscriptions(self.client), resources, notification_url, client_state, now, window
         )
-
-
-RECONCILE_FILTER_CHARS = 1500  # filter text per request: ~45 order numbers, far below URL length limits
-BATCH_OPERATIONS = 100  # operations per JSON $batch (BC's limit, facts §1.3)
-
-
-def _any_of_within(field: str, values: Sequence[str], limit: int = RECONCILE_FILTER_CHARS) -> list[str]:
-    """`field eq 'a' or field eq 'b' …` expressions, each at most `limit` characters (one value at least)."""
-    expressions: list[str] = []
-    current: list[str] = []
-    length = 0
-    for value in values:
-        term = f"{field} eq {odata_string(value)}"
-        if current and length + len(term) + 4 > limit:
-            expressions.append(" or ".join(current))
-            current, length = [], 0
-        current.append(term)
-        length += len(term) + 4
-    if current:
-        expressions.append(" or ".join(current))
-    return expressions
-
-
-def classify_bc_error(status: int | None, body: Any, context: Mapping[str, str]) -> ErpError:
-    """Turn a BC error answer into the port's error types; data problems become holds.
-
-    `context` names what the request was about (customer number, currency) for the hold message.
-    """
-    error = body.get("error", {}) if isinstance(body, dict) else {}
-    code = str(error.get("code") or "")
-    message = str(error.get("message") or body or "")
-    lowered = message.lower()
-    if status == 409 or code == "Request_EntityChanged":
-        return ErpConflict(message, status=status, code=code)
-    if "blocked" in lowered and "customer" in lowered:
-        hold = HoldReason.blocked_customer(context.get("customer", "?"), "")
-        return ErpDataProblem([hold], status=status, code=code)
-    if "currency" in lowered and "does not match" in lowered:
-        hold = HoldReason.currency_not_set_up(context.get("currency", "?"))
-        return ErpDataProblem([hold], status=status, code=code)
-    return PermanentErpError(f"BC answered {status}: {code} {message}".strip(), status=status, code=code)
 
 
 def _payment(data: Mapping[str, Any]) -> ErpPayment:

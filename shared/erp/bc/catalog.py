@@ -1,8 +1,8 @@
 """Business Central reads for the ERP → store sync: items (stock, price), item ledger entries, posted
 shipments with package tracking (facts: dynamics.md §1.2, §1.4, §1.8).
 
-Functions over a :class:`~shared.erp.bc.adapter.BcAdapter` (its ``_call``/``_list`` classify errors
-and follow ``@odata.nextLink``); the adapter exposes them as methods of the ERP port.
+Functions over a :class:`~shared.erp.bc.client.BcClient` (its calls classify errors and follow
+``@odata.nextLink``); the adapter exposes them as methods of the ERP port.
 
 Why item ledger entries: a stock movement posts an item ledger entry and changes the ``inventory``
 flowfield, but does not modify the Item record, so neither ``lastModifiedDateTime`` nor an item webhook
@@ -22,23 +22,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shared.config import BcConnection
+from shared.erp.bc.client import BcClient, odata_string
 from shared.erp.bc.mapping import bc_item_from_json, bc_shipment_from_json
 from shared.erp.port import ErpItem
 from shared.model import Shipment
 
-if TYPE_CHECKING:
-    from shared.erp.bc.adapter import BcAdapter
-
 FILTER_CHUNK = 20  # values per `a eq x or a eq y` filter (OR on one field is allowed; keep URLs short)
 ITEM_SELECT = "id,number,displayName,type,inventory,unitPrice,blocked,lastModifiedDateTime"
 STOCK_ITEM_TYPE = "Inventory"
-
-
-def odata_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def odata_stamp(moment: datetime) -> str:
@@ -66,7 +60,7 @@ def catalog_item_from_json(row: Mapping[str, Any]) -> ErpItem:
 
 
 def catalog_items(
-    adapter: BcAdapter,
+    client: BcClient,
     numbers: Sequence[str] | None = None,
     *,
     ids: Sequence[str] | None = None,
@@ -81,10 +75,10 @@ def catalog_items(
     elif changed_since is not None:
         filters = [f"lastModifiedDateTime gt {odata_stamp(changed_since)}"]
     else:
-        return [catalog_item_from_json(row) for row in adapter._list("items", base)]
+        return [catalog_item_from_json(row) for row in client.get_all("items", base)]
     rows: list[dict[str, Any]] = []
     for expression in filters:
-        rows.extend(adapter._list("items", {**base, "$filter": expression}))
+        rows.extend(client.get_all("items", {**base, "$filter": expression}))
     return [catalog_item_from_json(row) for row in rows]
 
 
@@ -92,7 +86,7 @@ OPEN_ORDER_LINES = "salesOrderLines($select=lineType,lineObjectNumber,quantity,s
 OPEN_ORDER_PAGE = 1000  # sales orders per page (their lines come along)
 
 
-def open_order_quantities(adapter: BcAdapter) -> dict[str, Decimal]:
+def open_order_quantities(client: BcClient) -> dict[str, Decimal]:
     """Item number → units on sales orders not yet shipped (quantity − shippedQuantity of item lines).
 
     BC's ``inventory`` still counts units sold on an open sales order until it ships. The lines are read
@@ -102,7 +96,7 @@ def open_order_quantities(adapter: BcAdapter) -> dict[str, Decimal]:
     """
     params = {"$filter": "fullyShipped eq false", "$select": "id", "$expand": OPEN_ORDER_LINES}
     open_quantities: dict[str, Decimal] = defaultdict(Decimal)
-    for order in adapter.iter_rows("salesOrders", params, page_size=OPEN_ORDER_PAGE):
+    for order in client.iter_rows("salesOrders", params, page_size=OPEN_ORDER_PAGE):
         for line in order.get("salesOrderLines") or []:
             if line.get("lineType") != "Item" or not line.get("lineObjectNumber"):
                 continue
@@ -112,19 +106,19 @@ def open_order_quantities(adapter: BcAdapter) -> dict[str, Decimal]:
     return dict(open_quantities)
 
 
-def stock_cursor(adapter: BcAdapter) -> str:
+def stock_cursor(client: BcClient) -> str:
     """The newest item ledger entry number ("0" when there is none)."""
     params = {"$orderby": "entryNumber desc", "$top": "1", "$select": "entryNumber"}
-    rows = adapter._list("itemLedgerEntries", params)
+    rows = client.get_all("itemLedgerEntries", params)
     return str(int(rows[0]["entryNumber"])) if rows else "0"
 
 
-def stock_moves_since(adapter: BcAdapter, cursor: str) -> tuple[set[str], str]:
+def stock_moves_since(client: BcClient, cursor: str) -> tuple[set[str], str]:
     """Item numbers with ledger entries after ``cursor`` and the newest entry number seen."""
     last = int(cursor or 0)
     params = {"$filter": f"entryNumber gt {last}", "$select": "entryNumber,itemNumber"}
     numbers: set[str] = set()
-    for row in adapter._list("itemLedgerEntries", params):
+    for row in client.get_all("itemLedgerEntries", params):
         numbers.add(str(row["itemNumber"]))
         last = max(last, int(row["entryNumber"]))
     return numbers, str(last)
@@ -145,7 +139,7 @@ def tracking_api_url(connection: BcConnection) -> str | None:
 
 
 def tracking_rows(
-    adapter: BcAdapter, connection: BcConnection, shipment_numbers: Sequence[str]
+    client: BcClient, connection: BcConnection, shipment_numbers: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """Tracking rows of the custom API by shipment number (empty when no tracking API is configured)."""
     url = tracking_api_url(connection)
@@ -153,33 +147,33 @@ def tracking_rows(
         return {}
     found: dict[str, dict[str, Any]] = {}
     for expression in any_of("shipmentNumber", sorted(set(shipment_numbers))):
-        for row in adapter._list(url, {"$filter": expression}):
+        for row in client.get_all(url, {"$filter": expression}):
             found[str(row.get("shipmentNumber") or "")] = row
     return found
 
 
-def fully_shipped_orders(adapter: BcAdapter, order_numbers: Iterable[str]) -> dict[str, bool]:
+def fully_shipped_orders(client: BcClient, order_numbers: Iterable[str]) -> dict[str, bool]:
     """`fullyShipped` per sales order number; an order no longer there was posted in full (deleted)."""
     wanted = sorted({n for n in order_numbers if n})
     result = dict.fromkeys(wanted, True)
     for expression in any_of("number", wanted):
-        for row in adapter._list("salesOrders", {"$filter": expression, "$select": "number,fullyShipped"}):
+        for row in client.get_all("salesOrders", {"$filter": expression, "$select": "number,fullyShipped"}):
             result[str(row["number"])] = bool(row.get("fullyShipped"))
     return result
 
 
-def shipments_since(adapter: BcAdapter, connection: BcConnection, since: datetime) -> list[Shipment]:
+def shipments_since(client: BcClient, since: datetime) -> list[Shipment]:
     """Posted shipments modified after ``since``, with tracking, ``partial`` set, oldest number first.
 
     An order's shipments are partial until the order is fully shipped; of several shipments read in
     one go for a fully shipped order only the last (highest number) completes it.
     """
     params = {"$filter": f"lastModifiedDateTime gt {odata_stamp(since)}", "$expand": "salesShipmentLines"}
-    rows = [row for row in adapter._list("salesShipments", params) if row.get("externalDocumentNumber")]
+    rows = [row for row in client.get_all("salesShipments", params) if row.get("externalDocumentNumber")]
     if not rows:
         return []
-    tracking = tracking_rows(adapter, connection, [str(row["number"]) for row in rows])
-    fully = fully_shipped_orders(adapter, (str(row.get("orderNumber") or "") for row in rows))
+    tracking = tracking_rows(client, client.connection, [str(row["number"]) for row in rows])
+    fully = fully_shipped_orders(client, (str(row.get("orderNumber") or "") for row in rows))
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_order[str(row.get("orderNumber") or row["number"])].append(row)

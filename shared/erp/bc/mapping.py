@@ -40,15 +40,16 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.erp import rules
 from shared.erp.port import DocumentKind, ErpCustomer, ErpDocument, ErpItem
+from shared.erp.rules import expected_amount_excluding_tax, expected_total
 from shared.model import (
-    UNIT_PRICE_PLACES,
     Address,
     Customer,
     HoldReason,
@@ -421,83 +422,18 @@ def customer_payload(customer: Customer, options: BcCustomerOptions, currency: s
 
 
 def erp_item_key(sku: str, options: BcDocumentOptions) -> str:
-    """The ``items_by_sku`` key of a Woo SKU: its ``sku_map`` entry, else the SKU itself, upper-case
-    (BC item numbers are Code fields, which BC stores upper-case)."""
-    sku = sku.strip()
-    mapped = options.sku_map.get(sku)
-    if mapped is None:  # the map's Woo SKUs are matched whatever their case, as BC matches item numbers
-        key = sku.upper()
-        mapped = next((number for woo_sku, number in options.sku_map.items() if woo_sku.strip().upper() == key), sku)
-    return mapped.strip().upper()
+    """The ``items_by_sku`` key of a Woo SKU (:func:`shared.erp.rules.item_key` with the connection's map)."""
+    return rules.item_key(sku, options.sku_map)
 
 
 def can_be_item_number(key: str) -> bool:
     """Whether a BC item could have this number (Code20: at most 20 characters)."""
-    return 0 < len(key) <= ITEM_NUMBER_MAX
+    return rules.can_be_item_number(key, ITEM_NUMBER_MAX)
 
 
 def required_item_keys(order: Order, options: BcDocumentOptions) -> list[str]:
-    """The ``items_by_sku`` keys the order needs (what to look up in BC), in line order, unique.
-    Keys no item number can equal (over 20 characters) are left out: they are held, not looked up."""
-    keys: list[str] = []
-    for line in order.lines:
-        sku = line.sku_or_none
-        if sku is not None:
-            key = erp_item_key(sku, options)
-            if key not in keys and can_be_item_number(key):
-                keys.append(key)
-    return keys
-
-
-def _resolve_items(
-    order: Order,
-    items_by_sku: Mapping[str, BcItemRef],
-    options: BcDocumentOptions,
-    parent_skus: Mapping[int, str],
-) -> tuple[list[tuple[OrderLine, BcItemRef]], list[HoldReason]]:
-    resolved: list[tuple[OrderLine, BcItemRef]] = []
-    holds: list[HoldReason] = []
-    variation_by_sku: dict[str, int] = {}
-    for line in order.lines:
-        if line.quantity == 0:
-            continue
-        sku = line.sku_or_none
-        if sku is None:
-            holds.append(HoldReason.variation_without_sku(line) if line.is_variation else HoldReason.missing_sku(line))
-            continue
-        if line.variation_id is not None:
-            parent_sku = parent_skus.get(line.product_id) if line.product_id is not None else None
-            other = variation_by_sku.setdefault(sku, line.variation_id)
-            if (parent_sku is not None and parent_sku.strip() == sku) or other != line.variation_id:
-                holds.append(HoldReason.shared_variation_sku(sku, line))
-                continue
-        key = erp_item_key(sku, options)
-        if not can_be_item_number(key):
-            holds.append(HoldReason.sku_too_long(key, line.name, line.woo_item_id, ITEM_NUMBER_MAX))
-            continue
-        ref = items_by_sku.get(key)
-        if ref is None:
-            holds.append(HoldReason.unknown_sku(sku, line, key))
-            continue
-        resolved.append((line, ref))
-    return resolved, holds
-
-
-def _item_amounts(line: OrderLine, places: int = 2) -> tuple[Decimal, Decimal]:
-    """(unitPrice, discountAmount) so that round(qty × unitPrice) − discount == the net line total,
-    amounts rounded to ``places`` (the currency's minor unit)."""
-    before = line.subtotal
-    after = round_money(line.total, places)
-    unit = (before / line.quantity).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_CEILING)
-    discount = round_money(line.quantity * unit, places) - after
-    if discount < 0:  # only when Woo's line total exceeds its subtotal (price raised by a plugin)
-        unit = (after / line.quantity).quantize(Decimal(1).scaleb(-UNIT_PRICE_PLACES), rounding=ROUND_CEILING)
-        discount = max(round_money(Decimal(0), places), round_money(line.quantity * unit, places) - after)
-    return unit, discount
-
-
-def _charge_amount(line: OrderLine, places: int = 2) -> Decimal:
-    return round_money(line.total, places)
+    """The ``items_by_sku`` keys the order needs (what to look up in BC), in line order, unique."""
+    return rules.required_item_keys(order, options.sku_map, ITEM_NUMBER_MAX)
 
 
 def _ship_to(order: Order) -> dict[str, Any]:
@@ -546,7 +482,7 @@ def _charge_line(
         "lineObjectNumber": number,
         "description": _description(line.name) or what.capitalize(),
         "quantity": Decimal(1),
-        "unitPrice": _charge_amount(line, places),
+        "unitPrice": rules.charge_amount(line, places),
     }
     if tax_code:
         body["taxCode"] = tax_code
@@ -594,7 +530,7 @@ def sales_document_payload(
     if not customer_number:
         raise BcMappingError("customer_number is empty")
 
-    resolved, holds = _resolve_items(order, items_by_sku, options, parent_skus or {})
+    resolved, holds = rules.resolve_lines(order, items_by_sku, options.sku_map, parent_skus or {}, ITEM_NUMBER_MAX)
     if holds:
         return replace(plan, holds=tuple(holds))
 
@@ -618,7 +554,7 @@ def sales_document_payload(
 
     lines: list[dict[str, Any]] = []
     for line, ref in resolved:
-        unit_price, discount = _item_amounts(line, places)
+        unit_price, discount = rules.line_amounts(line, places)
         body: dict[str, Any] = {"lineType": BcLineType.ITEM.value}
         if ref.id:
             body["itemId"] = ref.id
@@ -637,7 +573,7 @@ def sales_document_payload(
         lines.append(body)
 
     for line in order.shipping_lines:
-        if options.skip_zero_shipping and _charge_amount(line, places) == 0:
+        if options.skip_zero_shipping and rules.charge_amount(line, places) == 0:
             continue
         lines.append(
             _charge_line(
@@ -668,17 +604,6 @@ def sales_document_payload(
 
 
 # ---------------------------------------------------------------------------------- reconciliation
-
-
-def expected_total(order: Order) -> Decimal:
-    """What BC's ``totalAmountIncludingTax`` should be for the order (Woo's total, to the currency's
-    minor unit)."""
-    return round_money(order.total, currency_places(order.currency))
-
-
-def expected_amount_excluding_tax(order: Order) -> Decimal:
-    """What BC's ``totalAmountExcludingTax`` should be (Woo total − total tax)."""
-    return round_money(order.total - order.total_tax, currency_places(order.currency))
 
 
 def expected_line_amount_total(order: Order) -> Decimal:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from shared.config import BcConnection
 
 if TYPE_CHECKING:
-    from shared.erp.bc.adapter import BcAdapter
+    from shared.erp.bc.client import BcClient
 
 
 @dataclass(frozen=True)
@@ -53,29 +53,29 @@ def resource_path(connection: BcConnection, entity_set: str) -> str:
 
 
 class BcSubscriptions:
-    """List, create, renew and delete subscriptions through the adapter's classified calls."""
+    """List, create, renew and delete subscriptions through the company client's classified calls."""
 
-    def __init__(self, adapter: BcAdapter, connection: BcConnection) -> None:
-        self.adapter = adapter
-        self.url = subscriptions_url(connection)
+    def __init__(self, client: BcClient) -> None:
+        self.client = client
+        self.url = subscriptions_url(client.connection)
 
     def _one(self, subscription_id: str) -> str:
         return f"{self.url}('{subscription_id}')"
 
     def list(self) -> list[BcSubscription]:
-        return [BcSubscription.from_json(row) for row in self.adapter._list(self.url, {})]
+        return [BcSubscription.from_json(row) for row in self.client.get_all(self.url, {})]
 
     def create(self, notification_url: str, resource: str, client_state: str) -> BcSubscription:
         body = {"notificationUrl": notification_url, "resource": resource, "clientState": client_state}
-        return BcSubscription.from_json(self.adapter._call("POST", self.url, json=body))
+        return BcSubscription.from_json(self.client.call("POST", self.url, json=body))
 
     def renew(self, subscription: BcSubscription, notification_url: str, client_state: str) -> BcSubscription:
         """PATCH (a new handshake, a new three-day expiry); ErpConflict on a stale ETag."""
         body = {"notificationUrl": notification_url, "clientState": client_state}
         headers = {"If-Match": subscription.etag or "*"}
-        row = self.adapter._call("PATCH", self._one(subscription.subscription_id), json=body, headers=headers)
+        row = self.client.call("PATCH", self._one(subscription.subscription_id), json=body, headers=headers)
         return BcSubscription.from_json(row)
 
     def delete(self, subscription: BcSubscription) -> None:
         headers = {"If-Match": subscription.etag or "*"}
-        self.adapter._call("DELETE", self._one(subscription.subscription_id), headers=headers)
+        self.client.call("DELETE", self._one(subscription.subscription_id), headers=headers)
