@@ -4,9 +4,10 @@ import azure.functions as func
 
 from shared.flows import backfill, erp_events, orders, shipments, stock, subscriptions, webhook_health
 from shared.flows.ingress import receive_woo_webhook
-from shared.flows.operations import replay_request, status_reply
+from shared.flows.poison import replay_request
 from shared.flows.reconcile import reconcile_previous_day
 from shared.flows.services import services
+from shared.flows.status import status_reply
 from shared.storage.names import ERP_EVENTS_QUEUE, WOO_EVENTS_QUEUE
 from shared.telemetry import quiet_library_loggers
 

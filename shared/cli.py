@@ -32,19 +32,11 @@ from rich.text import Text
 
 from shared.config import ConfigError, check_app_settings, load_settings
 from shared.erp.port import ErpError
-from shared.flows.operations import (
-    HeldOrder,
-    OperationsError,
-    PoisonMessage,
-    held_orders,
-    known_store,
-    list_poison,
-    parse_order_ref,
-    replay_poison,
-    status,
-)
+from shared.flows.operations import OperationsError, known_store, parse_order_ref
+from shared.flows.poison import PoisonMessage, list_poison, replay_poison
 from shared.flows.report import KINDS, ExceptionKind, format_age
 from shared.flows.services import Services
+from shared.flows.status import HeldOrder, held_orders, status
 from shared.http import HttpError
 from shared.storage.connection import SETTING
 from shared.storage.names import QUEUES, REPORTS_CONTAINER, WOO_EVENTS_QUEUE

@@ -47,7 +47,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 from shared.config import Settings
 from shared.erp.port import DocumentKind, ErpDocument, ErpError, ErpItem
 from shared.flows.credit_memo_check import check_credit_memo_totals
-from shared.flows.operations import HeldOrder, PoisonMessage, held_orders, list_poison
+from shared.flows.poison import PoisonMessage, list_poison
 from shared.flows.report import (
     ExceptionKind,
     ReconciliationException,
@@ -58,6 +58,7 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
+from shared.flows.status import HeldOrder, held_orders
 from shared.flows.stock import open_order_quantities
 from shared.flows.stock_plan import available_to_sell, item_number_of, stock_buffer
 from shared.http import PermanentHttpError, TransientHttpError

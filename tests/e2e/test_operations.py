@@ -18,8 +18,8 @@ from azure.storage.queue import QueueClient, QueueServiceClient
 
 from sandbox.stack import Stack
 from shared.flows.backfill import backfill_orders
-from shared.flows.operations import TIMERS
 from shared.flows.services import Services
+from shared.flows.status import TIMERS
 from shared.storage.ledger import OrderState
 from shared.storage.names import HOSTS_CONTAINER
 

@@ -18,8 +18,8 @@ import pytest
 from sandbox.stack import Stack
 from shared.events import WooEvent
 from shared.flows import orders
-from shared.flows.operations import attention_count
 from shared.flows.services import Services
+from shared.flows.status import attention_count
 from shared.storage.ledger import OrderState
 from shared.woo.mapping import order_from_woo
 

@@ -18,9 +18,9 @@ from sandbox.azurite import Azurite
 from sandbox.server import free_port
 from shared.cli import main
 from shared.config import Settings
-from shared.flows.operations import TIMERS
 from shared.flows.orders import process_queue_message
 from shared.flows.services import Services
+from shared.flows.status import TIMERS
 from shared.storage.ledger import LedgerEntry, OrderState
 from shared.storage.queues import queue_client
 

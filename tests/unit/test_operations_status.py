@@ -14,8 +14,8 @@ from rich.progress import Progress
 
 from shared.cli import StoreBars, _bar_columns
 from shared.flows.common import CAUSE_LIMIT, failure_cause
-from shared.flows.operations import TIMERS
 from shared.flows.services import reset_services
+from shared.flows.status import TIMERS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app_settings import APP_SETTINGS
@@ -36,7 +36,7 @@ def test_status_knows_every_timer_trigger_of_the_app(monkeypatch: pytest.MonkeyP
     finally:
         sys.modules.pop("function_app", None)
         reset_services()
-    assert set(TIMERS) == timers, "add the new timer to shared.flows.operations.TIMERS so status lists it"
+    assert set(TIMERS) == timers, "add the new timer to shared.flows.status.TIMERS so status lists it"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from decimal import Decimal
 from shared.config import Settings
 from shared.erp.bc.client import any_of_within
 from shared.erp.port import DocumentKind, ErpDocument, ErpItem
-from shared.flows.operations import HeldOrder, PoisonMessage, describe, parse_order_ref
+from shared.flows.operations import parse_order_ref
+from shared.flows.poison import PoisonMessage, describe
 from shared.flows.reconcile import (
     classify_order,
     classify_refund,
@@ -33,6 +34,7 @@ from shared.flows.report import (
     render_csv,
     render_html,
 )
+from shared.flows.status import HeldOrder
 from shared.model import credit_memo_number
 
 PAID = ["processing", "completed"]
