@@ -1,5 +1,6 @@
 # Two commands set up a fresh machine (see README):
-#   make run    installs everything and runs the connector locally on Azurite + the sandbox emulators
+#   make run    installs what running needs (.venv, node_modules) and runs the connector locally on Azurite +
+#               the sandbox emulators; no Python 3.13 and no checkov venv (those are make test's)
 #   make test   installs everything and runs the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,9 +13,12 @@ ifeq ($(strip $(PY313)),)
 PY313 := $(shell command -v python3.13 2>/dev/null)
 endif
 
-.PHONY: setup run test test-fast lint format bench chaos clean
+.PHONY: setup run-setup run emulators test test-fast lint format bench chaos clean
 
-setup: $(VENV)/.installed node_modules/.installed .venv313/.installed .venv-iac/.installed
+# What running needs; tests/unit/test_make_run.py checks that it stays this small.
+run-setup: $(VENV)/.installed node_modules/.installed
+
+setup: run-setup .venv313/.installed .venv-iac/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,8 +44,12 @@ node_modules/.installed: package.json package-lock.json
 	.venv-iac/bin/python -m pip install --quiet -r requirements-iac.txt
 	touch $@
 
-run: setup
+run: run-setup
 	$(PY) -m sandbox
+
+# Azurite and the emulators on fixed ports for `func start` (README, "With Azure Functions Core Tools").
+emulators: run-setup
+	$(PY) -m sandbox --emulators-only
 
 test: setup
 	$(PY) -m pytest
@@ -58,10 +66,10 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
+bench: run-setup
 	$(PY) -m bench
 
-chaos: setup
+chaos: run-setup
 	$(PY) -m sandbox.chaos --orders 1000
 
 clean:

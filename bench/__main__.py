@@ -3,7 +3,7 @@
 Benchmarks (in this order): coldstart, ingress, pipeline, stock, reconcile, cost. `cost` uses the
 pipeline figures of this run, or of the results file when the pipeline is not run. Results of
 benchmarks not run are kept from the existing file (each section carries its own time stamp), so
-`--only` refreshes part of `bench/results/latest.json`.
+`--only` refreshes part of `bench/results/latest.json`; `--quick` writes `bench/results/latest-quick.json`.
 """
 
 from __future__ import annotations
@@ -30,12 +30,20 @@ def _runner(name: str) -> Callable[..., dict[str, Any]]:
     return module.run  # type: ignore[no-any-return]
 
 
+def results_path(out: Path | None, *, quick: bool) -> Path:
+    """A quick (smoke) run never overwrites the tracked full-run results: it writes beside them."""
+    return out or RESULTS / ("latest-quick.json" if quick else "latest.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run only these benchmarks")
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run of a few minutes")
-    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--out", type=Path, help="results file (default: bench/results/latest.json; with --quick, latest-quick.json)"
+    )
     args = parser.parse_args(argv)
+    args.out = results_path(args.out, quick=args.quick)
     # The connector's warnings (reschedules under throttling...) are counted, not printed.
     logging.getLogger().addHandler(logging.NullHandler())
     wanted = [name for name in NAMES if not args.only or name in args.only]

@@ -22,6 +22,9 @@ param baseName string = 'woodyn'
 @description('Tags for every resource.')
 param tags object = {}
 
+@description('Azure Developer CLI environment name (azd sets it from AZURE_ENV_NAME); tags every resource azd-env-name. Empty outside azd.')
+param environmentName string = ''
+
 @description('Email address that receives the operational alerts.')
 param alertEmail string
 
@@ -71,10 +74,10 @@ param settingOverrides object = {}
 
 // ------------------------------------------------------------------ scale and operations
 
-@description('Maximum instances of the function app. Each instance makes at most 5 concurrent ERP calls (host.json batchSize 4 + newBatchThreshold 1), so 4 instances = at most 20 in flight; Business Central runs 5 per user at a time and queues up to 95 more.')
-@minValue(1)
-@maxValue(20)
-param maximumInstanceCount int = 4
+@description('Maximum instances per function scale group (Flex Consumption applies it per group, not to the app). 40 is the floor every Flex document and sample accepts. It does not protect the ERP: BC_MAX_CONCURRENCY does, across all instances (README "ERP concurrency").')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Memory per instance (MB).')
 @allowed([
@@ -116,6 +119,9 @@ param heldOrderAlertMinutes int = 60
 @minValue(0)
 param functionFailureThreshold int = 0
 
+@description('Put the function app into a new virtual network (subnet delegated to Microsoft.App/environments), for an ERP reached over a private network (Dynamics GP on premises). Needs the Microsoft.App resource provider.')
+param vnetEnabled bool = false
+
 @description('Optional object id of a user or group who may read and rotate the secrets (Key Vault Secrets Officer).')
 param secretsOfficerPrincipalId string = ''
 
@@ -129,6 +135,11 @@ param secretsOfficerPrincipalType string = 'User'
 
 // ------------------------------------------------------------------ names
 
+// azd finds what it provisioned by azd-env-name, and the function app to deploy to by azd-service-name (functionapp.bicep).
+var allTags = empty(environmentName) ? tags : union(tags, {
+  'azd-env-name': environmentName
+})
+
 var token = uniqueString(subscription().id, resourceGroup().id, baseName)
 var names = {
   identity: 'id-${baseName}-${token}'
@@ -138,6 +149,7 @@ var names = {
   appInsights: 'appi-${baseName}-${token}'
   plan: 'plan-${baseName}-${token}'
   functionApp: 'func-${baseName}-${token}'
+  vnet: 'vnet-${baseName}-${token}'
 }
 
 // Queues, tables and containers of the app: keep in step with shared/storage/names.py (tests/infra check it).
@@ -159,6 +171,7 @@ var tableNames = [
 var containerNames = [
   'claim-checks'
   'reports'
+  'erp-slots'
 ]
 // Flex Consumption pulls the code package from here (written by `func ... publish` / `az functionapp deploy`).
 var deploymentContainerName = 'app-package'
@@ -214,49 +227,9 @@ var webhookSecretEntries = [for store in stores: {
 // Connector settings (shared/config.py `Settings`) by app-setting name, with the code's defaults, so that the
 // deployed configuration is complete and visible in the portal. Secrets are not here: they are Key Vault
 // references (functionapp.bicep). tests/infra check that every setting the code reads is in the template and
-// that these defaults are the code's defaults; a new setting in Settings needs a line here.
-var connectorSettingDefaults = {
-  PAID_STATUSES: 'processing,completed'
-  BC_AUTHORITY: 'https://login.microsoftonline.com'
-  BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default'
-  BC_DOCUMENT_KIND: 'salesOrder'
-  BC_POST_INVOICES: 'false'
-  BC_LOCAL_CURRENCY: 'USD'
-  BC_SHIPPING_LINE_TYPE: 'Account'
-  BC_SHIPPING_NUMBER: ''
-  BC_FEE_LINE_TYPE: 'Account'
-  BC_FEE_NUMBER: ''
-  BC_SKU_MAP: '{}'
-  BC_TAX_CODE_MAP: '{}'
-  BC_PAYMENT_JOURNAL: ''
-  BC_REFUND_ACCOUNT: ''
-  BC_POST_CREDIT_MEMOS: 'false'
-  CUSTOMER_MATCHING: 'email_then_phone'
-  DEFAULT_CUSTOMER_NUMBER: ''
-  HOLD_NOTES: 'true'
-  CLAIM_TIMEOUT_SECONDS: '300'
-  MAX_RESCHEDULES: '12'
-  BACKFILL_LOOKBACK_HOURS: '24'
-  BACKFILL_OVERLAP_MINUTES: '10'
-  HTTP_TIMEOUT_SECONDS: '30'
-  HTTP_MAX_ATTEMPTS: '4'
-  TOTAL_TOLERANCE: '0.01'
-  STOCK_SYNC: 'true'
-  STOCK_BUFFER: '0'
-  STOCK_BUFFER_OVERRIDES: '{}'
-  STOCK_MANAGE_ON: 'true'
-  STOCK_SUBTRACT_OPEN_ORDERS: 'true'
-  PRICE_SYNC: 'true'
-  SHIPMENT_SYNC: 'true'
-  SHIPMENT_ORDER_STATUS: 'completed'
-  SHIPMENT_CUSTOMER_NOTE: 'true'
-  SHIPMENT_TRACKING_META: 'shipment_tracking'
-  SHIPMENT_OVERLAP_MINUTES: '10'
-  BC_TRACKING_API: ''
-  BC_TRACKING_ENTITY_SET: 'shipmentTrackings'
-  BC_SUBSCRIPTION_RENEW_HOURS: '36'
-  BC_CA_BUNDLE: ''
-}
+// that these defaults are the code's defaults; a new setting in Settings needs a line in connector-settings.json,
+// which the Terraform module reads too (one list for both).
+var connectorSettingDefaults = loadJsonContent('connector-settings.json').settings
 var connectorSettingsFromParameters = {
   BC_TENANT_ID: bcTenantId
   BC_ENVIRONMENT: bcEnvironment
@@ -275,7 +248,7 @@ module identity 'modules/identity.bicep' = {
   params: {
     name: names.identity
     location: location
-    tags: tags
+    tags: allTags
   }
 }
 
@@ -284,7 +257,7 @@ module storage 'modules/storage.bicep' = {
   params: {
     name: names.storage
     location: location
-    tags: tags
+    tags: allTags
     skuName: storageSku
     queueNames: concat(queueNames, poisonQueueNames)
     tableNames: tableNames
@@ -299,7 +272,7 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     name: names.keyVault
     location: location
-    tags: tags
+    tags: allTags
     secretValues: {
       entries: concat(appSecretEntries, consumerKeyEntries, consumerSecretEntries, webhookSecretEntries)
     }
@@ -312,8 +285,17 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceName: names.workspace
     appInsightsName: names.appInsights
     location: location
-    tags: tags
+    tags: allTags
     retentionInDays: logRetentionInDays
+  }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  params: {
+    name: names.vnet
+    location: location
+    tags: allTags
   }
 }
 
@@ -339,7 +321,7 @@ module functionApp 'modules/functionapp.bicep' = {
     name: names.functionApp
     planName: names.plan
     location: location
-    tags: tags
+    tags: allTags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     blobEndpoint: storage.outputs.blobEndpoint
@@ -354,6 +336,7 @@ module functionApp 'modules/functionapp.bicep' = {
     pythonVersion: pythonVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    appSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
   }
 }
 
@@ -361,7 +344,7 @@ module operations 'modules/operations.bicep' = {
   name: 'operations'
   params: {
     location: location
-    tags: tags
+    tags: allTags
     namePrefix: '${baseName}-${token}'
     workspaceId: monitoring.outputs.workspaceId
     alertEmail: alertEmail
@@ -382,4 +365,13 @@ output storageAccountName string = storage.outputs.name
 output identityClientId string = identity.outputs.clientId
 output workspaceName string = monitoring.outputs.workspaceName
 output appInsightsName string = monitoring.outputs.appInsightsName
-output maxConcurrentErpCalls int = functionApp.outputs.maxConcurrentErpCalls
+@description('ERP calls in flight at most to the BC_* connection, across every instance and function (BC_MAX_CONCURRENCY, enforced by the app with blob-lease slots; other connections: ERPS__<id>__MAX_CONCURRENCY each).')
+output maxConcurrentErpCalls int = int(connectorSettings.BC_MAX_CONCURRENCY)
+
+// Read by the Azure Developer CLI (azd stores UPPER_SNAKE outputs in the environment: `azd env get-values`).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name

@@ -3,6 +3,13 @@
 Starts Azurite, the Entra ID, Business Central and WooCommerce emulators and the local Functions
 host running function_app; creates the store's webhooks; places a few demo orders and shows them
 arriving in Business Central. Runs until Ctrl-C.
+
+Writes `.sandbox/local.settings.json` (the settings the stack runs with: use it with the CLI's
+`--settings`, or as local.settings.json for `func start`) and `.sandbox/host-keys.json` (the host's keys).
+
+`--emulators-only` runs Azurite and the emulators without the local host, on fixed ports (Azurite
+10000-10002, WooCommerce 8443, Business Central 8444, Entra ID 8445), for `func start` on its default
+port 7071: the settings file then matches that stack for as long as it runs.
 """
 
 from __future__ import annotations
@@ -11,19 +18,26 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import socket
 import threading
 import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.azurite import DEFAULT_PORTS as AZURITE_PORTS
+from sandbox.azurite import Azurite
 from sandbox.erp_kinds import ERP_KINDS
 from sandbox.stack import REPO, Stack, StackPorts
 
 DEFAULT_PORTS = StackPorts(host=7071, woo=8443, bc=8444, entra=8445)
+SANDBOX_DIR = REPO / ".sandbox"
+SETTINGS_FILE = SANDBOX_DIR / "local.settings.json"
+HOST_KEYS_FILE = SANDBOX_DIR / "host-keys.json"
 
 
 def _free(port: int) -> int:
@@ -33,6 +47,37 @@ def _free(port: int) -> int:
         except OSError:
             return 0
     return port
+
+
+def money(value: object) -> str:
+    """Amounts in the demo table with two decimals, whatever their source wrote (1212.9 and 1212.90)."""
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value or "")
+
+
+def shown(path: Path) -> Path:
+    """A path as the README writes it: relative to the repository when it is inside."""
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
+def write_run_files(stack: Stack, master_key: str) -> None:
+    """The settings the stack runs with, and the host keys, where the README says they are."""
+    SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
+    SETTINGS_FILE.write_text(json.dumps({"IsEncrypted": False, "Values": stack.settings}, indent=2) + "\n")
+    keys = {"masterKey": master_key, "functionKeys": {"default": stack.function_key}}
+    HOST_KEYS_FILE.write_text(json.dumps(keys, indent=2) + "\n")  # the format sandbox/host/keys.py reads
+
+
+def fixed_ports_or_exit(console: Console) -> None:
+    """--emulators-only promises fixed ports (the settings file names them): refuse to pick others."""
+    wanted = {"Azurite": AZURITE_PORTS, "WooCommerce": (DEFAULT_PORTS.woo,), "Business Central": (DEFAULT_PORTS.bc,)}
+    wanted["Entra ID"] = (DEFAULT_PORTS.entra,)
+    busy = [f"{name} {port}" for name, ports in wanted.items() for port in ports if not _free(port)]
+    if busy:
+        console.print(f"[red]Ports in use:[/] {', '.join(busy)}. Stop what uses them (another sandbox?) and retry.")
+        raise SystemExit(2)
 
 
 def place_demo_orders(stack: Stack, count: int) -> list[dict]:
@@ -69,10 +114,10 @@ def show_orders(console: Console, stack: Stack, placed: list[dict], timeout: flo
         entry = services().ledger.get("main", order["id"])
         table.add_row(
             order["number"],
-            f"{order['total']} {order['currency']}",
+            f"{money(order['total'])} {order['currency']}",
             entry.state if entry else "not yet processed",
             entry.document_number if entry else "",
-            entry.erp_total if entry else "",
+            money(entry.erp_total) if entry and entry.erp_total else "",
             (entry.hold_reason or entry.attention) if entry else "",
         )
     console.print(table)
@@ -82,27 +127,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--erp", choices=ERP_KINDS, default="bc", help="the ERP emulator to run (default: bc)")
     parser.add_argument("--demo-orders", type=int, default=3, help="demo orders to place at start (0: none)")
+    parser.add_argument(
+        "--emulators-only",
+        action="store_true",
+        help="Azurite and the emulators on fixed ports, no local host: for `func start` (port 7071)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console = Console()
-    wanted = DEFAULT_PORTS
-    ports = StackPorts(_free(wanted.host), _free(wanted.woo), _free(wanted.bc), _free(wanted.entra))
-    with console.status("Starting Azurite, the emulators and the Functions host..."):
-        stack = Stack(ports=ports, erp=args.erp).start()
+    if args.emulators_only:
+        fixed_ports_or_exit(console)
+        ports = DEFAULT_PORTS  # the host port is func's: the webhooks and PUBLIC_BASE_URL point there
+        # In memory, as the emulators' data: a restart starts all of them afresh, consistently.
+        azurite: Azurite | None = Azurite(ports=AZURITE_PORTS)
+    else:
+        wanted = DEFAULT_PORTS
+        ports = StackPorts(_free(wanted.host), _free(wanted.woo), _free(wanted.bc), _free(wanted.entra))
+        azurite = None
+    what = "Azurite and the emulators" if args.emulators_only else "Azurite, the emulators and the Functions host"
+    with console.status(f"Starting {what}..."):
+        if azurite is not None:
+            azurite.start()
+        stack = Stack(ports=ports, azurite=azurite, run_host=not args.emulators_only, erp=args.erp).start()
     try:
-        settings_file = REPO / ".sandbox" / "local.settings.json"
-        settings_file.write_text(json.dumps({"IsEncrypted": False, "Values": stack.settings}, indent=2))
-        console.print(f"[bold green]Connector running[/] (settings written to {settings_file.relative_to(REPO)})")
-        console.print(f"  Functions host      {stack.host.url}/api  (keys in .sandbox/host-keys.json)")
+        write_run_files(stack, os.environ["SANDBOX_MASTER_KEY"])  # the keys the local host checks
+        settings = shown(SETTINGS_FILE)
+        if args.emulators_only:
+            console.print(f"[bold green]Emulators running[/] for `func start` (settings: {settings})")
+            console.print(
+                f"  Functions host      http://127.0.0.1:{ports.host}/api  (start it: cp {settings} . && func start)"
+            )
+        else:
+            console.print(f"[bold green]Connector running[/] (settings: {settings})")
+            console.print(f"  Functions host      {stack.host.url}/api  (keys: {shown(HOST_KEYS_FILE)})")
         console.print(f"  WooCommerce store   {stack.woo.api_url}  control {stack.woo.url}_sandbox/")
         erp, emulator = stack.erp_kind, stack.erp_emulator
         console.print(f"  {erp.title:<20}{erp.api_url(emulator)}  control {emulator.base_url}/_sandbox/")
         console.print(f"  Entra ID            {stack.entra.authority}")
         console.print(f"  Azurite             {', '.join(map(str, stack.azurite.ports)) if stack.azurite else ''}")
         console.print(f"  Local CA            {Path(stack.settings['SANDBOX_CA_BUNDLE']).relative_to(REPO)}")
-        if args.demo_orders:
+        if args.demo_orders and not args.emulators_only:
             show_orders(console, stack, place_demo_orders(stack, args.demo_orders))
         console.print(
+            f"Operator CLI against this stack (in another terminal, venv active):\n"
+            f"  python -m shared.cli status --settings {settings}\n"
             "Place more orders with the store's control API, e.g.\n"
             f"  curl -sk -X POST {stack.woo.url}_sandbox/orders -H 'Content-Type: application/json' "
             '-d \'{"lines": [["1900-S", 1]], "pay": true, "email": "you@example.com"}\'\n'
@@ -115,6 +183,8 @@ def main() -> None:
     finally:
         with console.status("Stopping..."):
             stack.stop()
+            if azurite is not None:
+                azurite.stop()
         console.print("Stopped.")
 
 

@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     # Outside calls.
     http_timeout_seconds: float = 30.0
     http_max_attempts: int = 4
+    # The flat connection's max_concurrency: its ERP calls in flight at once across all instances and functions
+    # (blob-lease slots, shared/storage/erp_slots.py); 0 turns the limit off.
+    bc_max_concurrency: int = Field(default=5, ge=0, le=100)
     # Sandbox only: trust the local CA of the emulators. Empty in production.
     sandbox_ca_bundle: str = ""
     # Extra CA certificates for the ERP connection (its API and its token authority): a PEM file path or

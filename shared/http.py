@@ -22,6 +22,7 @@ import ssl
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -69,6 +70,12 @@ class PermanentHttpError(HttpError):
 
 class TokenSource(Protocol):
     def token(self, *, refresh: bool = False) -> str: ...
+
+
+class CallLimiter(Protocol):
+    """Holds one of a limited number of slots while a request is in flight (shared/storage/erp_slots.py)."""
+
+    def slot(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,8 @@ class ApiClient:
         self.tokens = tokens
         self.sleep = sleep
         self.calls = 0
+        # Holds a slot around each request when set: the cross-instance ERP limit (shared/storage/erp_slots.py).
+        self.limiter: CallLimiter | None = None
         self.client = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
@@ -275,7 +284,8 @@ class ApiClient:
         if self.tokens is not None:
             merged["Authorization"] = f"Bearer {self.tokens.token(refresh=refresh)}"
         self.calls += 1
-        return self.client.request(method, path, params=params, json=json, headers=merged)
+        with self.limiter.slot() if self.limiter is not None else nullcontext():
+            return self.client.request(method, path, params=params, json=json, headers=merged)
 
     def _wait_or_raise(
         self, attempt: int, retry_after: float | None, message: str, *, status: int | None = None, body: Any = None

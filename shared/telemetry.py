@@ -16,6 +16,8 @@ POISON_MESSAGE = "poison_message"
 WEBHOOK_DISABLED = "webhook_disabled"
 RECONCILIATION_EXCEPTIONS = "reconciliation_exceptions"
 NEEDS_ATTENTION = "order_needs_attention"
+# A held (or unposted) order cancelled in WooCommerce: its hold ends without a post.
+ORDER_CANCELLED = "order_cancelled"
 # ERP → store sync (stock, prices, shipments).
 STOCK_WRITE_FAILED = "stock_write_failed"
 SKU_CONFLICTS = "sku_conflicts"

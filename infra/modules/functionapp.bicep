@@ -53,14 +53,13 @@ param connectorSettings object
 ])
 param pythonVersion string = '3.12'
 
-// Why the instance cap is small: Business Central runs 5 requests per user at a time and queues 95 more
-// (100 max, then 429). Each instance runs at most batchSize + newBatchThreshold = 4 + 1 = 5 queue messages
-// per queue function (host.json), so the ERP sees at most maximumInstanceCount x 5 calls in flight:
-// 4 x 5 = 20 by default, 20 x 5 = 100 at the upper bound allowed here.
-@description('Maximum instances the app scales out to. Caps the concurrent ERP calls at 5 per instance (host.json), see above.')
-@minValue(1)
-@maxValue(20)
-param maximumInstanceCount int = 4
+// The instance cap applies per function scale group (each queue function and each timer scales on its own), so it
+// cannot bound the calls the ERP sees; the app does that itself with blob-lease slots shared by every instance
+// (BC_MAX_CONCURRENCY, shared/storage/erp_slots.py). 40 is the lowest value all Flex documents accept.
+@description('Maximum instances per function scale group. Not an ERP limit (BC_MAX_CONCURRENCY is).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Memory per instance (MB).')
 @allowed([
@@ -69,6 +68,9 @@ param maximumInstanceCount int = 4
   4096
 ])
 param instanceMemoryMB int = 2048
+
+@description('Subnet (delegated to Microsoft.App/environments) the app joins for outbound traffic to a private ERP; empty: no virtual network.')
+param appSubnetId string = ''
 
 // The webhook functions do no ERP work (verify, enqueue, answer), so HTTP may run more at once.
 @description('Concurrent HTTP requests per instance (webhooks only verify and enqueue).')
@@ -128,7 +130,8 @@ var hostSettings = [
     value: 'ClientId=${identityClientId};Authorization=AAD'
   }
   {
-    // The Python worker configures the Azure Monitor OpenTelemetry distro itself (needs azure-monitor-opentelemetry).
+    // With host.json "telemetryMode": "OpenTelemetry" (the documented pairing, opentelemetry-howto), the Python
+    // worker configures the Azure Monitor OpenTelemetry distro itself (needs azure-monitor-opentelemetry).
     name: 'PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY'
     value: 'true'
   }
@@ -197,11 +200,15 @@ var appSettings = concat(hostSettings, connectorSettingList, derivedSettings, se
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_222: WooCommerce delivers webhooks from the internet, so the app must be publicly reachable; requests are authenticated by function key and HMAC signature.
   // checkov:skip=CKV_AZURE_17: Client certificates cannot be sent by WooCommerce webhooks; the function key plus the HMAC signature over the raw body authenticate callers.
+  // checkov:skip=CKV_AZURE_78: FTP is off through the ftp basicPublishingCredentialsPolicies below (allow false); siteConfig.ftpsState, which this check reads, is rejected on Flex Consumption (ARM error 51021).
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales instances on demand (siteConfig.numberOfWorkers does not apply to it).
   // checkov:skip=CKV_AZURE_213: No health-check path: the platform-probe feature is for App Service plans with fixed instances; on a scale-to-zero plan a probe would only keep an instance billed. Liveness is watched by the function-failure and poison alerts.
   name: name
   location: location
-  tags: tags
+  // azd deploys the service `api` (azure.yaml) to the site with this tag.
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -216,10 +223,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     publicNetworkAccess: 'Enabled'
     // Key Vault references resolve with the user-assigned identity (the default would be a system-assigned one).
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: appSettings
     }
@@ -271,5 +278,3 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 output id string = site.id
 output name string = site.name
 output defaultHostName string = site.properties.defaultHostName
-@description('Worst case concurrent ERP calls from the order queue function (instances x host.json batchSize + newBatchThreshold).')
-output maxConcurrentErpCalls int = maximumInstanceCount * 5

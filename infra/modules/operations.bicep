@@ -40,32 +40,38 @@ var eventField = app.dimension
 
 // ------------------------------------------------------------------ queries (KQL, workspace schema)
 
-// Dead letters: the app's own event, or the host's own log line when it moves a message to <queue>-poison
-// ("Message has reached MaxDequeueCount of 5. Moving message to queue 'woo-events-poison'.").
-var poisonedQuery = format('''
-AppTraces
+// Dead letters. A message on its last try is logged twice: the app's own event, and the host's line when it
+// moves the message to <queue>-poison ("Message has reached MaxDequeueCount of 5. Moving message to queue
+// 'woo-events-poison'."). Each source is counted on its own and the larger count is kept per queue, so a message
+// is never counted twice, and one the app could not log (a killed worker) still counts through the host's line.
+var poisonedBase = format('''
+let app_events = AppTraces
 | where tostring(Properties['{0}']) == '{1}'
-    or (Message contains 'Moving message to queue' and Message contains '-poison')
-| extend queue = coalesce(tostring(Properties['{2}']), extract(@"queue '([^']+)'", 1, Message))
-| summarize poisoned = count() by queue
+| extend queue = tostring(Properties['{2}']);
+let host_lines = AppTraces
+| where Message contains 'Moving message to queue' and Message contains '-poison'
+| extend queue = replace_string(extract(@"queue '([^']+)'", 1, Message), '-poison', '');
 ''', eventField, events.poisonMessage, fields.queue)
 
-// Orders still held: their last order_held event is newer than their last order_posted event (a held order is
-// re-driven automatically and posted once the data is fixed).
+var poisonedQuery = '${poisonedBase}app_events\n| summarize app_count = count() by queue\n| join kind=fullouter (host_lines | summarize host_count = count() by queue) on queue\n| project queue = coalesce(queue, queue1), poisoned = max_of(coalesce(app_count, 0), coalesce(host_count, 0))\n'
+
+// Orders still held: their last order_held event is newer than the last event that ends a hold: order_posted (a
+// held order is re-driven automatically and posted once the data is fixed) or order_cancelled (cancelled in
+// WooCommerce before it was posted).
 var heldOrdersBase = format('''
 let keyed = AppTraces
 | extend event_name = tostring(Properties['{0}']), order_id = tostring(Properties['{1}']),
          store = tostring(Properties['{2}']), code = tostring(Properties['{3}'])
-| where isnotempty(order_id) and event_name in ('{4}', '{5}');
-let posted = keyed
-| where event_name == '{5}'
-| summarize posted_at = max(TimeGenerated) by store, order_id;
+| where isnotempty(order_id) and event_name in ('{4}', '{5}', '{6}');
+let ended = keyed
+| where event_name in ('{5}', '{6}')
+| summarize ended_at = max(TimeGenerated) by store, order_id;
 keyed
 | where event_name == '{4}'
-| join kind=leftouter posted on store, order_id
-| where isnull(posted_at) or TimeGenerated > posted_at
+| join kind=leftouter ended on store, order_id
+| where isnull(ended_at) or TimeGenerated > ended_at
 | summarize held_since = min(TimeGenerated), code = take_any(code) by store, order_id
-''', eventField, fields.order, fields.store, fields.holdCode, events.orderHeld, events.orderPosted)
+''', eventField, fields.order, fields.store, fields.holdCode, events.orderHeld, events.orderPosted, events.orderCancelled)
 
 var heldTooLongQuery = '${heldOrdersBase}| where held_since < ago(${heldOrderAlertMinutes}m)\n| summarize held_orders = count() by store\n'
 
@@ -77,13 +83,16 @@ AppTraces
 | summarize disabled = count() by store = tostring(Properties['{2}'])
 ''', eventField, events.webhookDisabled, fields.store)
 
-// The count field is the number of exceptions in the report; an event without it counts as one.
+// The count field is the number of exceptions in the report; an event without it counts as one. One report covers
+// the stores of one ERP connection and logs them joined ("main,outlet"): the alert's dimension is one row per
+// store, each carrying the report's count.
 var reconciliationQuery = format('''
 AppTraces
 | where tostring(Properties['{0}']) == '{1}'
 | extend exceptions = coalesce(toint(Properties['{2}']), 1)
 | where exceptions > 0
-| summarize exceptions = sum(exceptions) by store = tostring(Properties['{3}'])
+| mv-expand store = split(tostring(Properties['{3}']), ',') to typeof(string)
+| summarize exceptions = sum(exceptions) by store = trim(' ', store)
 ''', eventField, events.reconciliationExceptions, fields.count, fields.store)
 
 // Problems that need a person but stop nothing else: an order to look at, stock or shipment writes to WooCommerce
@@ -124,20 +133,14 @@ AppTraces
 | render timechart
 ''', eventField, events.orderHeld, fields.holdCode)
 
-var poisonedPerHourQuery = format('''
-AppTraces
-| where tostring(Properties['{0}']) == '{1}'
-    or (Message contains 'Moving message to queue' and Message contains '-poison')
-| extend queue = coalesce(tostring(Properties['{2}']), extract(@"queue '([^']+)'", 1, Message))
-| summarize poisoned = count() by bin(TimeGenerated, 1h), queue
-| render timechart
-''', eventField, events.poisonMessage, fields.queue)
+var poisonedPerHourQuery = '${poisonedBase}app_events\n| summarize app_count = count() by bin(TimeGenerated, 1h), queue\n| join kind=fullouter (host_lines | summarize host_count = count() by bin(TimeGenerated, 1h), queue) on TimeGenerated, queue\n| project TimeGenerated = coalesce(TimeGenerated, TimeGenerated1), queue = coalesce(queue, queue1),\n          poisoned = max_of(coalesce(app_count, 0), coalesce(host_count, 0))\n| render timechart\n'
 
-// ERP calls are the app's outgoing HTTP dependencies to the ERP host.
+// ERP calls are the app's outgoing HTTP dependencies to the ERP host. Spans are sampled (the distro's default
+// rate limit), so counts add up ItemCount (the calls each kept row stands for); the percentiles need no weighting.
 var erpLatencyQuery = format('''
 AppDependencies
 | where Target has '{0}' or Data has '{0}'
-| summarize calls = count(), failed = countif(Success == false),
+| summarize calls = sum(ItemCount), failed = sumif(ItemCount, Success == false),
             p50_ms = percentile(DurationMs, 50), p95_ms = percentile(DurationMs, 95), max_ms = max(DurationMs)
     by bin(TimeGenerated, 1h)
 | render timechart

@@ -33,7 +33,7 @@ from shared.storage.customers import buyer_key
 from shared.storage.ledger import LedgerEntry, OrderState, now_iso
 from shared.storage.queues import open_message
 from shared.storage.tables import WriteConflict
-from shared.telemetry import NEEDS_ATTENTION, ORDER_HELD, POISON_MESSAGE, log_event
+from shared.telemetry import NEEDS_ATTENTION, ORDER_CANCELLED, ORDER_HELD, POISON_MESSAGE, log_event
 from shared.woo.mapping import IGNORED_ORDER_STATUSES, order_from_woo, woo_order_fingerprint
 
 log = logging.getLogger("connector.orders")
@@ -469,6 +469,8 @@ def cancel_order(order: Order, payload: dict[str, Any], entry: LedgerEntry | Non
         except WriteConflict as exc:
             raise Reschedule("ledger changed while cancelling", 1.0) from exc
         services.audit.record(f"{order.store}/{order.woo_order_id}", "cancelled", "never posted")
+        # Ends a hold for the held-orders alert, as order_posted does (infra/modules/operations.bicep).
+        log_event(log, ORDER_CANCELLED, store=order.store, order=order.woo_order_id)
         return
     if entry.state != OrderState.POSTED:
         if entry.state == OrderState.POSTING:

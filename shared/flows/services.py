@@ -37,13 +37,20 @@ class QueueSender(Protocol):
     def send(self, message: dict[str, Any], *, visibility_timeout: int | None = None) -> object: ...
 
 
-def build_erp(settings: Settings, connection_id: str) -> ErpPort:
-    """The production adapter of one ERP connection, by its kind."""
+def build_erp(settings: Settings, connection_id: str, blobs: Callable[[], BlobServiceClient] | None = None) -> ErpPort:
+    """The production adapter of one ERP connection, by its kind. With `blobs`, its calls hold one of the
+    connection's `max_concurrency` slots, shared by every instance and function (shared/storage/erp_slots.py)."""
     connection = settings.connection(connection_id)
     if connection.kind == "bc":
         from shared.erp.bc.adapter import BcAdapter
 
-        return BcAdapter(settings, connection)
+        adapter = BcAdapter(settings, connection)
+        if blobs is not None and connection.max_concurrency > 0:  # BC counts concurrent requests per user
+            from shared.storage.erp_slots import ErpSlots
+
+            scope = f"bc-{connection.client_id or connection_id}"
+            adapter.api.limiter = ErpSlots(blobs(), scope, connection.max_concurrency)
+        return adapter
     raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 
@@ -95,7 +102,7 @@ class Services:
         connection_id = connection_id.lower()
         with self._lock:
             if connection_id not in self._erps:
-                factory = self.erp_factory or (lambda cid: build_erp(self.settings, cid))
+                factory = self.erp_factory or (lambda cid: build_erp(self.settings, cid, lambda: self.blobs))
                 self._erps[connection_id] = factory(connection_id)
             return self._erps[connection_id]
 

@@ -19,7 +19,8 @@ TABLES = (LEDGER_TABLE, AUDIT_TABLE, WATERMARKS_TABLE, CUSTOMERS_TABLE, STOCK_ST
 
 CLAIM_CHECK_CONTAINER = "claim-checks"
 REPORTS_CONTAINER = "reports"
-CONTAINERS = (CLAIM_CHECK_CONTAINER, REPORTS_CONTAINER)
+ERP_SLOTS_CONTAINER = "erp-slots"  # blob leases that cap concurrent ERP calls across instances (erp_slots.py)
+CONTAINERS = (CLAIM_CHECK_CONTAINER, REPORTS_CONTAINER, ERP_SLOTS_CONTAINER)
 
 # Operations: the Functions host's own container (timer schedule status blobs, facts §2) and report blobs.
 HOSTS_CONTAINER = "azure-webjobs-hosts"

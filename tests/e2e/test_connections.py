@@ -76,12 +76,16 @@ def connections(stack: Stack) -> Iterator[Connections]:
         url = stack.webhook_url.replace("/webhooks/woo/main?", f"/webhooks/woo/{store}?")
         for topic in REQUIRED_TOPICS:
             woo[store].create_webhook(topic, url, stack.webhook_secret, name=f"Connector {topic}")
-    reset_services()  # the host's next invocation reads the new settings
+    # The in-process host reads the settings once per services(): rebuild them now, while the module's
+    # environment is whole (each test's own fixture hides the stores' and BC's settings from os.environ).
+    reset_services()
+    services()
     yield Connections(stack, woo, companies)
     for emulator in woo.values():
         emulator.stop()
     env.undo()
     reset_services()
+    services()
 
 
 def _documents(c: Connections, connection: str, number: str) -> list[dict[str, object]]:

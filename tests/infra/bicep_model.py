@@ -154,7 +154,7 @@ class Infra:
         }
 
     def module_params(self, symbol: str) -> dict[str, Any]:
-        return self.main.modules[symbol]["config"]["params"]
+        return body(self.main.modules[symbol])["params"]  # also `module x '...' = if (...) {...}`
 
     def module_for(self, rel: str) -> str:
         matches = [symbol for symbol, bicep in self.module_files.items() if bicep.rel == rel]
@@ -259,6 +259,16 @@ class Infra:
         return value
 
     @cached_property
+    def connector_setting_defaults(self) -> dict[str, str]:
+        """main.bicep connectorSettingDefaults = loadJsonContent('connector-settings.json').settings (shared with
+        the Terraform module)."""
+        value = self.main.var("connectorSettingDefaults")
+        assert accessor(value) is not None or isinstance(value, dict), value
+        text = json.dumps(value)
+        assert "load_json_content" in text and "connector-settings.json" in text, value
+        return json.loads((INFRA / "connector-settings.json").read_text())["settings"]
+
+    @cached_property
     def connector_settings(self) -> dict[str, Any]:
         """main.bicep connectorSettings = union(connectorSettingDefaults, connectorSettingsFromParameters, overrides)."""
         union = function(self.main.var("connectorSettings"), "union")
@@ -268,6 +278,6 @@ class Infra:
             "settingOverrides",
         ]
         merged: dict[str, Any] = {}
-        merged.update(self.main.var("connectorSettingDefaults"))
+        merged.update(self.connector_setting_defaults)
         merged.update(self.main.var("connectorSettingsFromParameters"))
         return merged

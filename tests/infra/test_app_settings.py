@@ -93,7 +93,7 @@ def test_app_settings_cover_every_setting_the_code_reads(infra: Infra) -> None:
     missing = sorted(name for name in expected_settings(infra.store_ids) if not _covered(name, template))
     assert missing == [], (
         f"Settings read by shared/config.py but not set by the Bicep: {missing}. Add each to "
-        "connectorSettingDefaults in infra/main.bicep (with the code's default), or, for a secret, a Key Vault "
+        "infra/connector-settings.json (with the code's default), or, for a secret, a Key Vault "
         "secret + reference (main.bicep secret entries, modules/functionapp.bicep), or list it in NOT_DEPLOYED "
         "in this test with the reason."
     )
@@ -172,7 +172,7 @@ def test_template_settings_are_settings_the_code_knows(infra: Infra) -> None:
 def test_setting_defaults_in_the_template_are_the_codes_defaults(infra: Infra, monkeypatch: pytest.MonkeyPatch) -> None:
     """Parse the template's values as the app would (pydantic-settings from the environment) and compare them
     with the code defaults, so the two cannot drift apart unnoticed."""
-    defaults = infra.main.var("connectorSettingDefaults")
+    defaults = infra.connector_setting_defaults
     for name, value in defaults.items():
         assert isinstance(value, str), f"{name}: app settings are strings"
         monkeypatch.setenv(name, value)

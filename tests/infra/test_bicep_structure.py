@@ -6,7 +6,6 @@ exist, required ones are passed, nothing comes from a registry.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from pycep import BicepParser
 from shared.storage import names
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bicep_model import BICEP_FILES, INFRA, MODULES, REPO, Infra, accessor, body, function, loop_source, strings
+from bicep_model import BICEP_FILES, INFRA, MODULES, Infra, accessor, body, function, loop_source, strings
 
 ROLE_IDS = {
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
@@ -50,6 +49,7 @@ def test_the_expected_files_exist() -> None:
         "modules/rbac.bicep",
         "modules/functionapp.bicep",
         "modules/operations.bicep",
+        "modules/network.bicep",
     } <= rels
 
 
@@ -125,33 +125,43 @@ def test_code_package_is_deployed_with_the_identity(infra: Infra) -> None:
     )
 
 
-def _host_json_per_instance() -> int:
-    queues = json.loads((REPO / "host.json").read_text())["extensions"]["queues"]
-    return int(queues["batchSize"]) + int(queues["newBatchThreshold"])
-
-
-def test_scale_cap_keeps_erp_concurrency_within_business_central_limits(infra: Infra) -> None:
+def test_instance_cap_is_valid_everywhere_and_the_erp_limit_does_not_rely_on_it(infra: Infra) -> None:
+    """maximumInstanceCount applies per function scale group, not to the app (facts/azure-flex-infra.md finding 3),
+    so it cannot bound ERP calls; the app's blob-lease slots do (BC_MAX_CONCURRENCY). The cap's range is
+    the one every Flex document and sample accepts (40-1000; finding 2)."""
     app = infra.file("modules/functionapp.bicep")
     scale = app.one("Microsoft.Web/sites")["properties"]["functionAppConfig"]["scaleAndConcurrency"]
     assert scale["maximumInstanceCount"] == "maximumInstanceCount"
     assert scale["instanceMemoryMB"] == "instanceMemoryMB"
     assert "perInstanceConcurrency" in scale["triggers"]["http"]
-    per_instance = _host_json_per_instance()
     for bicep in (app, infra.main):
-        default = bicep.default("maximumInstanceCount")
-        upper = bicep.decorator("maximumInstanceCount", "max_value")
-        assert 1 <= default <= 10, f"{bicep.rel}: keep the default instance cap small"
-        assert upper * per_instance <= BC_MAX_RUNNING_PLUS_QUEUED, (
-            f"{bicep.rel}: {upper} instances x {per_instance} messages could exceed BC's 100 requests per user"
-        )
-    # The output that tells the operator the worst case uses host.json's number.
-    output = app.outputs["maxConcurrentErpCalls"]["value"]["operator"]
-    assert output["type"] == "multiply"
-    assert output["operands"] == {"operand_1": "maximumInstanceCount", "operand_2": per_instance}
-    # main passes its parameter through.
+        assert bicep.decorator("maximumInstanceCount", "min_value") == 40, bicep.rel
+        assert bicep.decorator("maximumInstanceCount", "max_value") == 1000, bicep.rel
+        assert bicep.default("maximumInstanceCount") == 40, bicep.rel
+    assert "maxConcurrentErpCalls" not in app.outputs  # no arithmetic on the cap
+    # The ERP limit is an app setting, within Business Central's 5 running + 95 queued per user.
+    limit = int(infra.connector_setting_defaults["BC_MAX_CONCURRENCY"])
+    assert 1 <= limit <= BC_MAX_RUNNING_PLUS_QUEUED
+    assert "BC_MAX_CONCURRENCY" in infra.main.outputs["maxConcurrentErpCalls"]["value"].__repr__()
     assert infra.module_params(infra.module_for("modules/functionapp.bicep"))["maximumInstanceCount"] == (
         "maximumInstanceCount"
     )
+
+
+def test_optional_network_follows_the_flex_pattern(infra: Infra) -> None:
+    network = infra.file("modules/network.bicep")
+    vnet = network.one("Microsoft.Network/virtualNetworks")
+    (subnet,) = vnet["properties"]["subnets"]
+    delegations = subnet["properties"]["delegations"]
+    assert [d["properties"]["serviceName"] for d in delegations] == ["Microsoft.App/environments"]
+    assert "_" not in network.var("appSubnetName")
+    site = infra.file("modules/functionapp.bicep").one("Microsoft.Web/sites")
+    assert "virtualNetworkSubnetId" in site["properties"]
+    for bicep in infra.files.values():  # deprecated on Flex (D1); comments may name them
+        code = "\n".join(line.split("//")[0] for line in bicep.text.splitlines())
+        for word in ("vnetRouteAllEnabled", "WEBSITE_VNET_ROUTE_ALL", "WEBSITE_DNS_SERVER"):
+            assert word not in code, f"{bicep.rel}: {word}"
+    assert infra.main.default("vnetEnabled") is False
 
 
 def test_site_is_https_only_tls12_no_ftp_no_basic_auth(infra: Infra) -> None:
@@ -161,7 +171,8 @@ def test_site_is_https_only_tls12_no_ftp_no_basic_auth(infra: Infra) -> None:
     assert props["httpsOnly"] is True
     assert props["siteConfig"]["minTlsVersion"] == "1.2"
     assert props["siteConfig"]["scmMinTlsVersion"] == "1.2"
-    assert props["siteConfig"]["ftpsState"] == "Disabled"
+    # ftpsState is rejected on Flex (ARM error 51021); FTP is off through the publishing-credentials policy.
+    assert "ftpsState" not in props["siteConfig"]
     policies = {
         body(r)["name"]: body(r) for r in app.of_type("Microsoft.Web/sites/basicPublishingCredentialsPolicies").values()
     }

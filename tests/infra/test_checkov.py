@@ -25,8 +25,14 @@ CHECKOV = IAC_VENV / "bin" / "checkov"
 SETUP = "python3 -m venv .venv-iac && .venv-iac/bin/pip install -r requirements-iac.txt"
 
 
-@pytest.fixture(scope="module")
-def report() -> dict[str, Any]:
+# Both IaC trees: the Bicep (infra/, framework bicep) and the Terraform module (infra/terraform/, framework terraform).
+TREES = {"bicep": (INFRA, "*.bicep", "//"), "terraform": (INFRA / "terraform", "*.tf", "#")}
+
+
+@pytest.fixture(scope="module", params=sorted(TREES))
+def report(request: pytest.FixtureRequest) -> dict[str, Any]:
+    framework = request.param
+    folder = TREES[framework][0]
     if not CHECKOV.exists():
         pytest.fail(f"checkov is not installed in {IAC_VENV}. Set it up (once, ~4 min) with:\n    {SETUP}")
     pinned = re.search(r"^checkov==(\S+)", (REPO / "requirements-iac.txt").read_text(), re.MULTILINE)
@@ -41,7 +47,7 @@ def report() -> dict[str, Any]:
         pytest.fail(f"{CHECKOV} is checkov {version}, requirements-iac.txt pins {pinned[1]}: {SETUP}")
     env = {**clean_env, "BC_SKIP_MAPPING": "TRUE"}  # no download of the Bridgecrew check mapping (offline)
     result = subprocess.run(
-        [str(CHECKOV), "-d", str(INFRA), "--framework", "bicep", "--skip-download", "-o", "json", "--compact"],
+        [str(CHECKOV), "-d", str(folder), "--framework", framework, "--skip-download", "-o", "json", "--compact"],
         capture_output=True,
         text=True,
         env=env,
@@ -51,21 +57,27 @@ def report() -> dict[str, Any]:
     assert result.stdout.strip(), f"checkov printed nothing (exit {result.returncode}): {result.stderr[-2000:]}"
     parsed = json.loads(result.stdout)
     reports = parsed if isinstance(parsed, list) else [parsed]
-    (bicep,) = [r for r in reports if r.get("check_type") == "bicep"]
-    return bicep
+    (scanned,) = [r for r in reports if r.get("check_type") == framework]
+    scanned["framework"] = framework
+    return scanned
 
 
 def _describe(records: list[dict[str, Any]]) -> str:
     return "\n".join(f"{r['check_id']} {r['check_name']} -- {r['file_path']} {r['resource']}" for r in records)
 
 
-def test_checkov_parses_and_scans_every_bicep_file(report: dict[str, Any]) -> None:
+def test_checkov_parses_and_scans_every_file(report: dict[str, Any]) -> None:
     summary = report["summary"]
     assert summary["parsing_errors"] == 0, report["results"].get("parsing_errors")
-    assert summary["resource_count"] >= 40  # it really read the modules, not just main.bicep
     scanned = {r["file_path"] for kind in ("passed_checks", "skipped_checks") for r in report["results"][kind]}
-    for name in ("storage.bicep", "keyvault.bicep", "functionapp.bicep"):
-        assert f"/modules/{name}" in scanned
+    if report["framework"] == "bicep":
+        assert summary["resource_count"] >= 40  # it really read the modules, not just main.bicep
+        for name in ("storage.bicep", "keyvault.bicep", "functionapp.bicep"):
+            assert f"/modules/{name}" in scanned
+    else:
+        assert summary["resource_count"] >= 30
+        for name in ("main.tf", "functionapp.tf"):
+            assert f"/{name}" in scanned, scanned
 
 
 def test_checkov_finds_no_failed_checks(report: dict[str, Any]) -> None:
@@ -82,21 +94,12 @@ def test_every_suppression_has_a_reason(report: dict[str, Any]) -> None:
 
 
 def test_every_suppression_is_still_needed(report: dict[str, Any]) -> None:
-    """A `// checkov:skip=` that no check uses any more is stale: remove it."""
+    """A `checkov:skip=` that no check uses any more is stale: remove it."""
+    folder, pattern, comment = TREES[report["framework"]]
     skipped = {(r["check_id"], r["file_path"].lstrip("/")) for r in report["results"]["skipped_checks"]}
-    for path in INFRA.rglob("*.bicep"):
-        rel = path.relative_to(INFRA).as_posix()
-        for check_id in re.findall(r"//\s*checkov:skip=(CKV\w+)", path.read_text()):
+    for path in folder.rglob(pattern):
+        if report["framework"] == "bicep" and "terraform" in path.relative_to(INFRA).parts:
+            continue
+        rel = path.relative_to(folder).as_posix()
+        for check_id in re.findall(rf"{re.escape(comment)}\s*checkov:skip=(CKV\w+)", path.read_text()):
             assert (check_id, rel) in skipped, f"{rel}: suppression of {check_id} is not used by checkov"
-
-
-def test_the_example_workflow_is_valid_yaml() -> None:
-    """PyYAML comes with checkov; the app's venv does not have it."""
-    script = "import sys, yaml; doc = yaml.safe_load(open(sys.argv[1])); assert doc['jobs']['deploy']['steps']"
-    python = IAC_VENV / "bin" / "python"
-    if not python.exists():
-        pytest.fail(f"{IAC_VENV} is missing: {SETUP}")
-    result = subprocess.run(
-        [str(python), "-c", script, str(INFRA / "workflows" / "deploy.yml")], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr

@@ -74,6 +74,9 @@ def test_readme_justifies_every_checkov_suppression(infra: Infra) -> None:
     assert skipped
     for number in skipped:
         assert re.search(rf"CKV_AZURE_(?:\d+, )*{number}\b", readme), f"README does not list CKV_AZURE_{number}"
+    terraform = "\n".join(p.read_text() for p in (INFRA / "terraform").glob("*.tf"))
+    for prefix, number in set(re.findall(r"checkov:skip=(CKV2?_AZURE_)(\d+)", terraform)):
+        assert re.search(rf"{prefix}(?:\d+, )*{number}\b", readme), f"README does not list {prefix}{number}"
 
 
 def test_example_workflow_deploys_with_oidc_and_publishes() -> None:
@@ -82,6 +85,9 @@ def test_example_workflow_deploys_with_oidc_and_publishes() -> None:
     assert "azure/login@v2" in text and "client-id:" in text
     assert "creds:" not in text and "publish-profile" not in text  # no stored credentials
     assert "az deployment group create" in text and "infra/main.bicep" in text
+    # ...or the Terraform module, signed in with the same OIDC token; plan before apply.
+    assert "ARM_USE_OIDC" in text and "use_oidc" in text and "terraform plan" in text and "terraform apply" in text
+    assert "infra/main.parameters.json" not in text  # that file is azd's (${VAR} placeholders)
     assert "config-zip" in text and "--build-remote true" in text
     # Secrets never on a command line: they go through a parameters file in the runner's temp dir.
     assert "secrets.parameters.json" in text

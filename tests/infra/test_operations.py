@@ -171,3 +171,34 @@ def test_saved_queries_and_workbook_for_the_operator(infra: Infra) -> None:
     params = infra.module_params(infra.module_for(OPERATIONS))
     assert params["erpHost"] == "erpHost"
     assert "bcApiUrl" in str(infra.main.var("erpHost"))
+
+
+def test_alert_queries_do_what_the_alerts_claim(infra: Infra) -> None:
+    """The four fixes of issue 17, rendered to the KQL the workspace runs (iac_render)."""
+    from iac_render import bicep_query, normalized
+
+    events = infra.events["events"]
+    held = normalized(bicep_query(infra, "heldTooLongQuery"))
+    # A hold ends with a post OR a cancellation (a held-then-cancelled order stops the alert).
+    assert f"event_name in ('{events['orderPosted']}', '{events['orderCancelled']}')" in held
+    # Poison: each source counted alone, the larger kept per queue, never the sum of both.
+    poisoned = normalized(bicep_query(infra, "poisonedQuery"))
+    assert "max_of(coalesce(app_count, 0), coalesce(host_count, 0))" in poisoned
+    assert " or (Message contains" not in poisoned
+    assert "replace_string(" in poisoned  # host lines name '<queue>-poison'; the app event names '<queue>'
+    # Reconciliation: one row per store, not the joined list.
+    reconciliation = normalized(bicep_query(infra, "reconciliationQuery"))
+    assert "mv-expand store = split(" in reconciliation and "by store = trim(' ', store)" in reconciliation
+    # ERP latency counts add up the sampled rows' ItemCount.
+    latency = normalized(bicep_query(infra, "erpLatencyQuery"))
+    assert "calls = sum(ItemCount)" in latency and "sumif(ItemCount, Success == false)" in latency
+    assert "count()" not in latency
+
+
+def test_telemetry_mode_is_the_documented_opentelemetry_pairing(infra: Infra) -> None:
+    import json
+
+    host = json.loads((REPO / "host.json").read_text())
+    assert host["telemetryMode"] == "OpenTelemetry"
+    assert "applicationInsights" not in host.get("logging", {})  # ignored in OpenTelemetry mode
+    assert infra.app_settings["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"] == "true"
