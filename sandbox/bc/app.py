@@ -24,6 +24,7 @@ from sandbox.bc.odata import (
 from sandbox.bc.schema import EntityType
 from sandbox.bc.store import Company, Record
 from sandbox.entra.tokens import TokenInfo
+from sandbox.odata.etags import check_if_match
 from sandbox.odata.listing import read_page
 
 if TYPE_CHECKING:
@@ -318,19 +319,8 @@ class BcApi:
         return ctx.body
 
     def _check_etag(self, ctx: Ctx, record_id: str, required: bool, current: str | None = None) -> None:
-        given = ctx.headers.get("if-match")
-        if given is None:
-            if required:
-                raise ApiError(
-                    400,
-                    "BadRequest_InvalidToken",
-                    "Could not validate the client concurrency token required by the service. Please provide a "
-                    "valid token in the client request.",
-                )
-            return
         etag = current or self.store.etag(record_id)
-        if given.strip() != "*" and given.strip() != etag:
-            raise ApiError(409, "Request_EntityChanged", "Another user has already changed the record.")
+        check_if_match(ctx.headers.get("if-match"), etag, required=required, dialect=BC_DIALECT)
 
     def _action(self, ctx: Ctx, company: Company, handler: Handler, record: Record, name: str) -> Result:
         self._count(ctx, f"{handler.set_name}/Microsoft.NAV.{name}")

@@ -34,6 +34,13 @@ BC_DIALECT = Dialect(
     enum_message="'{value}' is not an option. The existing options are: {options}",
     # BC turns a $filter into per-field AL filters, so `or` can only combine values of one field.
     or_one_field_only=True,
+    if_match_missing=(
+        400,
+        "BadRequest_InvalidToken",
+        "Could not validate the client concurrency token required by the service. Please provide a "
+        "valid token in the client request.",
+    ),
+    if_match_stale=(409, "Request_EntityChanged", "Another user has already changed the record."),
 )
 """How the shared OData engine (sandbox/odata/) answers as Business Central does."""
 

@@ -38,6 +38,9 @@ class Dialect:
     enum_error_code: str = "Unknown"
     enum_message: str = "The value '{value}' is not a member of the enum; the members are: {options}"
     or_one_field_only: bool = False
+    # (status, code, message) of a write without a required If-Match, and of one with a stale ETag
+    if_match_missing: tuple[int, str, str] = (428, "PreconditionRequired", "The request must be conditional.")
+    if_match_stale: tuple[int, str, str] = (412, "PreconditionFailed", "The ETag does not match the entity's.")
 
     def bad_request(self, message: str, code: str | None = None) -> ODataError:
         return self.error(400, code or self.bad_request_code, message)

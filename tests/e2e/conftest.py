@@ -8,6 +8,7 @@ the others are deselected (shown in the summary), so F&O and GP join by being ad
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -45,6 +46,8 @@ def stack(request: pytest.FixtureRequest, azurite: Azurite) -> Iterator[Stack]:
     yield running
     running.stop()
     mp.undo()
+    for key in running.settings:  # Stack.start put them in os.environ too: a later test sees none of them
+        os.environ.pop(key, None)
     reset_services()
 
 

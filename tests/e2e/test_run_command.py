@@ -88,9 +88,10 @@ def test_make_run_in_a_fresh_clone_then_the_readme_cli_commands_as_written(tmp_p
 
         # The README's CLI block, run as written, in one shell from the clone's root.
         script = "set -euo pipefail\nset -x\n" + readme_cli_block()
-        cli = subprocess.run(
-            ["bash", "-c", script], cwd=clone, capture_output=True, text=True, timeout=240, env={**os.environ}
-        )
+        # As in a user's shell: no app settings in the environment (they would win over --settings, and
+        # this session's own stacks leave theirs in os.environ).
+        clean = {key: value for key, value in os.environ.items() if key not in settings}
+        cli = subprocess.run(["bash", "-c", script], cwd=clone, capture_output=True, text=True, timeout=240, env=clean)
         assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
         assert "Audit trail of main/109" in cli.stdout and "posted" in cli.stdout
         assert "woo-events-poison" in cli.stdout

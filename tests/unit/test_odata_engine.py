@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.odata.errors import PLAIN, Dialect, ODataError
+from sandbox.odata.etags import check_if_match
 from sandbox.odata.listing import read_page
 from sandbox.odata.paging import decode_skiptoken, encode_skiptoken, page_start
 from sandbox.odata.query import evaluate, parse_expand, parse_filter, parse_orderby, parse_select, sort_records
@@ -301,3 +302,19 @@ def test_a_page_rejects_unknown_options_and_bad_numbers(schema: Schema):
     for bad in ({"$top": "-1"}, {"$skip": "x"}):
         with pytest.raises(ODataError, match="Invalid value"):
             read_page(many(2), bad, etype, schema, max_page_size=5)
+
+
+def test_if_match_takes_the_current_etag_or_a_star_and_the_dialect_words_the_refusals():
+    check_if_match('W/"7"', 'W/"7"', required=True)
+    check_if_match("*", 'W/"7"', required=True)
+    check_if_match(None, 'W/"7"', required=False)
+    with pytest.raises(ODataError) as stale:
+        check_if_match('W/"6"', 'W/"7"', required=False)
+    assert stale.value.status == 412
+    with pytest.raises(ODataError) as missing:
+        check_if_match(None, 'W/"7"', required=True)
+    assert missing.value.status == 428
+    toy = Dialect(error=ToyError, if_match_stale=(409, "Toy_Changed", "changed"))
+    with pytest.raises(ToyError) as changed:
+        check_if_match('W/"6"', 'W/"7"', required=True, dialect=toy)
+    assert (changed.value.status, changed.value.code) == (409, "Toy_Changed")
