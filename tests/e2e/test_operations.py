@@ -75,7 +75,13 @@ def test_poison_replay_moves_messages_back_unchanged_and_they_are_posted(stack: 
     assert by_id.json()["moved"] == 1
     wait_for(lambda: posted(app, second))
     assert len(bc_documents_for(stack, second)) == 1
-    stages = [row.data["stage"] for row in app.audit.trail(f"main/{second['id']}")]
+
+    # The audit row follows the ledger write, so it may land a moment after `posted` shows in the ledger.
+    def trail_with_posted() -> list[str]:
+        stages = [row.data["stage"] for row in app.audit.trail(f"main/{second['id']}")]
+        return stages if "posted" in stages else []
+
+    stages = wait_for(trail_with_posted)
     assert stages.index("replayed") < stages.index("posted")
 
 
