@@ -49,6 +49,7 @@ from shared.flows.credit_memo_check import check_credit_memo_totals
 from shared.flows.paging import batches, in_order, prefetched
 from shared.flows.poison import list_poison
 from shared.flows.reconcile_classify import (
+    attention_exception,
     classify_order,
     classify_refund,
     classify_stock,
@@ -69,7 +70,7 @@ from shared.flows.report import (
     write_csv_rows,
 )
 from shared.flows.services import Services
-from shared.flows.status import held_orders
+from shared.flows.status import held_orders, needing_attention
 from shared.flows.stock import open_order_quantities
 from shared.flows.stock_plan import item_number_of
 from shared.http import PermanentHttpError, TransientHttpError
@@ -156,6 +157,7 @@ def reconcile_day(
 
     try:
         held_keys = _check_held(services, store_ids, report, add)
+        _guarded("", "orders needing attention", add, partial(_check_attention, services, store_ids, add))
         indexes: dict[str, DocumentIndex] = {}  # one per ERP connection, shared by the stores posting to it
         for store in store_ids:
             connection = services.settings.connection_of(store)
@@ -195,6 +197,11 @@ def _guarded(store: str, what: str, add: Callable[[ReconciliationException], Non
     except CHECK_ERRORS as exc:
         log.warning("reconciliation: %s of %s could not be checked: %s", what, store or "all stores", exc)
         add(failed_check(store, what, exc))
+
+
+def _check_attention(services: Services, stores: Sequence[str], add: Callable[[ReconciliationException], None]) -> None:
+    for entry in needing_attention(services, set(stores)):
+        add(attention_exception(entry))
 
 
 def _check_held(

@@ -15,6 +15,7 @@ from shared.flows.report import ExceptionKind, ReconciliationException, format_a
 from shared.flows.status import HeldOrder
 from shared.flows.stock_plan import available_to_sell, stock_buffer
 from shared.model import credit_memo_number, currency_places, external_document_number, round_money, to_money
+from shared.storage.ledger import LedgerEntry
 
 
 def day_bounds(day: date) -> tuple[str, str]:
@@ -154,6 +155,21 @@ def held_exception(held: HeldOrder) -> ReconciliationException:
         str(held.order_id),
         woo_value=held.woo_total,
         detail=f"{number}held for {format_age(held.age)} ({held.code}): {held.reason}",
+    )
+
+
+def attention_exception(entry: LedgerEntry) -> ReconciliationException:
+    number = (
+        f"order #{entry.order_number}: " if entry.order_number and entry.order_number != str(entry.order_id) else ""
+    )
+    document = f" (ERP {entry.document_number})" if entry.document_number else ""
+    return ReconciliationException(
+        ExceptionKind.NEEDS_ATTENTION,
+        entry.store,
+        str(entry.order_id),
+        woo_value=entry.woo_total,
+        erp_value=entry.erp_total,
+        detail=f"{number}posted{document}; {entry.attention}",
     )
 
 

@@ -26,6 +26,7 @@ class ExceptionKind(StrEnum):
     MISSING_CREDIT_MEMO = "missing_credit_memo"
     CREDIT_MEMO_MISMATCH = "credit_memo_mismatch"
     HELD_ORDER = "held_order"
+    NEEDS_ATTENTION = "needs_attention"
     POISON_MESSAGE = "poison_message"
     STOCK_DRIFT = "stock_drift"
     CHECK_FAILED = "check_failed"
@@ -68,6 +69,12 @@ KINDS: dict[ExceptionKind, KindInfo] = {
         "Held order",
         "Currently held with a data problem (all days); it posts by itself once the data is fixed.",
         "#f39c12",
+    ),
+    ExceptionKind.NEEDS_ATTENTION: KindInfo(
+        "Needs attention",
+        "A posted order a person must look at (all days): its total differs, it changed or was taken back "
+        "in WooCommerce after posting, or it was cancelled after it shipped. The connector never re-posts it.",
+        "#8e44ad",
     ),
     ExceptionKind.POISON_MESSAGE: KindInfo(
         "Poison message",

@@ -85,6 +85,15 @@ def held_orders(
     return sorted(held, key=lambda h: (h.held_since or now, h.store, h.order_id))
 
 
+def needing_attention(services: Services, stores: Collection[str] | None = None) -> list[LedgerEntry]:
+    """Posted orders a person must look at, of ``stores`` (all when None), in store and order order."""
+    rows = services.ledger.table.query("attention ne @empty", empty="")
+    entries = [LedgerEntry.from_row(row) for row in rows]
+    return sorted(
+        (entry for entry in entries if stores is None or entry.store in stores), key=lambda e: (e.store, e.order_id)
+    )
+
+
 def attention_count(services: Services, stores: Collection[str] | None = None) -> int:
     """Posted orders a person must look at (total mismatch, changed after posting, cancel after shipping)."""
     rows = services.ledger.table.client.query_entities("attention ne ''", select=["PartitionKey", "RowKey"])

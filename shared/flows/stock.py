@@ -51,6 +51,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
+from shared.config import DEFAULT_CONNECTION
 from shared.erp.port import ErpItem, TransientErpError
 from shared.flows.catalogue import read_catalogue
 from shared.flows.services import Services
@@ -85,9 +86,16 @@ NOT_FOUND_RECHECK = timedelta(hours=1)  # a SKU no product had is looked up agai
 PENDING_LIMIT = 2000  # more failed SKUs than this: keep the old watermarks instead of a pending list
 
 
-def watermark_names(store: str) -> tuple[str, str, str]:
-    """(items modified, stock-moves cursor, last full reconcile) watermark names of one store."""
-    return f"stock-items:{store}", f"stock-moves:{store}", f"stock-full:{store}"
+def watermark_names(store: str, connection: str = DEFAULT_CONNECTION) -> tuple[str, str, str]:
+    """(items modified, stock-moves cursor, last full reconcile) watermark names of one store, in the ERP
+    stream of its connection: a store moved to another connection starts that one's marks afresh (a full
+    reconcile). The flat connection keeps the names from before connections."""
+    scope = store if connection == DEFAULT_CONNECTION else f"{connection}:{store}"
+    return f"stock-items:{scope}", f"stock-moves:{scope}", f"stock-full:{scope}"
+
+
+def store_watermarks(services: Services, store: str) -> tuple[str, str, str]:
+    return watermark_names(store, services.settings.connection_of(store))
 
 
 def open_order_quantities(
@@ -166,7 +174,7 @@ def _each_store(services: Services, store: str | None, run: Callable[[str], Push
 
 
 def push_store(services: Services, store: str, *, stock: bool = True, prices: bool = True) -> PushReport:
-    items_mark_name, moves_mark_name, _ = watermark_names(store)
+    items_mark_name, moves_mark_name, _ = store_watermarks(services, store)
     items_mark = services.watermarks.get(items_mark_name)
     moves_mark = services.watermarks.get(moves_mark_name)
     if items_mark is None or (stock and moves_mark is None):
@@ -484,7 +492,7 @@ def reconcile_store(services: Services, store: str, *, stock: bool = True, price
     record_conflicts(services, report.conflicts)
     stamps = [item.modified_at for item in catalogue.items if item.modified_at is not None]
     items_mark = max(stamps).isoformat() if stamps else datetime.now(UTC).isoformat()
-    items_name, moves_name, full_name = watermark_names(store)
+    items_name, moves_name, full_name = store_watermarks(services, store)
     try:
         services.watermarks.set(items_name, items_mark)
         if stock:

@@ -22,7 +22,7 @@ import pytest
 from sandbox import __main__ as run_command
 from sandbox.server import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]  # runs the sandbox with its default ERP, BC
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,6 +10,7 @@ import logging
 import ssl
 import threading
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -18,6 +19,8 @@ import pytest
 from sandbox.stack import Stack
 from shared.events import WooEvent
 from shared.flows import orders
+from shared.flows.reconcile import reconcile_day
+from shared.flows.report import ExceptionKind
 from shared.flows.services import Services
 from shared.flows.status import attention_count
 from shared.storage.ledger import OrderState
@@ -373,3 +376,7 @@ def test_a_posted_order_taken_back_is_flagged_for_a_person(stack: Stack, app, st
     assert len(flagged) == 1 and flagged[0]["reason"] == entry.attention
     assert attention_count(app) >= flagged_before + 1  # the status count includes it (others may flag meanwhile)
     assert len(bc_documents_for(stack, order)) == 1
+    if status == "trash":  # and the daily report lists it (once is enough: the same section for every reason)
+        report = reconcile_day(app, datetime.now(UTC).date(), stores=["main"])
+        listed = [e for e in report.sample if e.kind == ExceptionKind.NEEDS_ATTENTION and e.order == str(order["id"])]
+        assert len(listed) == 1 and entry.attention in listed[0].detail

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bc]  # runs the sandbox with its default ERP, BC
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

@@ -216,3 +216,18 @@ def test_two_stores_sharing_a_connection_post_the_same_order_number_as_two_docum
     web, outlet = app.entry(store="web"), app.entry(store="outlet")
     assert (web.external_number, web.connection) == ("WEB-727", "bc")
     assert web.document_number != outlet.document_number
+
+
+def test_the_reconciliation_checks_as_many_pages_at_once_as_the_connection_allows() -> None:
+    from shared.flows.reconcile import page_workers
+
+    store = {"url": "https://a.example.com/", "consumer_key": "k", "consumer_secret": "s", "webhook_secret": "w"}
+    config = Settings.model_validate(
+        {
+            "bc_company_id": "c",
+            "woo_stores": {"a": store, "b": {**store, "erp": "slow", "document_prefix": "B-"}},
+            "erps": {"slow": {"kind": "bc", "company_id": "c2", "max_concurrency": 2}},
+        }
+    )
+    app = bootstrap(config, erp=FakeErp())
+    assert (page_workers(app, "a"), page_workers(app, "b")) == (3, 1)  # BC's 5 less 2; never below one
