@@ -114,5 +114,5 @@ def replay_poison(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="status", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 def status(req: func.HttpRequest) -> func.HttpResponse:
     """Queues, poison queues, held orders, orders needing attention, timers and watermarks, as JSON."""
-    reply = status_reply(services())
+    reply = status_reply(services(), req.params)
     return func.HttpResponse(reply.body, status_code=reply.status, mimetype="application/json")

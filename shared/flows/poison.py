@@ -21,7 +21,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.queue import QueueMessage
 
 from shared.flows.common import POISONED
-from shared.flows.operations import HttpReply, OperationsError, error_reply, parse_order_ref
+from shared.flows.operations import HttpReply, OperationsError, error_reply, parse_order_ref, stores_in_scope
 from shared.flows.services import Services
 from shared.storage.names import QUEUES, WOO_EVENTS_QUEUE, poison_queue
 from shared.storage.poison import PEEK_LIMIT, queue_depth, raw_queue, receive_all, show_again
@@ -254,7 +254,8 @@ def replay_poison(
 
 
 def replay_request(services: Services, params: Mapping[str, str], body: bytes) -> HttpReply:
-    """The replay_poison HTTP function: `queue`, `id`, `order`, `limit` from the query or a JSON body."""
+    """The replay_poison HTTP function: `queue`, `id`, `order`, `erp` (a connection), `limit` from the query
+    or a JSON body."""
     values: dict[str, Any] = {}
     if body.strip():
         try:
@@ -270,12 +271,14 @@ def replay_request(services: Services, params: Mapping[str, str], body: bytes) -
         return error_reply(400, "give either id or order, not both")
     try:
         limit = int(values.get("limit") or HTTP_REPLAY_LIMIT)
+        stores = stores_in_scope(services, connection=str(values["erp"])) if values.get("erp") else None
         result = replay_poison(
             services,
             str(values.get("queue") or WOO_EVENTS_QUEUE),
             message_id=str(message_id) if message_id else None,
             order=str(order) if order else None,
             limit=max(1, limit),
+            stores=stores,
         )
     except (OperationsError, ValueError) as exc:
         return error_reply(400, str(exc))

@@ -4,14 +4,14 @@ attention, timers and watermarks (the CLI's ``status``, ``held`` and the ``statu
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from shared.flows.operations import HttpReply
+from shared.flows.operations import HttpReply, OperationsError, error_reply, stores_in_scope
 from shared.flows.poison import PoisonMessage, list_poison
 from shared.flows.services import Services
 from shared.storage.ledger import LedgerEntry, OrderState
@@ -235,6 +235,11 @@ def status(services: Services, stores: Collection[str] | None = None) -> Status:
     )
 
 
-def status_reply(services: Services) -> HttpReply:
-    """The status HTTP function's answer."""
-    return HttpReply(200, json.dumps(status(services).to_dict()))
+def status_reply(services: Services, params: Mapping[str, str] | None = None) -> HttpReply:
+    """The status HTTP function's answer; `?erp=<connection>` scopes it to that connection's stores."""
+    connection = (params or {}).get("erp")
+    try:
+        stores = stores_in_scope(services, connection=connection) if connection else None
+    except OperationsError as exc:
+        return error_reply(400, str(exc))
+    return HttpReply(200, json.dumps(status(services, stores).to_dict()))

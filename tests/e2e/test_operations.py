@@ -124,6 +124,13 @@ def test_status_reports_queues_holds_timers_and_watermarks(stack: Stack, app: Se
     assert timers["reconcile"]["last"] == last.isoformat() and timers["reconcile"]["host_id"] == "sandbox"
     assert data["watermarks"]["ops-test:main"] == "2026-05-01T10:00:00+00:00"
     assert httpx.get(stack.host.function_url("status", key="wrong"), timeout=30).status_code == 401
+    # Scoped to an ERP connection: the stores posting to it (here `main` posts to `bc`); an unknown one is 400.
+    scoped = httpx.get(f"{url}&erp=bc", timeout=30)
+    assert scoped.status_code == 200 and scoped.json()["held"]["count"] == len(
+        list(app.ledger.in_state(OrderState.HELD, "main"))
+    )
+    unknown = httpx.get(f"{url}&erp=nosuch", timeout=30)
+    assert unknown.status_code == 400 and "unknown ERP connection" in unknown.json()["error"]
 
 
 def test_backfill_command_queues_what_the_ledger_has_not_seen(stack: Stack, app: Services) -> None:
