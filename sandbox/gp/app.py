@@ -49,23 +49,25 @@ class SoapEndpoint:
             result = self.service.call(operation, params, user)
             payload = await asyncio.to_thread(render_response, operation, result)
         except GpFault as fault:
-            log_id = None
-            if fault.validation:
-                log_id = self.store.log_validation(
-                    [
-                        {
-                            "ObjectType": operation,
-                            "PropertyNames": {"string": list(fault.properties)},
-                            "Message": fault.message,
-                            "Id": "1",
-                        }
-                    ]
-                )
-            message = (
-                "The transaction was not processed due to business logic errors." if fault.validation else fault.message
-            )
-            return _fault(render_fault(message, validation_log_id=log_id))
+            return self._business_fault(operation, fault)
+        except Exception:
+            # GP answers an unexpected failure with a system fault (no <Message>), details only in its log.
+            log.exception("GP emulator failed on %s", operation)
+            return _fault(render_fault("An unexpected error occurred."))
         return Response(payload, media_type=SOAP_CONTENT_TYPE)
+
+    def _business_fault(self, operation: str, fault: GpFault) -> Response:
+        if not fault.validation:
+            return _fault(render_fault(fault.message))
+        error = {
+            "ObjectType": operation,
+            "PropertyNames": {"string": list(fault.properties)},
+            "Message": fault.message,
+            "Id": "1",
+        }
+        log_id = self.store.log_validation([error])
+        message = "The transaction was not processed due to business logic errors."
+        return _fault(render_fault(message, validation_log_id=log_id))
 
 
 def _fault(payload: bytes) -> Response:

@@ -20,6 +20,7 @@ DEFAULT_DOMAIN = "GPDOM"
 DEFAULT_USERS = {"gpuser": "Password01"}
 DEFAULT_WAREHOUSE = "MAIN"
 DEFAULT_COMPANY_ID = -1
+PRIMARY_ADDRESS = "PRIMARY"
 
 
 class GpEmulator(Emulator):
@@ -85,21 +86,30 @@ class GpEmulator(Emulator):
     ) -> dict[str, Any]:
         company = self.company(company_id)
         stamp = now()
+        address_key = {"CustomerKey": {"Id": customer_id}, "Id": PRIMARY_ADDRESS}
         customer: dict[str, Any] = {
             "Key": {"Id": customer_id},
             "Name": name or customer_id,
             "IsActive": True,
             "IsOnHold": False,
-            "Addresses": None,
+            "DefaultAddressKey": address_key,
+            "CreatedDate": stamp,
+            "ModifiedDate": stamp,
+            "LastModifiedDate": stamp,
+        }
+        # E-mail and phone live on the customer's address in GP's object model (CustomerAddress.InternetAddresses).
+        address: dict[str, Any] = {
+            "Key": address_key,
+            "Name": name or customer_id,
+            "Phone1": {"Value": phone} if phone else None,
             "InternetAddresses": {"EmailToAddress": email} if email else None,
             "CreatedDate": stamp,
             "ModifiedDate": stamp,
             "LastModifiedDate": stamp,
         }
-        if phone:
-            customer["Phone1"] = {"Value": phone}
         with self.store.lock:
             company.entities["Customer"][key_tuple(customer["Key"])] = customer
+            company.entities["CustomerAddress"][key_tuple(address_key)] = address
         return customer
 
     def seed_item(
@@ -119,10 +129,10 @@ class GpEmulator(Emulator):
             "__type__": "SalesItem",
             "Key": {"Id": item_id},
             "Description": description or item_id,
-            "Type": "Sales Inventory",
+            "Type": "Sales Item",
             "IsDiscontinued": False,
             "CurrentCost": money(Decimal(0), company.currency),
-            "ListPrice": money(price, company.currency),
+            "DefaultPriceLevelKey": {"Id": price_level},
             "Quantities": {"SalesItemWarehouse": [_site(item_id, warehouse, stock)]},
             "CreatedDate": stamp,
             "ModifiedDate": stamp,
@@ -138,14 +148,14 @@ class GpEmulator(Emulator):
             company.entities["PriceLevel"].setdefault(
                 (price_level,), {"Key": {"Id": price_level}, "Description": price_level}
             )
+            pricing_key = {
+                "ItemKey": {"Id": item_id},
+                "CurrencyKey": {"ISOCode": company.currency},
+                "PriceLevelKey": {"Id": price_level},
+            }
             company.entities["Pricing"][(item_id, company.currency, price_level)] = {
-                "Key": {
-                    "ItemKey": {"Id": item_id},
-                    "CurrencyKey": {"ISOCode": company.currency},
-                    "PriceLevelKey": {"Id": price_level},
-                },
-                "Details": {"PricingDetail": [{"UofM": "Each", "Price": money(price, company.currency)}]},
-                "ModifiedDate": stamp,
+                "Key": pricing_key,
+                "Details": {"PricingDetail": [_price_detail(pricing_key, price, company.currency)]},
                 "LastModifiedDate": stamp,
             }
 
@@ -155,4 +165,12 @@ def _site(item_id: str, warehouse: str, on_hand: Decimal) -> dict[str, Any]:
         "Key": {"ItemKey": {"Id": item_id}, "WarehouseKey": {"Id": warehouse}},
         "OnHandQuantity": {"Value": on_hand, "DecimalDigits": 0},
         "AllocatedQuantity": {"Value": Decimal(0), "DecimalDigits": 0},
+    }
+
+
+def _price_detail(pricing_key: dict[str, Any], price: Decimal, currency: str) -> dict[str, Any]:
+    """One price band of a price level: up to the largest quantity, at a fixed amount."""
+    return {
+        "Key": {"PricingKey": pricing_key, "ToQuantity": {"Value": Decimal(999999999), "DecimalDigits": 0}},
+        "UofMPrice": {"Amount": money(price, currency)},
     }

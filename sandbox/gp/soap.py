@@ -18,7 +18,7 @@ from typing import Any
 
 from sandbox.gp import criteria as crit
 from sandbox.gp.store import Batch, Company, GpStore, KeyTuple, key_tuple, now
-from sandbox.gp.wsdl import GP_NS, client, result_shape
+from sandbox.gp.wsdl import GP_NS, client, members, result_shape
 
 SOP_KINDS = {"SalesInvoice": ("Invoice", "INV"), "SalesOrder": ("Order", "ORD"), "SalesReturn": ("Return", "RTN")}
 RM_KINDS = {
@@ -79,7 +79,7 @@ class SoapService:
                 ]
             return {"Company": [{"Key": {"Id": c.id}, "Name": c.name} for c in companies]}
         if operation == "GetLoggedValidationResultByKey":
-            log = self.store.validation_logs.get(_id(params.get("key")))
+            log = self.store.validation_logs.get(str(params.get("logId") or ""))
             if log is None:
                 raise GpFault("The validation log entry was not found.", validation=False)
             return {"Errors": {"ValidationError": log.errors}, "Warnings": None}
@@ -135,8 +135,7 @@ class SoapService:
         key = key_tuple(obj.get("Key"))
         if key in company.entities[kind]:
             raise GpFault(f"The {kind} {'/'.join(key)} already exists.", properties=("Key",))
-        stamp = now()
-        obj.update(CreatedDate=stamp, ModifiedDate=stamp, LastModifiedDate=stamp)
+        _stamp(kind, obj, created=True)
         company.entities[kind][key] = obj
         return None
 
@@ -147,7 +146,7 @@ class SoapService:
         self._unposted(kind, current)
         merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
         self._prepare(company, kind, merged, update=True)
-        merged["ModifiedDate"] = merged["LastModifiedDate"] = now()
+        _stamp(kind, merged)
         company.entities[kind][key_tuple(merged.get("Key"))] = merged
 
     def _delete(self, company: Company, kind: str, params: dict[str, Any]) -> None:
@@ -161,7 +160,7 @@ class SoapService:
         current = self._existing(company, kind, key_tuple(params.get("key")))
         self._unposted(kind, current)
         current["IsVoided"] = True
-        current["ModifiedDate"] = current["LastModifiedDate"] = now()
+        _stamp(kind, current)
 
     def _existing(self, company: Company, kind: str, key: KeyTuple) -> dict[str, Any]:
         found = company.entities[kind].get(key)
@@ -178,8 +177,8 @@ class SoapService:
         if kind == "Customer":
             if not _id(obj.get("Key")):
                 raise GpFault("Customer Id is required.", properties=("Key",))
-            obj.setdefault("IsActive", True)
-            obj.setdefault("IsOnHold", False)
+            _fill(kind, obj, "IsActive", True)
+            _fill(kind, obj, "IsOnHold", False)
             return
         if kind == "CustomerAddress":
             key = obj.get("Key") or {}
@@ -198,10 +197,10 @@ class SoapService:
         batch = _id(obj.get("BatchKey"))
         if not batch or len(batch) > BATCH_ID_MAX:
             raise GpFault(f"A batch id of 1 to {BATCH_ID_MAX} characters is required.", properties=("BatchKey",))
-        obj.setdefault("TransactionState", "Work")
-        obj.setdefault("IsVoided", False)
-        obj.setdefault("CustomerName", customer.get("Name"))
-        obj.setdefault("Date", now())
+        _fill(kind, obj, "TransactionState", "Work")
+        _fill(kind, obj, "IsVoided", False)
+        _fill(kind, obj, "CustomerName", customer.get("Name"))
+        _fill(kind, obj, "Date", now())
         if kind in SOP_KINDS:
             self._prepare_sop(company, kind, obj, update=update)
         elif kind in RM_KINDS:
@@ -277,6 +276,9 @@ class SoapService:
     # -------------------------------------------------------------------------------------------- reads
     def _get(self, company: Company, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         obj = self._existing(company, kind, key_tuple(params.get("key")))
+        if kind == "Customer":
+            addresses = [a for k, a in company.entities["CustomerAddress"].items() if k[:1] == key_tuple(obj["Key"])]
+            obj = {**obj, "Addresses": {"CustomerAddress": addresses} if addresses else None}
         return _tagged(kind, obj)
 
     def _list(self, company: Company, operation: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -290,6 +292,21 @@ class SoapService:
         except crit.UnsupportedCriterion as exc:
             raise GpFault(str(exc), validation=False) from exc
         return {array_element: [{n: obj[n] for n in wanted if n in obj} for obj in found]}
+
+
+def _stamp(kind: str, obj: dict[str, Any], *, created: bool = False) -> None:
+    """GP's audit dates, on the types that have them."""
+    stamp = now()
+    names = ("CreatedDate", "ModifiedDate", "LastModifiedDate") if created else ("ModifiedDate", "LastModifiedDate")
+    for name in names:
+        if name in members(kind):
+            obj[name] = stamp
+
+
+def _fill(kind: str, obj: dict[str, Any], name: str, value: Any) -> None:
+    """Set what GP defaults when the client left the member out or nil (on the types that have it)."""
+    if name in members(kind) and obj.get(name) is None:
+        obj[name] = value
 
 
 def _tagged(kind: str, obj: dict[str, Any]) -> dict[str, Any]:

@@ -116,6 +116,12 @@ def render_response(operation: str, result: Any = None) -> bytes:
     return bytes(etree.tostring(message.content, xml_declaration=True, encoding="utf-8"))
 
 
+@cache
+def members(type_name: str) -> frozenset[str]:
+    """The element names of ``gp:<type_name>`` (inherited ones included)."""
+    return frozenset(name for name, _ in client().get_type(f"{{{GP_NS}}}{type_name}").elements)
+
+
 def result_shape(operation: str) -> tuple[str, str]:
     """The array member name and summary type of a ``Get*List`` result, read from the WSDL."""
     wrapper = _binding()._operations[operation].output.body.type
@@ -140,6 +146,11 @@ def complete(element: Element, value: Any) -> Any:
         if derived_name and derived_name != xsd_type.name:
             derived = client().get_type(f"{{{GP_NS}}}{derived_name}")
             return derived(**complete(Element(element.qname, derived), value))
+        members = dict(xsd_type.elements)
+        unknown = set(value) - set(members)
+        if unknown:
+            # zeep would drop them silently: an emulator bug, never a shape GP could send.
+            raise KeyError(f"{sorted(unknown)} are not members of gp:{xsd_type.name}")
         filled: dict[str, Any] = {}
         for name, child in xsd_type.elements:
             if name in value:
