@@ -11,6 +11,7 @@ from typing import Any
 from sandbox.faults import FaultConfig
 from sandbox.gp.app import SoapEndpoint, build_app
 from sandbox.gp.ntlm import NtlmGate, write_user_file
+from sandbox.gp.sba import SbaApi
 from sandbox.gp.soap import SoapService, money
 from sandbox.gp.store import Company, GpStore, key_tuple, now
 from sandbox.lifecycle import Emulator
@@ -44,7 +45,8 @@ class GpEmulator(Emulator):
         # GP's sample company is reached as CompanyKey{Id=-1} in Microsoft's Web Services samples (cc508425).
         self.default_company = self.store.add_company(company_name, company_id=DEFAULT_COMPANY_ID)
         self.soap = SoapService(self.store)
-        routes = [*SoapEndpoint(self.store, self.soap).routes()]
+        self.sba = SbaApi(self.store, self.soap)
+        routes = [*SoapEndpoint(self.store, self.soap).routes(), *self.sba.routes()]
         self.gate = NtlmGate(build_app(routes))
         self.serve_with_faults(self.gate, faults, user_of=self._user_of)
 

@@ -130,7 +130,10 @@ class SoapService:
 
     def _create(self, company: Company, kind: str, params: dict[str, Any]) -> None:
         self._need_policy(params)
-        obj = self._payload(params)
+        self.create_object(company, kind, self._payload(params))
+
+    def create_object(self, company: Company, kind: str, obj: dict[str, Any]) -> None:
+        """Create a business object under GP's rules (shared by SOAP and SBA); call with the store lock held."""
         self._prepare(company, kind, obj)
         key = key_tuple(obj.get("Key"))
         if key in company.entities[kind]:
@@ -141,7 +144,10 @@ class SoapService:
 
     def _update(self, company: Company, kind: str, params: dict[str, Any]) -> None:
         self._need_policy(params)
-        changes = self._payload(params)
+        self.update_object(company, kind, self._payload(params))
+
+    def update_object(self, company: Company, kind: str, changes: dict[str, Any]) -> None:
+        """Update an unposted object: members given (not None) replace the stored ones."""
         current = self._existing(company, kind, key_tuple(changes.get("Key")))
         self._unposted(kind, current)
         merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
@@ -161,6 +167,9 @@ class SoapService:
         self._unposted(kind, current)
         current["IsVoided"] = True
         _stamp(kind, current)
+
+    def find(self, company: Company, kind: str, key: KeyTuple) -> dict[str, Any] | None:
+        return company.entities[kind].get(key)
 
     def _existing(self, company: Company, kind: str, key: KeyTuple) -> dict[str, Any]:
         found = company.entities[kind].get(key)
@@ -272,10 +281,24 @@ class SoapService:
         if total <= 0:
             raise GpFault("The document amount must be positive.", properties=("SalesAmount",))
         obj["DocumentAmount"] = money(total, company.currency)
+        distributions = ((obj.get("Distributions") or {}).get("ReceivablesDistribution")) or []
+        if distributions:
+            debit = sum((_money(d.get("DebitAmount")) for d in distributions), Decimal(0))
+            credit = sum((_money(d.get("CreditAmount")) for d in distributions), Decimal(0))
+            if debit != credit or debit != total:
+                raise GpFault(
+                    f"The distributions do not balance (debit {debit}, credit {credit}, document {total}).",
+                    properties=("Distributions",),
+                )
+            if any(not _id(d.get("GLAccountKey")) for d in distributions):
+                raise GpFault("Every distribution needs a GL account.", properties=("Distributions",))
 
     # -------------------------------------------------------------------------------------------- reads
     def _get(self, company: Company, kind: str, params: dict[str, Any]) -> dict[str, Any]:
-        obj = self._existing(company, kind, key_tuple(params.get("key")))
+        return self.read_object(company, kind, key_tuple(params.get("key")))
+
+    def read_object(self, company: Company, kind: str, key: KeyTuple) -> dict[str, Any]:
+        obj = self._existing(company, kind, key)
         if kind == "Customer":
             addresses = [a for k, a in company.entities["CustomerAddress"].items() if k[:1] == key_tuple(obj["Key"])]
             obj = {**obj, "Addresses": {"CustomerAddress": addresses} if addresses else None}
