@@ -10,6 +10,7 @@ from typing import Any
 
 from sandbox.faults import FaultConfig
 from sandbox.gp.app import SoapEndpoint, build_app
+from sandbox.gp.control import Control
 from sandbox.gp.ntlm import NtlmGate, write_user_file
 from sandbox.gp.sba import SbaApi
 from sandbox.gp.soap import SoapService, money
@@ -46,7 +47,11 @@ class GpEmulator(Emulator):
         self.default_company = self.store.add_company(company_name, company_id=DEFAULT_COMPANY_ID)
         self.soap = SoapService(self.store)
         self.sba = SbaApi(self.store, self.soap)
-        routes = [*SoapEndpoint(self.store, self.soap).routes(), *self.sba.routes()]
+        routes = [
+            *SoapEndpoint(self.store, self.soap).routes(),
+            *self.sba.routes(),
+            *Control(self).routes(),
+        ]
         self.gate = NtlmGate(build_app(routes))
         self.serve_with_faults(self.gate, faults, user_of=self._user_of)
 

@@ -206,6 +206,9 @@ class SoapService:
         batch = _id(obj.get("BatchKey"))
         if not batch or len(batch) > BATCH_ID_MAX:
             raise GpFault(f"A batch id of 1 to {BATCH_ID_MAX} characters is required.", properties=("BatchKey",))
+        currency = str((obj.get("CurrencyKey") or {}).get("ISOCode") or "")
+        if currency and not company.knows_currency(currency):
+            raise GpFault(f"The currency {currency} is not set up.", properties=("CurrencyKey",))
         _fill(kind, obj, "TransactionState", "Work")
         _fill(kind, obj, "IsVoided", False)
         _fill(kind, obj, "CustomerName", customer.get("Name"))

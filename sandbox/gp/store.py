@@ -62,11 +62,15 @@ class Shipment:
 class Company:
     id: int
     name: str
-    currency: str = "Z-US$"
+    currency: str = "USD"
     entities: dict[str, dict[KeyTuple, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
     batches: dict[tuple[str, str], Batch] = field(default_factory=dict)
     next_numbers: dict[str, int] = field(default_factory=dict)
     shipments: list[Shipment] = field(default_factory=list)
+    foreign_currencies: set[str] = field(default_factory=set)
+
+    def knows_currency(self, iso_code: str) -> bool:
+        return iso_code in (self.currency, *self.foreign_currencies)
 
     def next_number(self, prefix: str) -> str:
         value = self.next_numbers.get(prefix, 0) + 1
@@ -88,7 +92,7 @@ class GpStore:
         self.validation_logs: dict[str, ValidationLog] = {}
         self._next_company = 1
 
-    def add_company(self, name: str, currency: str = "Z-US$", company_id: int | None = None) -> Company:
+    def add_company(self, name: str, currency: str = "USD", company_id: int | None = None) -> Company:
         with self.lock:
             if company_id is None:
                 company_id = self._next_company
