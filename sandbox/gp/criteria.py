@@ -39,7 +39,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     "CreatedDate": ("CreatedDate",),
     "Date": ("Date",),
 }
-IGNORED = frozenset({"Scope", "Extensions"})
+IGNORED = frozenset({"Scope", "Extensions", "__type__"})
 
 
 class UnsupportedCriterion(ValueError):
@@ -83,7 +83,7 @@ def _restricts(value: Any, restriction: dict[str, Any]) -> bool:
     v = _norm(value)
     checks: list[bool] = []
     for op, operand in restriction.items():
-        if operand is None:
+        if operand is None or op == "__type__":
             continue
         if op == "Items":
             items = next(iter(operand.values()), None) if isinstance(operand, dict) else operand

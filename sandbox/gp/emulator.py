@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -40,8 +39,6 @@ class GpEmulator(Emulator):
         self.users = dict(users or DEFAULT_USERS)
         self._user_dir = tempfile.TemporaryDirectory(prefix="gp-ntlm-")
         self.user_file = write_user_file(Path(self._user_dir.name) / "ntlm_users", self.users, domain)
-        # pyspnego's acceptor reads the user file named by this env var (facts: dynamics-gp.md §1.2).
-        os.environ["NTLM_USER_FILE"] = str(self.user_file)
         self.store = GpStore()
         # GP's sample company is reached as CompanyKey{Id=-1} in Microsoft's Web Services samples (cc508425).
         self.default_company = self.store.add_company(company_name, company_id=DEFAULT_COMPANY_ID)
@@ -52,7 +49,7 @@ class GpEmulator(Emulator):
             *self.sba.routes(),
             *Control(self).routes(),
         ]
-        self.gate = NtlmGate(build_app(routes))
+        self.gate = NtlmGate(build_app(routes), user_file=self.user_file)
         self.serve_with_faults(self.gate, faults, user_of=self._user_of)
 
     @staticmethod

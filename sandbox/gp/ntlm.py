@@ -4,7 +4,8 @@ IIS in front of GP Web Services and SBA challenges with ``401`` + ``WWW-Authenti
 ``WWW-Authenticate: NTLM``; the client answers a type-1 token, the server a type-2 challenge, the client a
 type-3 response, all on one TCP connection (MS-NTLMHTTP; facts: dynamics-gp.md §1.2). The acceptor is
 ``spnego.server(protocol="negotiate")``, which validates against the flat user file named by the env var
-``NTLM_USER_FILE`` (lines ``DOMAIN:USER:PASSWORD``), so no domain controller is needed.
+``NTLM_USER_FILE`` (lines ``DOMAIN:USER:PASSWORD``), so no domain controller is needed. The gate points the
+variable at its own file only while pyspnego reads it.
 
 Like IIS (NTLM authentication persists for the connection), an authenticated connection stays
 authenticated until it closes. ASGI does not tell the app when a connection closes, so connections are
@@ -16,8 +17,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,10 @@ import spnego.exceptions
 from sandbox.faults import ASGIApp, Receive, Scope, Send
 
 SCHEMES = ("NTLM", "Negotiate")
+USER_FILE_ENV = "NTLM_USER_FILE"
+# pyspnego reads the user file's path from the environment when the acceptor is made and when it checks
+# the type-3 answer; emulators in one process each have their own file, so those steps take turns.
+_ENV_LOCK = threading.Lock()
 DEFAULT_IDLE_SECONDS = 4.0  # uvicorn closes idle keep-alive connections after 5 s
 
 
@@ -55,10 +63,12 @@ class NtlmGate:
         self,
         app: ASGIApp,
         *,
+        user_file: Path,
         exempt_paths: tuple[str, ...] = ("/_sandbox",),
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         self.app = app
+        self.user_file = user_file
         self.exempt_paths = exempt_paths
         self.idle_seconds = idle_seconds
         self.always_unauthorized = False  # the account lost its rights: every request answers 401
@@ -112,10 +122,11 @@ class NtlmGate:
             return
         message_type = int.from_bytes(token[8:12], "little") if len(token) >= 12 else 0
         if message_type == 1:
-            conn.context = spnego.server(protocol="negotiate")
             conn.user = None
             try:
-                challenge = conn.context.step(token)
+                with self._user_file_env():
+                    conn.context = spnego.server(protocol="negotiate")
+                    challenge = conn.context.step(token)
             except spnego.exceptions.SpnegoError:
                 await self._reject(conn, send)
                 return
@@ -124,7 +135,8 @@ class NtlmGate:
             return
         if message_type == 3 and conn.context is not None:
             try:
-                conn.context.step(token)
+                with self._user_file_env():
+                    conn.context.step(token)
             except spnego.exceptions.SpnegoError:
                 await self._reject(conn, send)
                 return
@@ -137,6 +149,19 @@ class NtlmGate:
             await self._serve(conn.user, scope, receive, send)
             return
         await self._reject(conn, send)
+
+    @contextlib.contextmanager
+    def _user_file_env(self) -> Iterator[None]:
+        with _ENV_LOCK:
+            before = os.environ.get(USER_FILE_ENV)
+            os.environ[USER_FILE_ENV] = str(self.user_file)
+            try:
+                yield
+            finally:
+                if before is None:
+                    os.environ.pop(USER_FILE_ENV, None)
+                else:
+                    os.environ[USER_FILE_ENV] = before
 
     async def _reject(self, conn: _Connection, send: Send) -> None:
         conn.context, conn.user = None, None

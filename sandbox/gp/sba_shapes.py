@@ -180,8 +180,9 @@ def receivables_object(body: dict[str, Any], currency: str) -> dict[str, Any]:
         {
             "GLAccountKey": {"Id": d.get("AccountNumber")},
             "DistributionTypeKey": {"Id": d.get("Type")} if d.get("Type") is not None else None,
-            "DebitAmount": money(Decimal(str(d.get("Debit") or 0)), currency),
-            "CreditAmount": money(Decimal(str(d.get("Credit") or 0)), currency),
+            # Amount is abstract in the WSDL: the stored object says which derived type it is.
+            "DebitAmount": {**money(Decimal(str(d.get("Debit") or 0)), currency), "__type__": "MoneyAmount"},
+            "CreditAmount": {**money(Decimal(str(d.get("Credit") or 0)), currency), "__type__": "MoneyAmount"},
         }
         for d in body.get("Distributions") or []
     ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from sandbox.gp import criteria as crit
 from sandbox.gp.store import Batch, Company, GpStore, KeyTuple, key_tuple, now
-from sandbox.gp.wsdl import GP_NS, client, members, result_shape
+from sandbox.gp.wsdl import GP_NS, TYPE_TAG, client, members, result_shape
 
 SOP_KINDS = {"SalesInvoice": ("Invoice", "INV"), "SalesOrder": ("Order", "ORD"), "SalesReturn": ("Return", "RTN")}
 RM_KINDS = {
@@ -119,7 +119,7 @@ class SoapService:
 
     # ------------------------------------------------------------------------------------------- writes
     def _payload(self, params: dict[str, Any]) -> dict[str, Any]:
-        values = [v for k, v in params.items() if k not in ("context", "policy")]
+        values = [v for k, v in params.items() if k not in ("context", "policy", TYPE_TAG)]
         if len(values) != 1 or not isinstance(values[0], dict):
             raise GpFault("The request has no business object.", validation=False)
         return dict(values[0])
@@ -336,7 +336,7 @@ def _fill(kind: str, obj: dict[str, Any], name: str, value: Any) -> None:
 
 
 def _tagged(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {**obj, "__type__": obj.get("__type__", kind)}
+    return {**obj, TYPE_TAG: obj.get(TYPE_TAG, kind)}
 
 
 def _new_batch(number: str, source: str) -> Batch:

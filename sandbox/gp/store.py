@@ -26,7 +26,7 @@ def key_tuple(key: Any) -> KeyTuple:
         return (str(key),)
     parts: list[str] = []
     for name, value in key.items():
-        if name == "CompanyKey" or value is None:
+        if name in ("CompanyKey", "__type__") or value is None:
             continue
         parts.extend(key_tuple(value))
     return tuple(parts)

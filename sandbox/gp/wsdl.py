@@ -17,8 +17,8 @@ from typing import Any
 
 from lxml import etree
 from zeep import Client
-from zeep.helpers import serialize_object
 from zeep.xsd import ComplexType, Element
+from zeep.xsd.valueobjects import CompoundValue
 
 GP_NS = "http://schemas.microsoft.com/dynamics/gp/2006/01"
 DYN_NS = "http://schemas.microsoft.com/dynamics/2006/01"
@@ -101,7 +101,26 @@ def parse_request(body: bytes, soap_action: str) -> tuple[str, dict[str, Any]]:
         parsed = operations[name].input.deserialize(envelope)
     except Exception as exc:  # zeep raises its own XML/validation errors
         raise SoapRequestError(f"Server was unable to read request. {exc}") from exc
-    return name, serialize_object(parsed, dict) or {}
+    return name, plain(parsed)
+
+
+TYPE_TAG = "__type__"
+
+
+def plain(value: Any) -> Any:
+    """zeep values as plain dicts and lists; each object keeps its XSD type name under ``__type__`` so a
+    derived type sent with ``xsi:type`` (``MoneyAmount`` for an abstract ``Amount``) is rendered back as such."""
+    if isinstance(value, CompoundValue):
+        result: dict[str, Any] = {k: plain(v) for k, v in value.__values__.items()}
+        type_name = getattr(getattr(value, "_xsd_type", None), "name", None)
+        if type_name:
+            result[TYPE_TAG] = type_name
+        return result
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def render_response(operation: str, result: Any = None) -> bytes:
@@ -142,12 +161,12 @@ def complete(element: Element, value: Any) -> Any:
         return _default(element)
     if isinstance(xsd_type, ComplexType) and isinstance(value, dict):
         value = dict(value)
-        derived_name = value.pop("__type__", None)
+        derived_name = value.pop(TYPE_TAG, None)
         if derived_name and derived_name != xsd_type.name:
             derived = client().get_type(f"{{{GP_NS}}}{derived_name}")
             return derived(**complete(Element(element.qname, derived), value))
         members = dict(xsd_type.elements)
-        unknown = set(value) - set(members)
+        unknown = set(value) - set(members) - {TYPE_TAG}
         if unknown:
             # zeep would drop them silently: an emulator bug, never a shape GP could send.
             raise KeyError(f"{sorted(unknown)} are not members of gp:{xsd_type.name}")

@@ -86,3 +86,15 @@ def test_forgotten_sessions_must_authenticate_again(gp: GpEmulator) -> None:
         again = client.get(service_url(gp) + "?wsdl")
         assert again.status_code == 200
         assert [r.status_code for r in again.history] == [401, 401]
+
+
+def test_two_emulators_in_one_process_keep_their_own_users(gp: GpEmulator) -> None:
+    with GpEmulator(users={"other": "OtherPass1"}, domain="OTHERDOM") as other:
+        with ntlm_client(other, user="OTHERDOM\\other", password="OtherPass1") as client:
+            assert client.get(service_url(other) + "?wsdl").status_code == 200
+        with ntlm_client(other) as client:
+            assert client.get(service_url(other) + "?wsdl").status_code == 401  # gp's user is not other's
+        with ntlm_client(gp, user="OTHERDOM\\other", password="OtherPass1") as client:
+            assert client.get(service_url(gp) + "?wsdl").status_code == 401
+        with ntlm_client(gp) as client:
+            assert client.get(service_url(gp) + "?wsdl").status_code == 200

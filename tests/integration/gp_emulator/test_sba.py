@@ -7,11 +7,12 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
+from zeep import Client
 
 from sandbox.gp import GpEmulator
 from sandbox.gp.store import Company
 
-from .conftest import ntlm_client, tls
+from .conftest import context, ntlm_client, tls
 
 pytestmark = [pytest.mark.integration, pytest.mark.gp]
 
@@ -145,3 +146,19 @@ def test_malformed_body_is_400(gp: GpEmulator, company: Company) -> None:
             headers={"Content-Type": "application/json"},
         )
     assert response.status_code == 400
+
+
+def test_sba_and_soap_see_the_same_documents(gp: GpEmulator, soap: Client, company: Company) -> None:
+    """One GP behind both transports: an RM invoice made over SBA is read over SOAP, distributions included."""
+    gp.seed_customer("ADA0001", name="Ada", company_id=company.id)
+    lines = [
+        {"AccountNumber": "000-1200-00", "Type": 3, "Debit": 25.0, "Credit": 0},
+        {"AccountNumber": "000-4100-00", "Type": 9, "Debit": 0, "Credit": 25.0},
+    ]
+    with ntlm_client(gp) as client:
+        created = client.post(f"{company_url(gp, company)}/{RM}", json=rm_invoice("WOO-5", Distributions=lines))
+        assert created.status_code == 201, created.text
+    doc = soap.service.GetReceivablesInvoiceByKey({"Id": "WOO-5"}, context(soap, company))
+    assert (doc.CustomerPONumber, doc.DocumentAmount.Value) == (None, Decimal("25.00"))
+    accounts = [(d.GLAccountKey.Id, d.CreditAmount.Value) for d in doc.Distributions.ReceivablesDistribution]
+    assert accounts == [("000-1200-00", Decimal("0.00")), ("000-4100-00", Decimal("25.00"))]

@@ -243,3 +243,108 @@ def test_zeep_refuses_an_incomplete_object_as_gp_proxies_would(soap: Client, com
         soap.service.CreateCustomer(
             {"Key": {"Id": "X"}}, context(soap, company), policy(soap, company, "CreateCustomer")
         )
+
+
+def test_update_and_void_only_while_unposted(gp: GpEmulator, soap: Client, company: Company) -> None:
+    gp.seed_item("A", price=Decimal(1), company_id=company.id)
+    customer(soap, company)
+    ctx = context(soap, company)
+    create(
+        soap, company, "SalesInvoice", {**invoice("AARONFIT0001", "WOO-20", ("A", 1, "1.00")), "Key": {"Id": "INV20"}}
+    )
+    changed = {**invoice("AARONFIT0001", "WOO-20", ("A", 3, "1.00")), "Key": {"Id": "INV20"}, "Comment": "3 now"}
+    soap.service.UpdateSalesInvoice(filled("SalesInvoice", changed), ctx, policy(soap, company, "UpdateSalesInvoice"))
+    doc = soap.service.GetSalesInvoiceByKey({"Id": "INV20"}, ctx)
+    assert (doc.TotalAmount.Value, doc.Comment) == (Decimal("3.00"), "3 now")
+    soap.service.VoidSalesInvoice({"Id": "INV20"}, ctx, policy(soap, company, "VoidSalesInvoice"))
+    assert soap.service.GetSalesInvoiceByKey({"Id": "INV20"}, ctx).IsVoided is True
+    with pytest.raises(SoapFault):  # voided: no second void, no update
+        soap.service.VoidSalesInvoice({"Id": "INV20"}, ctx, policy(soap, company, "VoidSalesInvoice"))
+
+
+def test_sop_return_and_rm_return_for_refunds(gp: GpEmulator, soap: Client, company: Company) -> None:
+    gp.seed_item("A", price=Decimal(4), company_id=company.id)
+    customer(soap, company)
+    sop_return = {
+        "DocumentTypeKey": {"Type": "Return", "Id": "RTN"},
+        "CustomerKey": {"Id": "AARONFIT0001"},
+        "BatchKey": {"Id": "WOORET"},
+        "CustomerPONumber": "WOO-30-R1",
+        "Lines": {
+            "SalesReturnLine": [
+                {
+                    "ItemKey": {"Id": "A"},
+                    "Quantity": {"Value": Decimal(1), "DecimalDigits": 0},
+                    "UnitPrice": {"Value": Decimal(4), "DecimalDigits": 2},
+                }
+            ]
+        },
+    }
+    create(soap, company, "SalesReturn", sop_return)
+    ctx = context(soap, company)
+    (found,) = soap.service.GetSalesReturnList(
+        {"CustomerPONumber": like(soap, EqualValue="woo-30-r1"), "Scope": "Return All"}, ctx
+    )
+    assert found.TotalAmount.Value == Decimal("4.00")
+    everything = soap.service.GetSalesDocumentList({"Scope": "Return All"}, ctx)
+    assert [d.Key.Id for d in everything] == [found.Key.Id]
+    money = {"Value": Decimal("4.00"), "DecimalDigits": 2}
+    rm = {
+        "Key": {"Id": "WOO-30-R2"},
+        "CustomerKey": {"Id": "AARONFIT0001"},
+        "BatchKey": {"Id": "WOORM"},
+        "SalesAmount": money,
+    }
+    create(soap, company, "ReceivablesReturn", rm)
+    assert soap.service.GetReceivablesReturnByKey({"Id": "WOO-30-R2"}, ctx).Type == "Return"
+
+
+def test_unbalanced_rm_distribution_is_refused(soap: Client, company: Company) -> None:
+    customer(soap, company)
+
+    def dist(account: str, debit: str, credit: str) -> dict[str, Any]:
+        return {
+            "GLAccountKey": {"Id": account},
+            "DebitAmount": {"__type__": "MoneyAmount", "Value": Decimal(debit), "DecimalDigits": 2},
+            "CreditAmount": {"__type__": "MoneyAmount", "Value": Decimal(credit), "DecimalDigits": 2},
+        }
+
+    rm = {
+        "Key": {"Id": "WOO-40"},
+        "CustomerKey": {"Id": "AARONFIT0001"},
+        "BatchKey": {"Id": "WOORM"},
+        "SalesAmount": {"Value": Decimal("10.00"), "DecimalDigits": 2},
+        "Distributions": {
+            "ReceivablesDistribution": [dist("000-1200-00", "10.00", "0"), dist("000-4100-00", "0", "9.00")]
+        },
+    }
+    with pytest.raises(SoapFault) as raised:
+        create(soap, company, "ReceivablesInvoice", rm)
+    assert any("balance" in m for m in validation_messages(soap, company, raised.value))
+    rm["Distributions"]["ReceivablesDistribution"][1] = dist("000-4100-00", "0", "10.00")
+    create(soap, company, "ReceivablesInvoice", rm)
+
+
+def test_distributions_read_back_with_their_derived_amount_type(soap: Client, company: Company) -> None:
+    """`ReceivablesDistribution.DebitAmount` is the abstract `Amount`: sent and returned as `xsi:type=MoneyAmount`."""
+    customer(soap, company)
+    amount = {"__type__": "MoneyAmount", "Value": Decimal("7.00"), "DecimalDigits": 2}
+    zero = {**amount, "Value": Decimal(0)}
+    rm = {
+        "Key": {"Id": "WOO-41"},
+        "CustomerKey": {"Id": "AARONFIT0001"},
+        "BatchKey": {"Id": "WOORM"},
+        "SalesAmount": {"Value": Decimal("7.00"), "DecimalDigits": 2},
+        "Distributions": {
+            "ReceivablesDistribution": [
+                {"GLAccountKey": {"Id": "000-1200-00"}, "DebitAmount": amount, "CreditAmount": zero},
+                {"GLAccountKey": {"Id": "000-4100-00"}, "DebitAmount": zero, "CreditAmount": amount},
+            ]
+        },
+    }
+    create(soap, company, "ReceivablesInvoice", rm)
+    doc = soap.service.GetReceivablesInvoiceByKey({"Id": "WOO-41"}, context(soap, company))
+    debit, credit = doc.Distributions.ReceivablesDistribution
+    assert type(debit.DebitAmount).__name__ == "MoneyAmount"
+    assert (debit.DebitAmount.Value, credit.CreditAmount.Value) == (Decimal("7.00"), Decimal("7.00"))
+    assert credit.GLAccountKey.Id == "000-4100-00"
