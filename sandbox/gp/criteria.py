@@ -21,8 +21,6 @@ PATHS: dict[str, tuple[str, ...]] = {
     "CustomerId": ("CustomerKey", "Id"),
     "CustomerKeyId": ("Key", "CustomerKey", "Id"),
     "CustomerAddressKeyId": ("Key", "Id"),
-    "WarehouseId": ("Key", "WarehouseKey", "Id"),
-    "PriceLevelId": ("Key", "PriceLevelKey", "Id"),
     "PriceLevelKeyId": ("Key", "Id"),
     "BatchId": ("BatchKey", "Id"),
     "DocumentTypeId": ("DocumentTypeKey", "Id"),
@@ -38,6 +36,15 @@ PATHS: dict[str, tuple[str, ...]] = {
     "LastModifiedDate": ("LastModifiedDate",),
     "CreatedDate": ("CreatedDate",),
     "Date": ("Date",),
+}
+# Where a criterion's member sits differently on one type (its key is composite).
+KIND_PATHS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ItemWarehouse": {"ItemId": ("Key", "ItemKey", "Id"), "WarehouseId": ("Key", "WarehouseKey", "Id")},
+    "Pricing": {
+        "ItemId": ("Key", "ItemKey", "Id"),
+        "PriceLevelId": ("Key", "PriceLevelKey", "Id"),
+        "CurrencyISOCode": ("Key", "CurrencyKey", "ISOCode"),
+    },
 }
 IGNORED = frozenset({"Scope", "Extensions", "__type__"})
 
@@ -55,13 +62,14 @@ def value_at(obj: dict[str, Any], path: tuple[str, ...]) -> Any:
     return current
 
 
-def matches(obj: dict[str, Any], criteria: dict[str, Any] | None) -> bool:
+def matches(obj: dict[str, Any], criteria: dict[str, Any] | None, kind: str = "") -> bool:
+    paths = {**PATHS, **KIND_PATHS.get(kind, {})}
     for name, restriction in (criteria or {}).items():
         if name in IGNORED or restriction is None:
             continue
-        if name not in PATHS:
+        if name not in paths:
             raise UnsupportedCriterion(f"The emulator does not evaluate the criterion {name}.")
-        if not _restricts(value_at(obj, PATHS[name]), restriction):
+        if not _restricts(value_at(obj, paths[name]), restriction):
             return False
     return True
 

@@ -146,8 +146,6 @@ class GpEmulator(Emulator):
             company.entities["Item"][(item_id,)] = item
             company.entities["ItemWarehouse"][(item_id, warehouse)] = {
                 "Key": {"ItemKey": {"Id": item_id}, "WarehouseKey": {"Id": warehouse}},
-                "ModifiedDate": stamp,
-                "LastModifiedDate": stamp,
             }
             company.entities["PriceLevel"].setdefault(
                 (price_level,), {"Key": {"Id": price_level}, "Description": price_level}

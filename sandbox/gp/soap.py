@@ -313,7 +313,10 @@ class SoapService:
         wanted = [n for n, _ in client().get_type(f"{{{GP_NS}}}{summary_type}").elements]
         try:
             found = [
-                obj for k in kinds for obj in company.entities[k].values() if crit.matches(obj, params.get("criteria"))
+                obj
+                for k in kinds
+                for obj in company.entities[k].values()
+                if crit.matches(obj, params.get("criteria"), k)
             ]
         except crit.UnsupportedCriterion as exc:
             raise GpFault(str(exc), validation=False) from exc

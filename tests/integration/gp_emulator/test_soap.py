@@ -348,3 +348,29 @@ def test_distributions_read_back_with_their_derived_amount_type(soap: Client, co
     assert type(debit.DebitAmount).__name__ == "MoneyAmount"
     assert (debit.DebitAmount.Value, credit.CreditAmount.Value) == (Decimal("7.00"), Decimal("7.00"))
     assert credit.GLAccountKey.Id == "000-4100-00"
+
+
+def test_reference_lists_for_polling(gp: GpEmulator, soap: Client, company: Company) -> None:
+    gp.seed_item("WIDGET", price=Decimal("9.50"), stock=Decimal(7), company_id=company.id)
+    gp.seed_customer("ADA0001", name="Ada", email="ada@example.com", phone="5550100", company_id=company.id)
+    ctx = context(soap, company)
+    companies = soap.service.GetCompanyList({"Name": like(soap, EqualValue=company.name)}, ctx)
+    assert [(c.Key.Id, c.Name) for c in companies] == [(company.id, company.name)]
+    site = soap.service.GetItemWarehouseByKey({"ItemKey": {"Id": "WIDGET"}, "WarehouseKey": {"Id": "MAIN"}}, ctx)
+    assert site.Key.WarehouseKey.Id == "MAIN"
+    assert [
+        s.Key.ItemKey.Id for s in soap.service.GetItemWarehouseList({"ItemId": like(soap, EqualValue="WIDGET")}, ctx)
+    ] == ["WIDGET"]
+    assert [p.Key.Id for p in soap.service.GetPriceLevelList({}, ctx)] == ["RETAIL"]
+    (address,) = soap.service.GetCustomerAddressList(
+        {"CustomerKeyId": like(soap, EqualValue="ADA0001"), "Scope": "Return All"}, ctx
+    )
+    assert address.Key.Id == "PRIMARY"
+    full = soap.service.GetCustomerAddressByKey({"CustomerKey": {"Id": "ADA0001"}, "Id": "PRIMARY"}, ctx)
+    assert (full.InternetAddresses.EmailToAddress, full.Phone1.Value) == ("ada@example.com", "5550100")
+    since = soap.service.GetItemByKey({"Id": "WIDGET"}, ctx).ModifiedDate
+    between = soap.get_type(f"{{{GP_NS}}}BetweenRestrictionOfNullableOfDateTime")
+    changed = soap.service.GetItemList({"ModifiedDate": between(GreaterThan=since)}, ctx)
+    assert list(changed or []) == []
+    unchanged_or_later = soap.service.GetItemList({"ModifiedDate": between(From=since)}, ctx)
+    assert [i.Key.Id for i in unchanged_or_later] == ["WIDGET"]
