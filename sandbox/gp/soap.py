@@ -248,7 +248,8 @@ class SoapService:
         line_total = Decimal(0)
         for number, line in enumerate(lines, start=1):
             item = _id(line.get("ItemKey"))
-            if not item or key_tuple({"Id": item}) not in company.entities["Item"]:
+            non_inventory = line.get("IsNonInventory") is True  # GP allows a typed-in item number then
+            if not item or (not non_inventory and key_tuple({"Id": item}) not in company.entities["Item"]):
                 raise GpFault(f"Line {number}: the item {item or '(none)'} does not exist.", properties=("ItemKey",))
             quantity = _money(line.get("Quantity"))
             if quantity <= 0:

@@ -142,6 +142,10 @@ def test_sales_invoice_with_an_unknown_item_is_refused(gp: GpEmulator, soap: Cli
         create(soap, company, "SalesInvoice", invoice("AARONFIT0001", "WOO-1", ("NO-SUCH-SKU", 1, "1.00")))
     assert any("NO-SUCH-SKU" in m for m in validation_messages(soap, company, raised.value))
     assert not soap.service.GetSalesInvoiceList({"Scope": "Return All"}, context(soap, company))
+    # Only a line marked non-inventory may carry an item number GP does not know.
+    doc = invoice("AARONFIT0001", "WOO-2", ("NO-SUCH-SKU", 1, "1.00"))
+    doc["Lines"]["SalesInvoiceLine"][0]["IsNonInventory"] = True
+    create(soap, company, "SalesInvoice", doc)
 
 
 def test_customer_po_longer_than_gp_allows_is_refused(gp: GpEmulator, soap: Client, company: Company) -> None:
