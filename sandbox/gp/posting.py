@@ -32,7 +32,7 @@ def post_batch(company: Company, source: str, number: str, user: str = "") -> in
     posted = 0
     for kind in SOURCES.get(source, ()):
         for doc in company.entities[kind].values():
-            if (doc.get("BatchKey") or {}).get("Id") != number or doc.get("IsVoided"):
+            if (doc.get("BatchKey") or {}).get("Id") != number or doc.get("IsVoided") or doc.get("PostedDate"):
                 continue
             if kind in SOP_KINDS:
                 doc["TransactionState"] = "History"

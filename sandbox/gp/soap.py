@@ -223,7 +223,9 @@ class SoapService:
             if _money(obj.get("Amount")) <= 0:
                 raise GpFault("The cash receipt amount must be positive.", properties=("Amount",))
         source = "Sales Entry" if kind in SOP_KINDS else "RM_Sales" if kind in RM_KINDS else "RM_Cash"
-        company.batches.setdefault((source, batch), _new_batch(batch, source))
+        existing = company.batches.get((source, batch))
+        if existing is None or existing.posted:  # a posted batch is gone from the work tables: the id starts anew
+            company.batches[(source, batch)] = _new_batch(batch, source)
 
     def _customer(self, company: Company, key: KeyTuple) -> dict[str, Any]:
         found = company.entities["Customer"].get(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import quote
 
+import httpx
 import pytest
 from zeep import Client
 
@@ -37,7 +38,6 @@ def rm_invoice(number: str, amount: str = "25.00", **extra: object) -> dict[str,
 
 
 def test_sba_demands_ntlm(gp: GpEmulator, company: Company) -> None:
-    import httpx
 
     response = httpx.get(company_url(gp, company) + "/Microsoft/Dynamics/GP/Sales/Customers", verify=tls(gp))
     assert response.status_code == 401
@@ -162,3 +162,20 @@ def test_sba_and_soap_see_the_same_documents(gp: GpEmulator, soap: Client, compa
     assert (doc.CustomerPONumber, doc.DocumentAmount.Value) == (None, Decimal("25.00"))
     accounts = [(d.GLAccountKey.Id, d.CreditAmount.Value) for d in doc.Distributions.ReceivablesDistribution]
     assert accounts == [("000-1200-00", Decimal("0.00")), ("000-4100-00", Decimal("25.00"))]
+
+
+def test_a_batch_id_is_reused_after_posting(gp: GpEmulator, company: Company) -> None:
+    gp.seed_customer("ADA0001", name="Ada", company_id=company.id)
+    base = company_url(gp, company)
+    batch = f"{base}/PostingServices/System/Batches(RM_Sales;WOORM)"
+    with ntlm_client(gp) as client:
+        assert client.post(f"{base}/{RM}", json=rm_invoice("WOO-60")).status_code == 201
+        assert client.post(batch, headers={"GP-Custom-Action": "POST"}).status_code == 200
+        assert client.post(f"{base}/{RM}", json=rm_invoice("WOO-61")).status_code == 201
+        statuses = [client.get(f"{base}/{RM}(Invoice;{n})").json()["Status"] for n in ("WOO-60", "WOO-61")]
+        assert statuses == ["Open", "Work"]
+    with httpx.Client(base_url=gp.base_url, verify=tls(gp)) as control:
+        posted = control.post(
+            "/_sandbox/batches/post", json={"companyId": company.id, "source": "RM_Sales", "number": "WOORM"}
+        )
+    assert posted.json() == {"posted": 1}  # only the new document: the first is not posted twice
