@@ -50,7 +50,7 @@ class GpEmulator(Emulator):
             *Control(self).routes(),
         ]
         self.gate = NtlmGate(build_app(routes), user_file=self.user_file)
-        self.serve_with_faults(self.gate, faults, user_of=self._user_of)
+        self.serve_with_faults(self.gate, faults, user_of=self._user_of, error_body=_iis_error_body)
 
     @staticmethod
     def _user_of(scope: Any) -> str:
@@ -176,3 +176,10 @@ def _price_detail(pricing_key: dict[str, Any], price: Decimal, currency: str) ->
         "Key": {"PricingKey": pricing_key, "ToQuantity": {"Value": Decimal(999999999), "DecimalDigits": 0}},
         "UofMPrice": {"Amount": money(price, currency)},
     }
+
+
+def _iis_error_body(status: int) -> tuple[bytes, str]:
+    """An injected failure answers as IIS / HTTP.sys does in front of GP: a short HTML page, not JSON or SOAP."""
+    titles = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+    title = titles.get(status, "Error")
+    return (f"<h1>{title}</h1><p>HTTP Error {status}.</p>".encode(), "text/html")

@@ -147,6 +147,7 @@ def test_status_faults_reach_the_client(gp: GpEmulator, probe: GpProbe, fault: F
     with ntlm_client(gp) as client:
         response = client.get(service_url(gp) + "?wsdl")
     assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")  # IIS's page, not a SOAP fault
     if status in (429, 503):
         assert response.headers["retry-after"] == "3"
     probe.clear_faults()

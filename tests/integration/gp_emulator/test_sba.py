@@ -38,7 +38,6 @@ def rm_invoice(number: str, amount: str = "25.00", **extra: object) -> dict[str,
 
 
 def test_sba_demands_ntlm(gp: GpEmulator, company: Company) -> None:
-
     response = httpx.get(company_url(gp, company) + "/Microsoft/Dynamics/GP/Sales/Customers", verify=tls(gp))
     assert response.status_code == 401
     assert "NTLM" in response.headers.get_list("www-authenticate")
