@@ -1,0 +1,86 @@
+"""Fixtures: one Entra + F&O emulator pair per session; a fresh legal entity per test for isolation."""
+
+from __future__ import annotations
+
+import ssl
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.entra import EntraEmulator
+from sandbox.fo import FoEmulator
+from sandbox.fo.events import EventConfig
+
+TENANT = "contoso-test.onmicrosoft.com"
+CLIENT_ID = "22222222-3333-4444-5555-666666666666"
+SECRET = "fo~s3cret"
+REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "finance-operations"
+
+
+@pytest.fixture(scope="session")
+def entra() -> Iterator[EntraEmulator]:
+    emulator = EntraEmulator(clients={CLIENT_ID: SECRET})
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def fo(entra: EntraEmulator) -> Iterator[FoEmulator]:
+    emulator = FoEmulator(entra=entra, max_page_size=10_000, events=EventConfig(retry_delay_s=0.05))
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def tls(emulator: FoEmulator | EntraEmulator) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(emulator.ca_bundle))
+
+
+def get_token(entra: EntraEmulator, scope: str) -> str:
+    response = httpx.post(
+        entra.token_url(TENANT),
+        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET, "scope": scope},
+        verify=tls(entra),
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture(scope="session")
+def token(entra: EntraEmulator, fo: FoEmulator) -> str:
+    return get_token(entra, fo.scope)
+
+
+@pytest.fixture(scope="session")
+def client(fo: FoEmulator, token: str) -> Iterator[httpx.Client]:
+    """An authenticated client on `/data/` of the default company (usmf)."""
+    with httpx.Client(
+        base_url=fo.data_url + "/", headers={"Authorization": f"Bearer {token}"}, verify=tls(fo), timeout=30
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def control(fo: FoEmulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=fo.base_url + "/_sandbox/", verify=tls(fo), timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def company(control: httpx.Client) -> str:
+    """A fresh legal entity (reached with cross-company=true) for tests that write."""
+    data_area_id = "t" + uuid.uuid4().hex[:3]
+    control.post("companies", json={"dataAreaId": data_area_id}).raise_for_status()
+    return data_area_id
+
+
+def reference(name: str) -> Path:
+    path = REFERENCE / name
+    if not path.exists():
+        pytest.fail(f"saved sample {path} is missing: keep the handbook (shared/) beside the repo")
+    return path
