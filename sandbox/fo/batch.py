@@ -45,10 +45,14 @@ def boundary_of(content_type: str) -> str:
     return m.group(1)
 
 
-def _split(body: str, boundary: str) -> list[str]:
+def _split(body: str, boundary: str, *, closed: bool = True) -> list[str]:
+    """The parts between `--boundary` lines. A changeset's closing delimiter may be missing: the saved request
+    (fo-batch-request-changeset.txt) ends its changeset with the batch's `--batch_boundary--` only, and F&O ran it."""
     delimiter = f"--{boundary}"
-    if f"{delimiter}--" not in body:
+    if closed and f"{delimiter}--" not in body:
         raise bad_request(f"The $batch body does not end with the boundary '{boundary}'.")
+    if delimiter not in body:
+        raise bad_request(f"The $batch body has no part with the boundary '{boundary}'.")
     content = body.split(f"{delimiter}--", 1)[0]
     chunks = content.split(delimiter)[1:]
     return [c.lstrip("\r\n") if c.startswith(("\r\n", "\n")) else c for c in chunks]
@@ -91,7 +95,7 @@ def parse(raw: bytes, content_type: str) -> list[Part]:
         headers, rest = _head_and_body(chunk)
         ctype = headers.get("content-type", "")
         if ctype.lower().startswith("multipart/mixed"):
-            ops = [_operation(c) for c in _split(rest, boundary_of(ctype))]
+            ops = [_operation(c) for c in _split(rest, boundary_of(ctype), closed=False)]
             if any(op.method == "GET" for op in ops):
                 raise bad_request("A changeset may not contain GET requests.")
             parts.append(Part(ops, changeset=True))
