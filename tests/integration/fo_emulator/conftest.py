@@ -51,17 +51,32 @@ def get_token(entra: EntraEmulator, scope: str) -> str:
     return str(response.json()["access_token"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def token(entra: EntraEmulator, fo: FoEmulator) -> str:
     return get_token(entra, fo.scope)
 
 
+class ClientCredentials(httpx.Auth):
+    """Bearer token for the F&O scope, re-acquired once on 401 (tests expire every token now and then)."""
+
+    def __init__(self, entra: EntraEmulator, scope: str) -> None:
+        self.entra, self.scope = entra, scope
+        self.token = get_token(entra, scope)
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        response = yield request
+        if response.status_code == 401:
+            self.token = get_token(self.entra, self.scope)
+            request.headers["Authorization"] = f"Bearer {self.token}"
+            yield request
+
+
 @pytest.fixture(scope="session")
-def client(fo: FoEmulator, token: str) -> Iterator[httpx.Client]:
+def client(fo: FoEmulator, entra: EntraEmulator) -> Iterator[httpx.Client]:
     """An authenticated client on `/data/` of the default company (usmf)."""
-    with httpx.Client(
-        base_url=fo.data_url + "/", headers={"Authorization": f"Bearer {token}"}, verify=tls(fo), timeout=30
-    ) as c:
+    auth = ClientCredentials(entra, fo.scope)
+    with httpx.Client(base_url=fo.data_url + "/", auth=auth, verify=tls(fo), timeout=30) as c:
         yield c
 
 
@@ -84,3 +99,9 @@ def reference(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"saved sample {path} is missing: keep the handbook (shared/) beside the repo")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _reset_faults(fo: FoEmulator) -> Iterator[None]:
+    yield
+    fo.reset_faults()
