@@ -218,6 +218,26 @@ def property_type(name: str) -> str:
     return "Edm.String"
 
 
+# Computed / system-maintained properties a client may not set (F&O's answer to setting one: UNCONFIRMED; refused
+# here with 400, the strict side). Statuses change through F&O's processes (the warehouse simulator), not PATCH.
+READ_ONLY_PROPERTIES = frozenset(
+    {
+        "SalesOrderStatus",
+        "SalesOrderLineStatus",
+        "OrderTotalAmount",
+        "OrderTotalChargesAmount",
+        "OrderTotalDiscountAmount",
+        "OrderTotalTaxAmount",
+        "AreTotalsCalculated",
+        "OrderCreationDateTime",
+        "FullPrimaryAddress",
+        "FormattedDelveryAddress",
+        "IsPosted",
+        "CustomerName",
+        "LineCreationSequenceNumber",
+    }
+)
+
 # ---- behaviour guesses -------------------------------------------------------------------------------------------
 DEFAULT_MAX_PAGE_SIZE = 10_000  # confirmed ceiling (facts §1.3); whether it is lower per entity: UNCONFIRMED
 WRITE_FAILURE_STATUS = 500  # non-batch POST/PATCH failure (facts §1.6: 500 in the batch capture; some sources show 400)

@@ -188,7 +188,7 @@ class Service:
     ) -> dict[str, Any]:
         meta = SETS[entity_set]
         etype = self.store.etype(meta.type_name)
-        full = FULL in call.headers.get("accept", "") or call.query.get("$format", "") == "application/json;" + FULL
+        full = FULL in call.headers.get("accept", "")
         out: dict[str, Any] = {}
         if single:
             out["@odata.context"] = f"{call.root}/$metadata#{entity_set}/$entity"
@@ -227,7 +227,11 @@ class Service:
         parts = []
         for k in SETS[entity_set].keys:
             v = record.get(k)
-            parts.append(f"{k}='{str(v).replace(chr(39), chr(39) * 2)}'" if isinstance(v, str) else f"{k}={v}")
+            if isinstance(v, Decimal):
+                v = format(v.normalize(), "f")
+                parts.append(f"{k}={v}")
+            else:
+                parts.append(f"{k}='{str(v).replace(chr(39), chr(39) * 2)}'")
         return f"{entity_set}({','.join(parts)})"
 
     # ---- writes -----------------------------------------------------------------------------------------------
@@ -242,6 +246,8 @@ class Service:
             prop = etype.props.get(name)
             if prop is None:
                 raise bad_request(f"The property '{name}' does not exist on type '{etype.qualified}'.")
+            if name in guesses.READ_ONLY_PROPERTIES:
+                raise bad_request(f"The property '{name}' is read-only and cannot be set.")
             out[name] = coerce(value, prop.type, self.store.schema, name, FO_DIALECT)
         return out
 

@@ -34,8 +34,12 @@ class LegalEntity(odata_store.Company):
 
 
 def record_id(entity_set: str, record: Record) -> str:
-    keys = SETS[entity_set].keys
-    return entity_set + "|" + "|".join(str(record.get(k, "")) for k in keys)
+    """The store's id of a row: its full entity key (decimals normalised: LineNumber 1 = 1.0)."""
+
+    def text(value: Any) -> str:
+        return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
+
+    return entity_set + "|" + "|".join(text(record.get(k, "")) for k in SETS[entity_set].keys)
 
 
 class FoStore(odata_store.Store[LegalEntity]):

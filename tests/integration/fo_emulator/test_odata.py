@@ -266,3 +266,62 @@ def test_order_on_a_held_customer_or_unknown_item_fails(
 def test_read_only_sets_refuse_writes(client: httpx.Client) -> None:
     response = client.post("WarehousesOnHandV2", json={"ItemNumber": "X"})
     assert response.status_code == 405
+
+
+def test_payment_journal_header_and_lines_with_a_decimal_key_part(
+    client: httpx.Client, control: httpx.Client, company: str
+) -> None:
+    seed(control, company, customers=[{"CustomerAccount": "PAY-1"}])
+    header = client.post(
+        "CustomerPaymentJournalHeaders", json={"dataAreaId": company, "JournalName": "CustPay", "Description": "Woo"}
+    )
+    assert header.status_code == 201, header.text
+    batch = header.json()["JournalBatchNumber"]
+    assert batch and header.json()["IsPosted"] == "No"  # assigned on POST (facts §2.4)
+    line = {
+        "dataAreaId": company,
+        "JournalBatchNumber": batch,
+        "LineNumber": 1.0,
+        "AccountType": "Cust",
+        "AccountDisplayValue": "PAY-1",
+        "CreditAmount": 42.5,
+        "CurrencyCode": "USD",
+        "TransactionDate": "2026-12-04",
+        "PaymentReference": "W-1001",
+    }
+    created = client.post("CustomerPaymentJournalLines", json=line)
+    assert created.status_code == 201, created.text
+    assert created.headers["location"].endswith(
+        f"CustomerPaymentJournalLines(dataAreaId='{company}',JournalBatchNumber='{batch}',LineNumber=1)"
+    )
+    key = f"CustomerPaymentJournalLines(dataAreaId='{company}',JournalBatchNumber='{batch}',LineNumber=1)"
+    got = client.get(key, params=cross(**{"$select": "CreditAmount,AccountType,PaymentReference"}))
+    assert got.status_code == 200
+    assert {k: got.json()[k] for k in ("CreditAmount", "AccountType", "PaymentReference")} == {
+        "CreditAmount": 42.5,
+        "AccountType": "Cust",
+        "PaymentReference": "W-1001",
+    }
+    assert client.post("CustomerPaymentJournalLines", json=line).status_code == 500  # duplicate key
+    bad_enum = client.post("CustomerPaymentJournalLines", json={**line, "LineNumber": 2, "AccountType": "Customer"})
+    assert bad_enum.status_code == 400
+    headers = client.get(
+        "CustomerPaymentJournalHeaders",
+        params=cross(**{"$filter": f"dataAreaId eq '{company}'", "$expand": "CustomerPaymentJournalLines"}),
+    ).json()["value"]
+    assert [len(h["CustomerPaymentJournalLines"]) for h in headers] == [1]
+    posted = client.patch(
+        f"CustomerPaymentJournalHeaders(dataAreaId='{company}',JournalBatchNumber='{batch}')",
+        params=cross(),
+        json={"IsPosted": "Yes"},
+    )
+    assert posted.status_code == 400  # read-only
+
+
+def test_status_is_not_writable(client: httpx.Client, control: httpx.Client, company: str) -> None:
+    seed(control, company, customers=[{"CustomerAccount": "RO-1"}])
+    response = client.post(
+        "SalesOrderHeadersV2",
+        json={"dataAreaId": company, "OrderingCustomerAccountNumber": "RO-1", "SalesOrderStatus": "Invoiced"},
+    )
+    assert response.status_code == 400
