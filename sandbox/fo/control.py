@@ -35,7 +35,7 @@ class Control:
             },
             ("POST", "/_sandbox/counters/reset"): lambda b, r: emu.reset_counters(),
             ("POST", "/_sandbox/companies"): lambda b, r: {
-                "dataAreaId": emu.add_company(b["dataAreaId"], b.get("currency", "USD")).id
+                "dataAreaId": emu.add_company(b.get("dataAreaId", ""), b.get("currency", "USD")).id
             },
             ("POST", "/_sandbox/seed"): self.seed,
             ("DELETE", "/_sandbox/currencies"): self.remove_currency,

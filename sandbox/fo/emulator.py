@@ -62,9 +62,17 @@ class FoEmulator(Emulator):
     def data_url(self) -> str:
         return f"{self.base_url}/data"
 
-    def add_company(self, data_area_id: str, currency: str = "USD") -> LegalEntity:
-        """A legal entity with the default customer group (every create of a customer needs one)."""
+    def add_company(self, data_area_id: str = "", currency: str = "USD") -> LegalEntity:
+        """A legal entity with the default customer group (every create of a customer needs one). Without an id,
+        the next free one (`c001`, `c002`, …: ids are at most 4 characters)."""
         with self.store.lock:
+            if not data_area_id:
+                n = len(self.store.companies)
+                while self.store.company(f"c{n:03d}") is not None:
+                    n += 1
+                data_area_id = f"c{n:03d}"
+            if len(data_area_id) > 4 or self.store.company(data_area_id) is not None:
+                raise ValueError(f"the legal entity id {data_area_id!r} is taken or longer than 4 characters")
             company = self.store.add_company(data_area_id, currency)
             group = self.store.blank("CustomerGroup")
             group.update(CustomerGroupId=self.customer_group, Description="Retail customers")

@@ -11,7 +11,6 @@ F&O documents ``Retry-After`` on 429 (dynamics.md §2.3), so THROTTLED always se
 from __future__ import annotations
 
 import ssl
-import uuid
 from collections.abc import Mapping
 from dataclasses import asdict
 from decimal import Decimal
@@ -47,9 +46,9 @@ class FoProbe:
     def new_company(
         cls, fo_url: str, entra_url: str, *, ca_bundle: str | None = None, currency: str = "USD"
     ) -> FoProbe:
-        """A probe on a legal entity created for it (F&O ids are at most 4 characters, lower case in answers)."""
+        """A probe on a legal entity the emulator creates for it (a fresh id, at most 4 characters)."""
         probe = cls(fo_url, entra_url, "", ca_bundle=ca_bundle)
-        created = probe._post("companies", {"dataAreaId": "c" + uuid.uuid4().hex[:3], "currency": currency})
+        created = probe._post("companies", {"currency": currency})
         probe.data_area_id = str(created["dataAreaId"])
         return probe
 

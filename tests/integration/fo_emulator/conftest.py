@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,9 +88,9 @@ def control(fo: FoEmulator) -> Iterator[httpx.Client]:
 @pytest.fixture
 def company(control: httpx.Client) -> str:
     """A fresh legal entity (reached with cross-company=true) for tests that write."""
-    data_area_id = "t" + uuid.uuid4().hex[:3]
-    control.post("companies", json={"dataAreaId": data_area_id}).raise_for_status()
-    return data_area_id
+    response = control.post("companies", json={})
+    response.raise_for_status()
+    return str(response.json()["dataAreaId"])
 
 
 def reference(name: str) -> Path:

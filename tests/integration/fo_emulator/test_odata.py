@@ -3,7 +3,9 @@ Facts: finance-operations.md §1 (cited per test)."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,8 +13,10 @@ import pytest
 
 from sandbox.entra import BC_SCOPE, EntraEmulator
 from sandbox.fo import FoEmulator
+from sandbox.fo.schema import SETS, load_schema
+from sandbox.odata.schema import parse_csdl
 
-from .conftest import get_token, tls
+from .conftest import get_token, reference, tls
 
 pytestmark = [pytest.mark.integration, pytest.mark.fo]
 
@@ -325,3 +329,45 @@ def test_status_is_not_writable(client: httpx.Client, control: httpx.Client, com
         json={"dataAreaId": company, "OrderingCustomerAccountNumber": "RO-1", "SalesOrderStatus": "Invoiced"},
     )
     assert response.status_code == 400
+
+
+def test_legal_entity_ids_are_unique(control: httpx.Client) -> None:
+    ids = {control.post("companies", json={}).json()["dataAreaId"] for _ in range(3)}
+    assert len(ids) == 3 and all(len(i) <= 4 for i in ids)
+    taken = next(iter(ids))
+    assert control.post("companies", json={"dataAreaId": taken}).status_code == 400
+
+
+def test_every_property_is_a_cdm_name(client: httpx.Client, control: httpx.Client, company: str) -> None:
+    """What the emulator emits is what the CDM export names (plus dataAreaId); CustomerGroups is from the capture."""
+    fields = json.loads(reference("cdm-entity-field-names.json").read_text(encoding="utf-8"))
+    seed(control, company, customers=[{"CustomerAccount": "CDM-1"}], products=[{"ItemNumber": "CDM", "SalesPrice": 1}])
+    header = order(client, company, "CDM-1", "W-CDM")
+    line = {"dataAreaId": company, "SalesOrderNumber": header["SalesOrderNumber"], "ItemNumber": "CDM"}
+    assert client.post("SalesOrderLines", json=line).status_code == 201
+    control.post("warehouse/ship", json={"dataAreaId": company, "order": "W-CDM"}).raise_for_status()
+    control.post("warehouse/invoice", json={"dataAreaId": company, "order": "W-CDM"}).raise_for_status()
+    checked = 0
+    for entity_set in SETS.values():
+        if entity_set.name == "CustomerGroups":
+            continue
+        rows = client.get(entity_set.name, params=cross(**{"$filter": f"dataAreaId eq '{company}'"})).json()["value"]
+        names = {f["name"] for f in fields[entity_set.aot]} | {"dataAreaId"}
+        for row in rows:
+            extra = {k for k in row if not k.startswith("@")} - names
+            assert not extra, (entity_set.name, extra)
+            checked += 1
+    assert checked >= 6
+
+
+def test_metadata_reads_back_as_the_served_schema(client: httpx.Client, tmp_path: Path) -> None:
+    path = tmp_path / "metadata.xml"
+    path.write_bytes(client.get("$metadata").content)
+    parsed = parse_csdl(path)
+    served = load_schema()
+    assert set(parsed.types) == set(served.types)
+    for name, etype in served.types.items():
+        assert {p.name: p.type for p in parsed.types[name].props.values()} == {
+            p.name: p.type for p in etype.props.values()
+        }
+    assert parsed.enums == served.enums

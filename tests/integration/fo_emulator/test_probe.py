@@ -81,7 +81,12 @@ def test_block_currency_and_ship(client: httpx.Client, probe: FoProbe) -> None:
 
 @pytest.mark.parametrize(
     ("fault", "status", "retry_after"),
-    [(Fault.THROTTLED, 429, "1"), (Fault.UNAVAILABLE, 503, None), (Fault.SERVER_ERROR, 500, None)],
+    [
+        (Fault.THROTTLED, 429, "1"),
+        (Fault.UNAVAILABLE, 503, None),
+        (Fault.SERVER_ERROR, 500, None),
+        (Fault.UNAUTHORIZED, 401, None),
+    ],
 )
 def test_faults(client: httpx.Client, probe: FoProbe, fault: Fault, status: int, retry_after: str | None) -> None:
     probe.inject(fault)
