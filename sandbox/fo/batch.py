@@ -106,10 +106,12 @@ def parse(raw: bytes, content_type: str) -> list[Part]:
 
 def to_call(op: Operation, root: str, results: dict[str, Result]) -> Call:
     url = op.url
-    if url.startswith("$") and "/" in url:  # $1/... refers to an earlier part's created entity
-        ref, _, tail = url[1:].partition("/")
-        location = results.get(ref, Result(0)).headers.get("Location", "")
-        url = f"{location}/{tail}"
+    m = re.match(r"^\$(\d+)(/.*)?$", url.split("?")[0])
+    if m:  # `$<Content-ID>` names the entity an earlier request of the changeset created
+        created = results.get(m.group(1))
+        if created is None or "Location" not in created.headers:
+            raise bad_request(f"The Content-ID reference '{url}' names no entity created earlier in the changeset.")
+        url = created.headers["Location"] + (m.group(2) or "") + (url[len(m.group(0)) :] if "?" in url else "")
     split = urlsplit(url)
     path = split.path if split.scheme else url.split("?")[0]
     root_path = urlsplit(root).path

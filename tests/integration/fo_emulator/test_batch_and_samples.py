@@ -257,3 +257,52 @@ def test_write_error_matches_the_capture(client: httpx.Client) -> None:
     assert body["error"]["innererror"]["message"] == recorded["error"]["innererror"]["message"]
     assert body["error"]["innererror"]["type"] == recorded["error"]["innererror"]["type"]
     assert body["error"]["message"] == recorded["error"]["message"]
+
+
+def test_standalone_failure_and_content_id_reference(
+    fo: FoEmulator, client: httpx.Client, control: httpx.Client
+) -> None:
+    """A failed request outside a changeset answers its own part; the rest still runs. Inside a changeset `$1`
+    names the entity request 1 created."""
+    control.post("seed", json={"customers": [{"CustomerAccount": "REF-1"}]}).raise_for_status()
+    reference_no = f"R{uuid.uuid4().hex[:6]}"
+    standalone = "\n".join(
+        [
+            "--b1",
+            "Content-Type: application/http",
+            "Content-Transfer-Encoding: binary",
+            "Content-ID: 9",
+            "",
+            f"POST {fo.data_url}/CustomersV3 HTTP/1.1",
+            "Content-Type: application/json",
+            "",
+            json.dumps({"dataAreaId": "usmf", "CustomerGroupId": "Local"}),
+            "",
+        ]
+    )
+    body = standalone + changeset(
+        fo,
+        [("SalesOrderHeadersV2", {"dataAreaId": "usmf", "OrderingCustomerAccountNumber": "REF-1"})],
+    ).replace("--cs1--", "\n".join(patch_part(reference_no)) + "\n--cs1--")
+    response = batch(client, fo, body + "--b1--\n", "b1")
+    assert response.status_code == 200
+    parts = read_multipart(response.text)
+    assert parts[0]["parts"][0]["status"] == "HTTP/1.1 500 Internal Server Error"
+    assert parts[0]["parts"][0]["headers"]["Content-ID"] == "9"
+    assert [p["status"] for p in parts[1]["parts"]] == ["HTTP/1.1 201 Created", "HTTP/1.1 204 No Content"]
+    found = client.get("SalesOrderHeadersV2", params={"$filter": f"CustomersOrderReference eq '{reference_no}'"})
+    assert len(found.json()["value"]) == 1
+
+
+def patch_part(reference_no: str) -> list[str]:
+    return [
+        "--cs1",
+        "Content-Type: application/http",
+        "Content-Transfer-Encoding: binary",
+        "Content-ID: 2",
+        "",
+        "PATCH $1 HTTP/1.1",
+        "Content-Type: application/json",
+        "",
+        json.dumps({"CustomersOrderReference": reference_no}),
+    ]
