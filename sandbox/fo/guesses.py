@@ -124,6 +124,25 @@ ENTITY_SETS: tuple[EntitySet, ...] = (
         "Journal lines",
         "LedgerJournalTrans",
     ),
+    # return orders (facts §2.5 option 1): set names and keys UNCONFIRMED; the line's system key is a guess
+    EntitySet(
+        "ReturnOrderHeaders",
+        "ReturnOrderHeader",
+        "ReturnOrderHeaderEntity",
+        ("dataAreaId", "ReturnOrderNumber"),
+        False,
+        "Return orders",
+        "SalesTable",
+    ),
+    EntitySet(
+        "ReturnOrderLines",
+        "ReturnOrderLine",
+        "ReturnOrderLineEntity",
+        ("dataAreaId", "ReturnInventoryLotId"),
+        False,
+        "Return order lines",
+        "SalesLine",
+    ),
     # key InvoiceNumber UNCONFIRMED; posted documents are read-only
     EntitySet(
         "SalesInvoiceHeadersV2",
@@ -161,6 +180,13 @@ NAVIGATIONS: dict[str, dict[str, tuple[str, tuple[tuple[str, str], ...], bool]]]
             False,
         )
     },
+    "ReturnOrderHeader": {
+        "ReturnOrderLines": (
+            "ReturnOrderLines",
+            (("dataAreaId", "dataAreaId"), ("ReturnOrderNumber", "ReturnOrderNumber")),
+            True,
+        )
+    },
     "CustomerPaymentJournalHeader": {
         "CustomerPaymentJournalLines": (
             "CustomerPaymentJournalLines",
@@ -182,6 +208,8 @@ ENUMS: dict[str, tuple[str, ...]] = {
         "Organization",
     ),  # type name UNCONFIRMED; Person/Organization used by clients
     "CustVendorBlocked": ("No", "Invoice", "All", "Payment", "Requisition", "Never"),  # OnHoldStatus: UNCONFIRMED
+    "ReturnStatusHeader": ("None", "Created", "Open", "Closed", "Canceled"),  # AX enum; OData name UNCONFIRMED
+    "ReturnStatusLine": ("None", "Awaiting", "Registered", "Quarantine", "Received", "Invoiced", "Canceled"),
     "LedgerJournalACType": ("Ledger", "Cust", "Vend", "Project", "FixedAssets", "Bank"),  # member Cust evidenced
 }
 ENUM_PROPERTIES: dict[str, str] = {
@@ -193,6 +221,8 @@ ENUM_PROPERTIES: dict[str, str] = {
     "OnHoldStatus": "CustVendorBlocked",
     "AccountType": "LedgerJournalACType",
     "OffsetAccountType": "LedgerJournalACType",
+    "ReturnOrderStatus": "ReturnStatusHeader",
+    "ReturnStatus": "ReturnStatusLine",
 }
 _NOYES = re.compile(r"^(Is|Are|Has)[A-Z]|IsPosted$|^AreTotalsCalculated$|IsMandatory$")
 _DECIMAL = re.compile(r"(Quantity|Amount|Price|Percentage|Percent|CreditLimit|ExchangeRate|Weight|Depth|Height|Width)")
@@ -235,6 +265,10 @@ READ_ONLY_PROPERTIES = frozenset(
         "IsPosted",
         "CustomerName",
         "LineCreationSequenceNumber",
+        "ReturnOrderStatus",
+        "ReturnStatus",
+        "ReturnInventoryLotId",
+        "FormattedReturnAddress",
     }
 )
 

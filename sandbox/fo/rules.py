@@ -85,6 +85,47 @@ def before_create(store: FoStore, company: LegalEntity, entity_set: str, record:
         line_amount(record)
         existing = store.find(company, entity_set, SalesOrderNumber=record["SalesOrderNumber"])
         record["LineCreationSequenceNumber"] = Decimal(len(existing) + 1)
+    elif entity_set == "ReturnOrderHeaders":
+        if not record["ReturnOrderNumber"]:
+            record["ReturnOrderNumber"] = store.next_number(company, entity_set)
+        account = record["CustomerAccountNumber"]
+        customers = store.find(company, "CustomersV3", CustomerAccount=account)
+        if not customers:
+            raise write_failed(
+                aot,
+                f"Warning: The value '{account}' in field 'Customer account' is not found in the related table "
+                "'Customers'.",
+            )
+        record["RMANumber"] = record["RMANumber"] or record["ReturnOrderNumber"]
+        record["CurrencyCode"] = record["CurrencyCode"] or customers[0]["SalesCurrencyCode"] or company.currency
+        record["ReturnOrderStatus"] = "Created"
+    elif entity_set == "ReturnOrderLines":
+        record["ReturnInventoryLotId"] = store.next_number(company, entity_set)
+        headers = store.find(company, "ReturnOrderHeaders", ReturnOrderNumber=record["ReturnOrderNumber"])
+        if not headers:
+            raise write_failed(
+                aot,
+                f"Warning: The value '{record['ReturnOrderNumber']}' in field 'Return order' is not found in the "
+                "related table 'Return orders'.",
+            )
+        items = store.find(company, "ReleasedProductsV2", ItemNumber=record["ItemNumber"])
+        if not items:
+            raise write_failed(
+                aot,
+                f"Warning: The value '{record['ItemNumber']}' in field 'Item number' is not found in the related "
+                "table 'Items'.; Warning: validateField failed on field 'ReturnOrderLineEntity.ItemNumber'.",
+            )
+        if record["ReturnSalesQuantity"] == 0:
+            raise write_failed(aot, "Error: The return quantity must not be 0.")  # UNCONFIRMED text; sign UNCONFIRMED
+        if record["SalesPrice"] == 0 and "SalesPrice" not in record.get("_sent", ()):
+            record["SalesPrice"] = items[0]["SalesPrice"]
+        record["RMANumber"] = headers[0]["RMANumber"]
+        record["CustomerAccountNumber"] = headers[0]["CustomerAccountNumber"]
+        record["SalesUnitSymbol"] = record["SalesUnitSymbol"] or items[0]["SalesUnitSymbol"]
+        record["LineAmount"] = (Decimal(record["ReturnSalesQuantity"]) * Decimal(record["SalesPrice"])).quantize(
+            Decimal("0.01")
+        )
+        record["ReturnStatus"] = "Awaiting"
     elif entity_set == "CustomerPaymentJournalHeaders":
         record["JournalBatchNumber"] = store.next_number(company, entity_set)
         record["IsPosted"] = ENUM_NO

@@ -18,6 +18,8 @@ NUMBER_PREFIXES = {  # number-sequence formats: UNCONFIRMED (every environment s
     "SalesOrderHeadersV2": "SO-",
     "SalesOrderLines": "LOT-",
     "CustomerPaymentJournalHeaders": "JB-",
+    "ReturnOrderHeaders": "RMA-",
+    "ReturnOrderLines": "RLOT-",
     "packing_slip": "PS-",
     "invoice": "INV-",
     "control_number": "",

@@ -371,3 +371,33 @@ def test_metadata_reads_back_as_the_served_schema(client: httpx.Client, tmp_path
             p.name: p.type for p in etype.props.values()
         }
     assert parsed.enums == served.enums
+
+
+def test_return_order_with_lines(client: httpx.Client, control: httpx.Client, company: str) -> None:
+    seed(control, company, customers=[{"CustomerAccount": "RET-1"}], products=[{"ItemNumber": "RET", "SalesPrice": 9}])
+    header = client.post(
+        "ReturnOrderHeaders",
+        json={"dataAreaId": company, "CustomerAccountNumber": "RET-1", "CustomersOrderReference": "W-R1"},
+    )
+    assert header.status_code == 201, header.text
+    number = header.json()["ReturnOrderNumber"]
+    assert header.json()["ReturnOrderStatus"] == "Created" and header.json()["RMANumber"] == number
+    line = {"dataAreaId": company, "ReturnOrderNumber": number, "ItemNumber": "RET", "ReturnSalesQuantity": -2}
+    created = client.post("ReturnOrderLines", json=line)
+    assert created.status_code == 201, created.text
+    assert (created.json()["LineAmount"], created.json()["ReturnStatus"]) == (-18, "Awaiting")
+    assert client.post("ReturnOrderLines", json={**line, "ReturnSalesQuantity": 0}).status_code == 500
+    assert client.post("ReturnOrderLines", json={**line, "ItemNumber": "NOPE"}).status_code == 500
+    unknown = client.post("ReturnOrderHeaders", json={"dataAreaId": company, "CustomerAccountNumber": "NOBODY"})
+    assert unknown.status_code == 500
+    key = f"ReturnOrderHeaders(dataAreaId='{company}',ReturnOrderNumber='{number}')"
+    body = client.get(key, params=cross(**{"$expand": "ReturnOrderLines($select=ItemNumber)"})).json()
+    assert [ln["ItemNumber"] for ln in body["ReturnOrderLines"]] == ["RET"]
+
+
+def test_negative_sales_order_line_is_a_credit(client: httpx.Client, control: httpx.Client, company: str) -> None:
+    seed(control, company, customers=[{"CustomerAccount": "NEG-1"}], products=[{"ItemNumber": "NEG", "SalesPrice": 5}])
+    header = order(client, company, "NEG-1", "W-NEG")
+    line = {"dataAreaId": company, "SalesOrderNumber": header["SalesOrderNumber"], "ItemNumber": "NEG"}
+    created = client.post("SalesOrderLines", json={**line, "OrderedSalesQuantity": -3})
+    assert created.status_code == 201 and created.json()["LineAmount"] == -15
