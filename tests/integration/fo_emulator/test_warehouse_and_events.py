@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.fo import FoEmulator
-from sandbox.server import RunningServer, serve_in_thread
+from sandbox.server import RunningServer, free_port, serve_in_thread
 
 from .conftest import reference
 
@@ -161,3 +161,13 @@ def test_delivery_is_retried_three_times_then_kept_as_an_error(
     assert control.post("events/flush", json={}).json()["flushed"]
     failed = fo.events.errors[-1]
     assert failed.attempts == [500, 500, 500, 500] and not failed.delivered  # 1 try + 3 retries
+
+
+def test_unreachable_endpoint_is_retried_then_kept_as_an_error(fo: FoEmulator) -> None:
+    dead = f"https://localhost:{free_port()}/events"
+    fo.events.activate("UnreachableTestEvent", dead)
+    event = fo.events.publish("UnreachableTestEvent", "usmf", {"Value": "x"})
+    assert fo.events.flush(30)
+    failed = [d for d in fo.events.errors if d.event["EventId"] == event["EventId"]]
+    assert len(failed) == 1 and len(failed[0].attempts) == 4  # the first try and 3 retries
+    assert all(isinstance(a, str) for a in failed[0].attempts)  # connection errors, not statuses
