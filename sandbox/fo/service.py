@@ -96,7 +96,11 @@ class Service:
             m = _KEY_PART.match(text, pos)
             if not m or m.end() == pos:
                 raise bad_request(f"The key '{text}' is not valid: all key fields must be given as name=value.")
-            parts[m.group("name")] = m.group("s").replace("''", "'") if m.group("s") is not None else m.group("n")
+            name, quoted = m.group("name"), m.group("s") is not None
+            prop = self.store.etype(SETS[entity_set].type_name).props.get(name)
+            if prop is not None and quoted != (prop.type == "Edm.String"):  # strings quoted, numbers not
+                raise bad_request(f"The key value of '{name}' does not match its type '{prop.type}'.")
+            parts[name] = m.group("s").replace("''", "'") if quoted else m.group("n")
             pos = m.end()
         expected = SETS[entity_set].keys
         if set(parts) != set(expected):  # "All fields in the entity key must be provided." [D-odata]

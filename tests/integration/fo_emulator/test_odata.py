@@ -306,6 +306,8 @@ def test_payment_journal_header_and_lines_with_a_decimal_key_part(
         "AccountType": "Cust",
         "PaymentReference": "W-1001",
     }
+    assert client.get(key.replace("LineNumber=1", "LineNumber='1'"), params=cross()).status_code == 400
+    assert client.get(key.replace(f"'{batch}'", "7"), params=cross()).status_code == 400  # strings are quoted
     assert client.post("CustomerPaymentJournalLines", json=line).status_code == 500  # duplicate key
     bad_enum = client.post("CustomerPaymentJournalLines", json={**line, "LineNumber": 2, "AccountType": "Customer"})
     assert bad_enum.status_code == 400
