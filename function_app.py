@@ -25,7 +25,7 @@ def woo_webhook(req: func.HttpRequest) -> func.HttpResponse:
     """WooCommerce webhook deliveries: verify the signature, queue, answer."""
     s = services()
     reply = receive_woo_webhook(
-        req.route_params.get("store", ""), req.headers, req.get_body(), s.settings, s.enqueue_woo_event
+        req.route_params.get("store", ""), req.headers, req.get_body(), s.settings, s.enqueue_webhook_event
     )
     return func.HttpResponse(reply.message, status_code=reply.status, mimetype="text/plain")
 

@@ -82,6 +82,12 @@ class Services:
         return MessageSender(queue_client(self.storage.queue_service(), WOO_EVENTS_QUEUE), lambda: self.blobs)
 
     @cached_property
+    def webhook_events(self) -> QueueSender:
+        """The same queue for the webhook, whose sender is waiting: quick retries, then a 503."""
+        service = self.storage.queue_service(webhook=True)
+        return MessageSender(queue_client(service, WOO_EVENTS_QUEUE), lambda: self.blobs)
+
+    @cached_property
     def ledger(self) -> Ledger:
         return Ledger(self.table_service)
 
@@ -127,6 +133,10 @@ class Services:
 
     def enqueue_woo_event(self, event: WooEvent, *, delay_seconds: int | None = None) -> None:
         self.woo_events.send(event.model_dump(mode="json"), visibility_timeout=delay_seconds)
+
+    def enqueue_webhook_event(self, event: WooEvent) -> None:
+        """Queue a webhook delivery before it is answered (quick retries: the sender waits 60 s at most)."""
+        self.webhook_events.send(event.model_dump(mode="json"))
 
     def ensure_storage(self) -> None:
         """Create queues, tables and containers (Bicep does this in Azure; the sandbox calls it)."""
@@ -177,6 +187,7 @@ def bootstrap(
     given: dict[str, object] = {
         "table_service": tables,
         "woo_events": woo_events,
+        "webhook_events": woo_events,
         "erp_events": erp_events,
     }
     for name, adapter in given.items():

@@ -26,6 +26,16 @@ SETTING = "AzureWebJobsStorage"
 CLIENT_OPTIONS: dict[str, Any] = {"connection_timeout": 10, "read_timeout": 30, "retry_total": 3}
 
 
+def webhook_queue_options() -> dict[str, Any]:
+    """For the webhook's enqueue: an answer (200, or 503 when storage is down) well inside WooCommerce's
+    60 s delivery timeout (facts woocommerce.md §1). The default policy backs off 15 + 18 + 24 s, so a
+    storage outage answered only after about 78 s; this one tries three times over a few seconds."""
+    from azure.storage.queue import ExponentialRetry
+
+    retry = ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2, random_jitter_range=1)
+    return {"connection_timeout": 3, "read_timeout": 5, "retry_policy": retry}
+
+
 @dataclass(frozen=True)
 class StorageAccount:
     connection_string: str | None = None
@@ -73,10 +83,12 @@ class StorageAccount:
             raise ConfigError(f"Missing setting {SETTING}__{service}ServiceUri")
         return str(uri)
 
-    def queue_service(self) -> QueueServiceClient:
+    def queue_service(self, *, webhook: bool = False) -> QueueServiceClient:
+        """The queue service; ``webhook``: with the quick retries of the webhook's enqueue."""
+        options = webhook_queue_options() if webhook else CLIENT_OPTIONS
         if self.connection_string:
-            return QueueServiceClient.from_connection_string(self.connection_string, **CLIENT_OPTIONS)
-        return QueueServiceClient(self._uri("queue"), credential=self._credential(), **CLIENT_OPTIONS)
+            return QueueServiceClient.from_connection_string(self.connection_string, **options)
+        return QueueServiceClient(self._uri("queue"), credential=self._credential(), **options)
 
     def blob_service(self) -> BlobServiceClient:
         from azure.storage.blob import BlobServiceClient

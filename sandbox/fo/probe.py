@@ -1,0 +1,161 @@
+"""The contract suite's probe (:mod:`sandbox.probe`) for the F&O emulator.
+
+Everything goes through the emulator's HTTP control API (``/_sandbox/...``, :mod:`sandbox.fo.control`) and the
+Entra emulator's (``/_sandbox/tokens/expire``, ``/_sandbox/stats``), so the emulators may run in this process or
+another. One probe drives one legal entity (``dataAreaId``): :meth:`FoProbe.new_company` makes a fresh one, which
+the adapter reaches with ``cross-company=true`` (facts §1.2).
+
+F&O documents ``Retry-After`` on 429 (dynamics.md §2.3), so THROTTLED always sends one (1 s unless asked).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from sandbox.faults import FaultConfig
+from sandbox.probe import ErpProbe, Fault, ProbeShipment, RequestLog
+
+CONTROL_TIMEOUT_SECONDS = 30.0
+TIMEOUT_HANG_SECONDS = 10.0  # longer than the suite's client timeout
+DEFAULT_CARRIER = "UPS"  # a carrier the warehouse simulator knows (sandbox.fo.warehouse.CARRIERS)
+
+
+class FoProbe:
+    """:class:`sandbox.probe.ErpProbe` for one legal entity of a running F&O emulator."""
+
+    kind = "fo"
+    carrier = DEFAULT_CARRIER
+
+    def __init__(self, fo_url: str, entra_url: str, data_area_id: str, *, ca_bundle: str | None = None) -> None:
+        self.data_area_id = data_area_id
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+        self._fo = httpx.Client(
+            base_url=fo_url.rstrip("/") + "/_sandbox/", verify=verify, timeout=CONTROL_TIMEOUT_SECONDS
+        )
+        self._entra = httpx.Client(
+            base_url=entra_url.rstrip("/") + "/_sandbox/", verify=verify, timeout=CONTROL_TIMEOUT_SECONDS
+        )
+
+    @classmethod
+    def new_company(
+        cls, fo_url: str, entra_url: str, *, ca_bundle: str | None = None, currency: str = "USD"
+    ) -> FoProbe:
+        """A probe on a legal entity the emulator creates for it (a fresh id, at most 4 characters)."""
+        probe = cls(fo_url, entra_url, "", ca_bundle=ca_bundle)
+        created = probe._post("companies", {"currency": currency})
+        probe.data_area_id = str(created["dataAreaId"])
+        return probe
+
+    def close(self) -> None:
+        self._fo.close()
+        self._entra.close()
+
+    def _post(self, path: str, body: Mapping[str, Any], client: httpx.Client | None = None) -> Any:
+        response = (client or self._fo).post(path, json=dict(body))
+        response.raise_for_status()
+        return response.json()
+
+    def _company(self, **body: Any) -> dict[str, Any]:
+        return {**body, "dataAreaId": self.data_area_id}
+
+    # ---- master data ------------------------------------------------------------------------------------------
+    def seed_item(self, number: str, *, price: Decimal, stock: Decimal = Decimal(0), name: str = "") -> None:
+        product = {"ItemNumber": number, "SalesPrice": str(price), "name": name or number, "stock": str(stock)}
+        self._post("seed", self._company(products=[product]))
+
+    def seed_customer(self, number: str, *, email: str, name: str = "", phone: str = "") -> None:
+        first, _, last = (name or number).partition(" ")
+        customer = {
+            "CustomerAccount": number,
+            "PartyType": "Person",
+            "PersonFirstName": first,
+            "PersonLastName": last,
+            "NameAlias": name or number,
+            "PrimaryContactEmail": email,
+            "PrimaryContactPhone": phone,
+        }
+        self._post("seed", self._company(customers=[customer]))
+
+    def move_stock(self, number: str, delta: Decimal) -> None:
+        self._post("stock", self._company(item=number, delta=str(delta)))
+
+    def set_price(self, number: str, price: Decimal) -> None:
+        self._post("price", self._company(item=number, price=str(price)))
+
+    def block_customer(self, number: str) -> None:
+        self._post("customers/hold", self._company(customer=number, status="All"))
+
+    def unblock_customer(self, number: str) -> None:
+        self._post("customers/hold", self._company(customer=number, status="No"))
+
+    def set_up_currency(self, code: str) -> None:
+        self._post("seed", self._company(currencies=[code]))
+
+    def remove_currency(self, code: str) -> None:
+        response = self._fo.delete("currencies", params={"code": code, "dataAreaId": self.data_area_id})
+        response.raise_for_status()
+        if not response.json().get("deleted"):
+            raise KeyError(f"currency {code} is not set up")
+
+    # ---- warehouse --------------------------------------------------------------------------------------------
+    def ship(
+        self,
+        external_document_number: str,
+        quantities: Mapping[str, Decimal] | None = None,
+        *,
+        carrier: str = "",
+        tracking_number: str = "",
+    ) -> ProbeShipment:
+        body = self._company(
+            order=external_document_number,
+            quantities=None if quantities is None else {k: str(v) for k, v in quantities.items()},
+            carrier=carrier,
+            trackingNumber=tracking_number,
+        )
+        slip = self._post("warehouse/ship", body)
+        return ProbeShipment(
+            number=str(slip["packingSlipNumber"]),
+            document_number=str(slip["salesOrderNumber"]),
+            tracking_number=tracking_number,
+            carrier=carrier,
+        )
+
+    # ---- faults -----------------------------------------------------------------------------------------------
+    def inject(self, fault: Fault, *, retry_after: int | None = None) -> None:
+        if fault == Fault.TOKEN_EXPIRED:
+            self._post("tokens/expire", {}, self._entra)
+            return
+        if fault == Fault.TIMEOUT:
+            config: dict[str, Any] = {"timeout_rate": 1.0, "timeout_hang_seconds": TIMEOUT_HANG_SECONDS}
+        else:
+            status = {Fault.THROTTLED: 429, Fault.UNAVAILABLE: 503, Fault.SERVER_ERROR: 500, Fault.UNAUTHORIZED: 401}
+            after = retry_after if retry_after is not None or fault != Fault.THROTTLED else 1
+            config = {"error_rate": 1.0, "error_statuses": [status[fault]], "retry_after_seconds": after}
+        self._post("faults", config)
+
+    def clear_faults(self) -> None:
+        defaults = {k: v for k, v in asdict(FaultConfig()).items() if k not in ("exempt_paths", "seed")}
+        self._post("faults", defaults)
+
+    def request_log(self) -> RequestLog:
+        counters = self._fo.get("counters")
+        counters.raise_for_status()
+        stats = self._entra.get("stats")
+        stats.raise_for_status()
+        requests: dict[str, int] = counters.json()["requests"]
+        faults: dict[str, int] = counters.json()["faults"]
+        return RequestLog(
+            requests=int(faults.get("requests", 0)),
+            unauthorized=int(requests.get("unauthorized", 0)) + int(faults.get("status_401", 0)),
+            tokens_issued=int(stats.json()["tokens_issued"]),
+            by_operation={k: int(v) for k, v in requests.items() if k not in ("requests", "unauthorized")},
+        )
+
+
+PROBE: type[ErpProbe] = FoProbe  # mypy checks that the F&O probe keeps the protocol
