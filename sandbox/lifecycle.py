@@ -73,3 +73,20 @@ class Emulator:
     def reset_faults(self) -> None:
         """No faults, no throttling; forget per-user throttle windows."""
         self.faults.reset()
+
+
+def run_until_stopped(announcement: str | dict[str, Any], *running: Emulator) -> None:
+    """The `python -m sandbox.<emulator>` loop: print how to reach it (a line, or JSON of the connection
+    details), wait for Ctrl-C or SIGTERM, then stop the emulators in the order given."""
+    import json
+    import signal
+    import threading
+
+    text = announcement if isinstance(announcement, str) else json.dumps(announcement, indent=2)
+    print(text, flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    done.wait()
+    for emulator in running:
+        emulator.stop()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import threading
 
 from sandbox.bc import BcEmulator
 from sandbox.bc.webhooks import WebhookConfig
 from sandbox.entra import EntraEmulator
+from sandbox.lifecycle import run_until_stopped
 
 
 def main() -> None:
@@ -35,30 +33,22 @@ def main() -> None:
         demo_data=args.demo,
     )
     bc.start(port=args.port)
-    print(
-        json.dumps(
-            {
-                "authority": entra.authority,
-                "tenant": args.tenant,
-                "clientId": args.client_id,
-                "clientSecret": args.client_secret,
-                "scope": "https://api.businesscentral.dynamics.com/.default",
-                "apiUrl": bc.api_url,
-                "customApiUrl": bc.custom_api_url,
-                "companyId": bc.company_id,
-                "caBundle": str(bc.ca_bundle),
-                "control": f"{bc.base_url}/_sandbox/state",
-            },
-            indent=2,
-        ),
-        flush=True,
+    run_until_stopped(
+        {
+            "authority": entra.authority,
+            "tenant": args.tenant,
+            "clientId": args.client_id,
+            "clientSecret": args.client_secret,
+            "scope": "https://api.businesscentral.dynamics.com/.default",
+            "apiUrl": bc.api_url,
+            "customApiUrl": bc.custom_api_url,
+            "companyId": bc.company_id,
+            "caBundle": str(bc.ca_bundle),
+            "control": f"{bc.base_url}/_sandbox/state",
+        },
+        bc,
+        entra,
     )
-    done = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    done.wait()
-    bc.stop()
-    entra.stop()
 
 
 if __name__ == "__main__":

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import threading
 
 from sandbox.entra import EntraEmulator
 from sandbox.fo import FoEmulator
+from sandbox.lifecycle import run_until_stopped
 
 
 def main() -> None:
@@ -25,28 +23,20 @@ def main() -> None:
     entra.start(port=args.entra_port)
     fo = FoEmulator(entra=entra, default_company=args.company)
     fo.start(port=args.port)
-    print(
-        json.dumps(
-            {
-                "authority": entra.authority,
-                "clientId": args.client_id,
-                "clientSecret": args.client_secret,
-                "scope": fo.scope,
-                "dataUrl": fo.data_url,
-                "dataAreaId": fo.default_company,
-                "caBundle": str(fo.ca_bundle),
-                "control": f"{fo.base_url}/_sandbox/counters",
-            },
-            indent=2,
-        ),
-        flush=True,
+    run_until_stopped(
+        {
+            "authority": entra.authority,
+            "clientId": args.client_id,
+            "clientSecret": args.client_secret,
+            "scope": fo.scope,
+            "dataUrl": fo.data_url,
+            "dataAreaId": fo.default_company,
+            "caBundle": str(fo.ca_bundle),
+            "control": f"{fo.base_url}/_sandbox/counters",
+        },
+        fo,
+        entra,
     )
-    done = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    done.wait()
-    fo.stop()
-    entra.stop()
 
 
 if __name__ == "__main__":

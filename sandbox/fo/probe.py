@@ -10,37 +10,26 @@ F&O documents ``Retry-After`` on 429 (dynamics.md §2.3), so THROTTLED always se
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-import httpx
+from sandbox.entra_probe import EntraEmulatorProbe
+from sandbox.probe import ErpProbe, ProbeShipment
 
-from sandbox.faults import FaultConfig
-from sandbox.probe import ErpProbe, Fault, ProbeShipment, RequestLog
-
-CONTROL_TIMEOUT_SECONDS = 30.0
-TIMEOUT_HANG_SECONDS = 10.0  # longer than the suite's client timeout
 DEFAULT_CARRIER = "UPS"  # a carrier the warehouse simulator knows (sandbox.fo.warehouse.CARRIERS)
 
 
-class FoProbe:
+class FoProbe(EntraEmulatorProbe):
     """:class:`sandbox.probe.ErpProbe` for one legal entity of a running F&O emulator."""
 
     kind = "fo"
+    throttled_retry_after = 1  # F&O documents Retry-After on 429
     carrier = DEFAULT_CARRIER
 
     def __init__(self, fo_url: str, entra_url: str, data_area_id: str, *, ca_bundle: str | None = None) -> None:
+        super().__init__(fo_url, entra_url, ca_bundle=ca_bundle)
         self.data_area_id = data_area_id
-        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
-        self._fo = httpx.Client(
-            base_url=fo_url.rstrip("/") + "/_sandbox/", verify=verify, timeout=CONTROL_TIMEOUT_SECONDS
-        )
-        self._entra = httpx.Client(
-            base_url=entra_url.rstrip("/") + "/_sandbox/", verify=verify, timeout=CONTROL_TIMEOUT_SECONDS
-        )
 
     @classmethod
     def new_company(
@@ -51,15 +40,6 @@ class FoProbe:
         created = probe._post("companies", {"currency": currency})
         probe.data_area_id = str(created["dataAreaId"])
         return probe
-
-    def close(self) -> None:
-        self._fo.close()
-        self._entra.close()
-
-    def _post(self, path: str, body: Mapping[str, Any], client: httpx.Client | None = None) -> Any:
-        response = (client or self._fo).post(path, json=dict(body))
-        response.raise_for_status()
-        return response.json()
 
     def _company(self, **body: Any) -> dict[str, Any]:
         return {**body, "dataAreaId": self.data_area_id}
@@ -98,7 +78,7 @@ class FoProbe:
         self._post("seed", self._company(currencies=[code]))
 
     def remove_currency(self, code: str) -> None:
-        response = self._fo.delete("currencies", params={"code": code, "dataAreaId": self.data_area_id})
+        response = self._erp.delete("currencies", params={"code": code, "dataAreaId": self.data_area_id})
         response.raise_for_status()
         if not response.json().get("deleted"):
             raise KeyError(f"currency {code} is not set up")
@@ -124,37 +104,6 @@ class FoProbe:
             document_number=str(slip["salesOrderNumber"]),
             tracking_number=tracking_number,
             carrier=carrier,
-        )
-
-    # ---- faults -----------------------------------------------------------------------------------------------
-    def inject(self, fault: Fault, *, retry_after: int | None = None) -> None:
-        if fault == Fault.TOKEN_EXPIRED:
-            self._post("tokens/expire", {}, self._entra)
-            return
-        if fault == Fault.TIMEOUT:
-            config: dict[str, Any] = {"timeout_rate": 1.0, "timeout_hang_seconds": TIMEOUT_HANG_SECONDS}
-        else:
-            status = {Fault.THROTTLED: 429, Fault.UNAVAILABLE: 503, Fault.SERVER_ERROR: 500, Fault.UNAUTHORIZED: 401}
-            after = retry_after if retry_after is not None or fault != Fault.THROTTLED else 1
-            config = {"error_rate": 1.0, "error_statuses": [status[fault]], "retry_after_seconds": after}
-        self._post("faults", config)
-
-    def clear_faults(self) -> None:
-        defaults = {k: v for k, v in asdict(FaultConfig()).items() if k not in ("exempt_paths", "seed")}
-        self._post("faults", defaults)
-
-    def request_log(self) -> RequestLog:
-        counters = self._fo.get("counters")
-        counters.raise_for_status()
-        stats = self._entra.get("stats")
-        stats.raise_for_status()
-        requests: dict[str, int] = counters.json()["requests"]
-        faults: dict[str, int] = counters.json()["faults"]
-        return RequestLog(
-            requests=int(faults.get("requests", 0)),
-            unauthorized=int(requests.get("unauthorized", 0)) + int(faults.get("status_401", 0)),
-            tokens_issued=int(stats.json()["tokens_issued"]),
-            by_operation={k: int(v) for k, v in requests.items() if k not in ("requests", "unauthorized")},
         )
 
 

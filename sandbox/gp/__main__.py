@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import threading
 from decimal import Decimal
 
 from sandbox.gp import GpEmulator
 from sandbox.gp.wsdl import SERVICE_PATH
+from sandbox.lifecycle import run_until_stopped
 
 
 def main() -> None:
@@ -28,26 +26,18 @@ def main() -> None:
         gp.seed_item("HDWR-CABLE", price=Decimal("2.50"), stock=Decimal(100))
     gp.start(port=args.port)
     company = gp.default_company
-    print(
-        json.dumps(
-            {
-                "webServicesUrl": gp.base_url + SERVICE_PATH,
-                "wsdl": gp.base_url + SERVICE_PATH + "?wsdl",
-                "sbaCompanyUrl": f"{gp.base_url}/GPService/Tenants(DefaultTenant)/Companies({company.name})",
-                "companyKey": company.id,
-                "user": f"{args.domain}\\{args.user}",
-                "caBundle": str(gp.ca_bundle),
-                "control": f"{gp.base_url}/_sandbox/counters",
-            },
-            indent=2,
-        ),
-        flush=True,
+    run_until_stopped(
+        {
+            "webServicesUrl": gp.base_url + SERVICE_PATH,
+            "wsdl": gp.base_url + SERVICE_PATH + "?wsdl",
+            "sbaCompanyUrl": f"{gp.base_url}/GPService/Tenants(DefaultTenant)/Companies({company.name})",
+            "companyKey": company.id,
+            "user": f"{args.domain}\\{args.user}",
+            "caBundle": str(gp.ca_bundle),
+            "control": f"{gp.base_url}/_sandbox/counters",
+        },
+        gp,
     )
-    done = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    done.wait()
-    gp.stop()
 
 
 if __name__ == "__main__":

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
+from sandbox.lifecycle import run_until_stopped
 from sandbox.woo.emulator import WooEmulator
 
 
@@ -33,12 +32,7 @@ def main() -> None:
             ],
         )
         emu.add_coupon("welcome10", "percent", 10)
-    print(f"WooCommerce emulator at {emu.url} (API {emu.api_url}), CA bundle {emu.ca_bundle}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
-    emu.stop()
+    run_until_stopped(f"WooCommerce emulator at {emu.url} (API {emu.api_url}), CA bundle {emu.ca_bundle}", emu)
 
 
 if __name__ == "__main__":
