@@ -10,6 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import struct
+import subprocess
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -205,7 +209,17 @@ def plant(woo: WooEmulator, probe: ErpProbe) -> dict[str, int]:
     return ids
 
 
-def test_planted_store_gives_each_finding_and_writes_nothing(
+@dataclass
+class PlantedRun:
+    code: int
+    summary: dict[str, Any]
+    out: Path
+    storage_before: dict[str, int]
+    erp_writes_before: dict[str, int]
+
+
+@pytest.fixture
+def planted(
     erp: Erp,
     woo: WooEmulator,
     company: tuple[ErpProbe, dict[str, str]],
@@ -213,7 +227,8 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:
+) -> PlantedRun:
+    """`connector readiness` run once on the planted store (no fee number, a tax code map without reduced-rate)."""
     probe, company_settings = company
     plant(woo, probe)
     settings = settings_for(
@@ -224,12 +239,18 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
     Services(Settings()).ensure_storage()  # the queues, tables and containers the app has
     storage_before, erp_before = storage_snapshot(azurite.connection_string), erp_writes(probe)
     woo.reset_api_calls()
-
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
     code = main(["readiness", "--out", str(tmp_path / "report"), "--json"])
     summary = json.loads(capsys.readouterr().out)
+    return PlantedRun(code, summary, tmp_path / "report", storage_before, erp_before)
 
+
+def test_planted_store_gives_each_finding_and_writes_nothing(
+    planted: PlantedRun, woo: WooEmulator, company: tuple[ErpProbe, dict[str, str]], azurite: Azurite
+) -> None:
+    code, summary, tmp_path = planted.code, planted.summary, planted.out.parent
+    probe = company[0]
     assert code == 1, summary
     assert summary["ready"] is False
     assert summary["orders"] == {"post": 5, "hold": 4, "fail": 1, "skip": 1}
@@ -265,8 +286,58 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
 
     # Nothing written: no Woo write, no ERP write, no queue message, table row or blob.
     assert woo_writes(woo) == {}
-    assert erp_writes(probe) == erp_before
-    assert storage_snapshot(azurite.connection_string) == storage_before
+    assert erp_writes(probe) == planted.erp_writes_before
+    assert storage_snapshot(azurite.connection_string) == planted.storage_before
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)  # fmt: skip
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the readiness report is checked in headless Chromium "
+            "(apt-get install -y chromium; .ci/run installs it)"
+        )
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180, check=True)
+
+
+def png_pixels(path: Path) -> tuple[int, int, bytes]:
+    """(width, height, the decompressed scanlines) of a PNG, read with the standard library."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, offset = [], 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        if kind == b"IDAT":
+            chunks.append(data[offset + 8 : offset + 8 + length])
+        offset += 12 + length
+    return width, height, zlib.decompress(b"".join(chunks))
+
+
+def test_the_report_opens_in_headless_chromium(planted: PlantedRun, tmp_path: Path) -> None:
+    page = planted.out.with_suffix(".html").resolve().as_uri()
+    shot = tmp_path / "readiness.png"
+    chromium(f"--screenshot={shot}", "--window-size=1200,1600", page, profile=tmp_path / "profile")
+    width, height, pixels = png_pixels(shot)
+    assert (width, height) == (1200, 1600)
+    assert len(set(pixels)) > 50, "the screenshot is (nearly) blank"
+
+    dom = chromium("--dump-dom", page, profile=tmp_path / "profile").stdout
+    body = re.sub(r"<style>.*?</style>", " ", dom, flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))  # what the page shows
+    assert "Not ready: 5 of 11 orders would be held or fail, and 9 finding(s) block go-live." in text
+    assert "707.00 USD" in text and "100.00 EUR" in text  # the order totals per currency
+    assert "ready: 5 (45.5%)" in text  # the chart's share of ready orders
+    assert len(re.findall(r'<rect class="bar"', dom)) == 7  # ready, 5 held or failing reasons, skipped
+    assert not re.search(r"\b\d+(\.\d+)?[eE][+-]?\d+\b", text), "a number in scientific notation"
 
 
 def test_clean_store_is_ready(
