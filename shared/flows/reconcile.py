@@ -46,6 +46,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from shared.erp.port import DocumentKind, ErpDocument, ErpError
 from shared.flows.credit_memo_check import check_credit_memo_totals
+from shared.flows.day_totals import ORDER_TOTAL_FIELDS, DayTotals
 from shared.flows.paging import batches, in_order, prefetched
 from shared.flows.poison import list_poison
 from shared.flows.reconcile_classify import (
@@ -91,7 +92,7 @@ CALLS_LEFT_TO_ORDERS = 2
 INDEX_DAYS_AROUND = 1  # ERP documents dated this many days either side of the day are indexed
 LEDGER_DETAIL_LIMIT = 500  # missing orders whose ledger state is looked up for the detail, per store
 POISON_LIMIT = 1000  # poison messages listed per queue; more are counted
-ORDER_FIELDS = "id,number,status,total,currency,date_created_gmt,date_paid_gmt"
+ORDER_FIELDS = f"id,number,status,total,currency,date_created_gmt,date_paid_gmt,{ORDER_TOTAL_FIELDS}"
 REFUND_FIELDS = "id,parent_id,amount,date_created_gmt"
 PRODUCT_FIELDS = "id,sku,type,manage_stock,stock_quantity,parent_id"
 CHECK_ERRORS = (TransientHttpError, PermanentHttpError, ErpError, AzureError)
@@ -148,7 +149,14 @@ def reconcile_day(
     """
     scoped = [s.lower() for s in stores] if stores else None
     store_ids = scoped or list(services.settings.woo_stores)
-    report = Report(day=day, stores=tuple(store_ids), generated_at=datetime.now(UTC), sample_limit=sample_limit)
+    report = Report(
+        day=day,
+        stores=tuple(store_ids),
+        generated_at=datetime.now(UTC),
+        sample_limit=sample_limit,
+        paid_statuses=tuple(services.settings.paid_statuses),
+        tolerance=services.settings.total_tolerance,
+    )
     spool = _CsvSpool()
 
     def add(exception: ReconciliationException) -> None:
@@ -329,7 +337,7 @@ def _check_orders(
 
     def check_page(number: int) -> tuple[int, list[ReconciliationException]]:
         orders = first if number == 1 else woo.page("orders", number, **params)[0]
-        return _check_order_page(services, store, day, orders, held_keys, budget, index)
+        return _check_order_page(services, store, day, orders, held_keys, budget, index, report.totals)
 
     checked = 0
     workers = page_workers(services, store)
@@ -351,6 +359,7 @@ def _check_order_page(
     held_keys: set[tuple[str, int]],
     budget: _Budget,
     index: DocumentIndex,
+    totals: DayTotals | None = None,
 ) -> tuple[int, list[ReconciliationException]]:
     """One page of orders: totals from the index; the ERP is asked only about orders the index does not
     have (posted on another day, invoiced, never posted) and, for the detail, about the exceptions."""
@@ -384,6 +393,8 @@ def _check_order_page(
             docs = [ErpDocument("", "", number, index.kind, index.total(number) or Decimal(0))]
         else:
             docs = []
+        if totals is not None:
+            totals.add_order(order, [doc.total_including_tax for doc in docs])
         exception = classify_order(
             store,
             order,
@@ -427,10 +438,10 @@ def _check_refunds(
         parents = sorted({int(refund["parent_id"]) for refund in page})
         if not parents:
             continue
-        numbers = {
-            int(order["id"]): order_number(order, services.settings.store(store).document_prefix)
-            for order in woo.list_orders(include=",".join(map(str, parents)), _fields="id,number")
-        }
+        parent_orders = list(woo.list_orders(include=",".join(map(str, parents)), _fields="id,number,currency"))
+        prefix = services.settings.store(store).document_prefix
+        numbers = {int(order["id"]): order_number(order, prefix) for order in parent_orders}
+        currencies = {int(order["id"]): str(order.get("currency") or "") for order in parent_orders}
         expected = {
             int(refund["id"]): credit_memo_number(
                 numbers.get(int(refund["parent_id"]), str(refund["parent_id"])), refund["id"]
@@ -440,9 +451,12 @@ def _check_refunds(
         memos = _group(services.erp_of(store).find_documents(DocumentKind.CREDIT_MEMO, sorted(set(expected.values()))))
         for refund in page:
             parent = int(refund["parent_id"])
-            exception = classify_refund(
-                store, parent, numbers.get(parent, str(parent)), refund, memos.get(expected[int(refund["id"])], [])
+            found = memos.get(expected[int(refund["id"])], [])
+            currency = currencies.get(parent) or services.settings.store(store).currency
+            report.totals.add_refund(
+                currency, to_money(refund.get("amount") or "0"), [m.total_including_tax for m in found]
             )
+            exception = classify_refund(store, parent, numbers.get(parent, str(parent)), refund, found)
             if exception is not None:
                 add(_with_refund_ledger_state(services, store, parent, int(refund["id"]), exception))
 

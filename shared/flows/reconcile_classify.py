@@ -120,6 +120,11 @@ def expected_stock(
     return 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
 
 
+def plain(quantity: Decimal) -> str:
+    """A quantity as people write it: ``100``, ``2.5`` (never ``1E+2``, which ``normalize()`` gives)."""
+    return format(quantity.normalize() if quantity == quantity.to_integral() else quantity, "f")
+
+
 def classify_stock(
     store: str, sku: str, woo_quantity: Any, expected: int, *, item_number: str = ""
 ) -> ReconciliationException | None:
@@ -140,9 +145,9 @@ def classify_stock(
         ExceptionKind.STOCK_DRIFT,
         store,
         sku=sku,
-        woo_value=str(actual.normalize() if actual == actual.to_integral() else actual),
+        woo_value=plain(actual),
         erp_value=str(expected),
-        difference=str(difference.normalize() if difference == difference.to_integral() else difference),
+        difference=plain(difference),
         detail=f"WooCommerce shows {actual:f}, the ERP has {expected} available to sell{item}; {why}",
     )
 

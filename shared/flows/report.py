@@ -13,8 +13,11 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
+
+from shared.flows.day_totals import COLUMNS, DayTotals, cell
 
 
 class ExceptionKind(StrEnum):
@@ -42,7 +45,8 @@ class KindInfo:
 KINDS: dict[ExceptionKind, KindInfo] = {
     ExceptionKind.TOTAL_MISMATCH: KindInfo(
         "Total mismatch",
-        "The ERP document total differs from the Woo order total by more than TOTAL_TOLERANCE.",
+        "The ERP document total differs from the Woo order total by more than the allowed difference "
+        "(the connector's total tolerance, 0.01 unless set otherwise).",
         "#c0392b",
     ),
     ExceptionKind.MISSING_ORDER: KindInfo(
@@ -83,7 +87,8 @@ KINDS: dict[ExceptionKind, KindInfo] = {
     ),
     ExceptionKind.STOCK_DRIFT: KindInfo(
         "Stock drift",
-        "Woo stock differs from the ERP's available-to-sell (inventory minus buffer).",
+        "Woo stock differs from the ERP's available to sell (its inventory, less the units on open ERP sales "
+        "orders and the units held back as a buffer).",
         "#16a085",
     ),
     ExceptionKind.CHECK_FAILED: KindInfo(
@@ -94,6 +99,17 @@ KINDS: dict[ExceptionKind, KindInfo] = {
 }
 
 CSV_COLUMNS = ("kind", "store", "order", "sku", "woo_value", "erp_value", "difference", "detail")
+HEADINGS = {
+    "kind": "exception",
+    "store": "store",
+    "order": "Woo order id",
+    "sku": "SKU",
+    "woo_value": "WooCommerce",
+    "erp_value": "ERP",
+    "difference": "difference",
+    "detail": "what happened",
+}
+"""The HTML table's column headings (the CSV keeps the column names)."""
 _NUMERIC_COLUMNS = frozenset({"woo_value", "erp_value", "difference"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -172,6 +188,9 @@ class Report:
     sample_limit: int = 500
     csv_blob: str = ""
     html_blob: str = ""
+    totals: DayTotals = field(default_factory=DayTotals)
+    paid_statuses: tuple[str, ...] = ("processing", "completed")
+    tolerance: Decimal = Decimal("0.01")
 
     def add(self, exception: ReconciliationException) -> None:
         self.counts[exception.kind] = self.counts.get(exception.kind, 0) + 1
@@ -204,6 +223,7 @@ class Report:
             "oldest_held": format_age(self.oldest_held) if self.oldest_held is not None else None,
             "csv_blob": self.csv_blob,
             "html_blob": self.html_blob,
+            "totals": self.totals.summary(),
         }
 
 
@@ -257,6 +277,30 @@ def _cell(value: str, numeric: bool = False) -> str:
     return f"<td{css}>{html.escape(value)}</td>"
 
 
+def totals_html(report: Report) -> str:
+    """The day's totals side by side: one column per currency, one row per figure, in plain words."""
+    e = html.escape
+    rows = report.totals.rows()
+    if not rows:
+        return "<h2>The day's totals</h2><p>No paid orders and no refunds that day.</p>"
+    out = ["<h2>The day's totals</h2>", '<table class="totals"><tr><th></th>']
+    out.extend(f"<th>{e(row.currency)}</th>" for row in rows)
+    out.append("</tr>")
+    for name, heading, is_money in COLUMNS:
+        cells = "".join(_cell(cell(row, name, is_money), True) for row in rows)
+        out.append(f"<tr><th>{e(heading)}</th>{cells}</tr>")
+    out.append("</table>")
+    statuses = " or ".join(report.paid_statuses)
+    out.append(
+        f'<p class="note">Paid orders are the orders created that day (UTC) whose WooCommerce status is {e(statuses)}, '
+        "and those refunded since; refunds are those made that day. The ERP figures are the sales documents and "
+        "credit memos carrying those orders' and refunds' numbers. An order whose ERP total differs from its "
+        f"WooCommerce total by more than {e(str(report.tolerance))} is listed below as a total mismatch. "
+        "Payments are not compared here (the ERP is asked about them order by order, when the order is posted).</p>"
+    )
+    return "".join(out)
+
+
 def render_html(report: Report) -> str:
     """A self-contained page: verdict, summary table, chart by kind and the first exception rows."""
     e = html.escape
@@ -279,18 +323,19 @@ def render_html(report: Report) -> str:
     else:
         noun = "exception needs" if report.total == 1 else "exceptions need"
         out.append(f'<p class="verdict alert">{report.total} {noun} attention.</p>')
-    out.append('<h2>Summary</h2><table class="summary"><tr><th>kind</th><th>count</th><th>what it means</th></tr>')
+    out.append('<h2>Summary</h2><table class="summary"><tr><th>exception</th><th>count</th><th>what it means</th></tr>')
     for kind in ExceptionKind:
         info = KINDS[kind]
         out.append(f"<tr><td>{e(info.title)}</td>{_cell(str(report.count(kind)), True)}<td>{e(info.meaning)}</td></tr>")
     out.append("</table>")
+    out.append(totals_html(report))
     if report.oldest_held is not None:
         out.append(f'<p class="note">The oldest held order has waited {e(format_age(report.oldest_held))}.</p>')
     if not report.clean:
         out.append("<h2>Exceptions by kind</h2>")
         out.append(bar_chart_svg(report.counts))
         out.append('<h2>Exceptions</h2><table class="exceptions"><tr>')
-        out.extend(f"<th>{e(name)}</th>" for name in CSV_COLUMNS)
+        out.extend(f"<th>{e(HEADINGS[name])}</th>" for name in CSV_COLUMNS)
         out.append("</tr>")
         for exception in report.sample:
             values = exception.values()

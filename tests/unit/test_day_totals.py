@@ -1,0 +1,62 @@
+"""The daily report's totals side by side per currency, and money and quantities never in scientific notation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from shared.flows.day_totals import DayTotals, format_money
+from shared.flows.reconcile_classify import classify_stock
+from shared.flows.report import Report, render_html
+
+
+def woo_order(total: str, currency: str = "USD", **fields: object) -> dict[str, object]:
+    return {"total": total, "currency": currency, "total_tax": "0.00", "shipping_total": "0.00",
+            "discount_total": "0.00", "fee_lines": [], **fields}  # fmt: skip
+
+
+def test_orders_refunds_documents_and_credit_memos_add_up_per_currency() -> None:
+    totals = DayTotals()
+    totals.add_order(
+        woo_order("120.00", total_tax="20.00", shipping_total="10.00", discount_total="5.00",
+                  fee_lines=[{"total": "2.50"}, {"total": "-1.00"}]),
+        [Decimal("120.00")],
+    )  # fmt: skip
+    totals.add_order(woo_order("80.00"), [])  # not in the ERP (held or missing)
+    totals.add_order(woo_order("3666", "JPY"), [Decimal("3666")])
+    totals.add_refund("USD", Decimal("30.00"), [Decimal("29.00")])
+    usd, jpy = totals.by_currency["USD"], totals.by_currency["JPY"]
+    assert (usd.orders, usd.gross, usd.tax, usd.shipping, usd.fees, usd.discounts) == (
+        2, Decimal("200.00"), Decimal("20.00"), Decimal("10.00"), Decimal("1.50"), Decimal("5.00"),
+    )  # fmt: skip
+    assert (usd.documents, usd.documents_total, usd.sales_difference) == (1, Decimal("120.00"), Decimal("80.00"))
+    assert (usd.refunds, usd.credit_memos, usd.refund_difference) == (1, 1, Decimal("1.00"))
+    assert (jpy.orders, jpy.sales_difference) == (1, Decimal(0))
+    summary = totals.summary()
+    assert summary["USD"]["gross"] == "200.00 USD"
+    assert summary["JPY"]["gross"] == "3,666 JPY"
+
+
+def test_money_is_fixed_point_with_the_currency() -> None:
+    assert format_money(Decimal("1E+2"), "USD") == "100.00 USD"
+    assert format_money(Decimal("1E+6"), "KWD") == "1,000,000.000 KWD"
+
+
+def test_stock_quantities_are_never_scientific() -> None:
+    row = classify_stock("main", "MUG", 100, 200)
+    assert row is not None and (row.woo_value, row.erp_value, row.difference) == ("100", "200", "-100")
+
+
+def test_the_html_puts_the_currencies_side_by_side_with_human_headings() -> None:
+    report = Report(day=date(2026, 5, 1), stores=("main",), generated_at=datetime(2026, 5, 2, 2, 30, tzinfo=UTC))
+    report.totals.add_order(woo_order("1E+2"), [Decimal("1E+2")])
+    report.totals.add_order(woo_order("50.00", "EUR"), [])
+    page = render_html(report)
+    assert "<h2>The day's totals</h2>" in page
+    assert "<th>EUR</th><th>USD</th>" in page
+    assert "Gross sales (order totals, tax included)" in page and "Difference: gross sales − ERP documents" in page
+    assert "100.00 USD" in page and "50.00 EUR" in page
+    assert "status is processing or completed" in page and "TOTAL_TOLERANCE" not in page
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    assert not re.search(r"\b\d+(\.\d+)?[eE][+-]?\d+\b", text)
