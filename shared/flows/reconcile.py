@@ -57,9 +57,11 @@ from shared.flows.reconcile_classify import (
     created_on,
     day_bounds,
     expected_stock,
+    explained_by_lag,
     failed_check,
     held_exception,
     order_number,
+    plain,
     poison_exception,
 )
 from shared.flows.report import (
@@ -166,17 +168,19 @@ def reconcile_day(
     try:
         held_keys = _check_held(services, store_ids, report, add)
         _guarded("", "orders needing attention", add, partial(_check_attention, services, store_ids, add))
+        unposted: dict[str, set[int]] = {}  # paid orders of the day without an ERP document, by store
         indexes: dict[str, DocumentIndex] = {}  # one per ERP connection, shared by the stores posting to it
         for store in store_ids:
             connection = services.settings.connection_of(store)
             if connection not in indexes:
                 indexes[connection] = _index_or_empty(services, connection, day)
             index = indexes[connection]
-            check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
+            check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress, unposted)
             _guarded(store, "orders", add, check)
             _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
             _guarded(store, "credit memo totals", add, partial(check_credit_memo_totals, services, store, day, add))
-            _guarded(store, "stock", add, partial(_check_stock, services, store, report, add))
+            pending = unposted.get(store, set()) | {order for held_store, order in held_keys if held_store == store}
+            _guarded(store, "stock", add, partial(_check_stock, services, store, report, add, pending))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
         _write_blobs(services, report, spool)
@@ -319,6 +323,7 @@ def _check_orders(
     report: Report,
     add: Callable[[ReconciliationException], None],
     progress: Progress | None,
+    unposted_orders: dict[str, set[int]],
 ) -> None:
     """The day's orders, page by page: a few pages (Woo read + ERP lookups) in flight at a time, as many as
     the store's ERP connection allows (:func:`page_workers`)."""
@@ -334,10 +339,11 @@ def _check_orders(
     }
     first, pages, total = woo.page("orders", 1, **params)
     budget = _Budget(LEDGER_DETAIL_LIMIT)
+    unposted = unposted_orders.setdefault(store, set())
 
     def check_page(number: int) -> tuple[int, list[ReconciliationException]]:
         orders = first if number == 1 else woo.page("orders", number, **params)[0]
-        return _check_order_page(services, store, day, orders, held_keys, budget, index, report.totals)
+        return _check_order_page(services, store, day, orders, held_keys, budget, index, report.totals, unposted)
 
     checked = 0
     workers = page_workers(services, store)
@@ -360,6 +366,7 @@ def _check_order_page(
     budget: _Budget,
     index: DocumentIndex,
     totals: DayTotals | None = None,
+    unposted: set[int] | None = None,
 ) -> tuple[int, list[ReconciliationException]]:
     """One page of orders: totals from the index; the ERP is asked only about orders the index does not
     have (posted on another day, invoiced, never posted) and, for the detail, about the exceptions."""
@@ -395,6 +402,8 @@ def _check_order_page(
             docs = []
         if totals is not None:
             totals.add_order(order, [doc.total_including_tax for doc in docs])
+        if unposted is not None and not docs and order.get("status") in paid:
+            unposted.add(order_id)  # its units are sold in Woo, still available in the ERP
         exception = classify_order(
             store,
             order,
@@ -477,14 +486,26 @@ def _with_refund_ledger_state(
 
 
 def _check_stock(
-    services: Services, store: str, report: Report, add: Callable[[ReconciliationException], None]
+    services: Services,
+    store: str,
+    report: Report,
+    add: Callable[[ReconciliationException], None],
+    pending_orders: set[int] | None = None,
 ) -> None:
-    """Every product and variation that manages its own stock against its ERP item (small on purpose)."""
+    """Every product and variation that manages its own stock against its ERP item (small on purpose).
+
+    Woo lower than the ERP by no more than the units of paid orders the ERP has not taken off yet
+    (``pending_orders``: held, or of the day and not posted; and the open ERP orders where they are not
+    subtracted) is the normal lag: shown as explained, not as an exception."""
     settings = services.settings
     if not settings.stock_sync:
         return
     items = {item.number: item for item in services.erp_of(store).catalog_items()}
     on_open_orders = open_order_quantities(services, store, items.values(), stock=True)
+    lag = _pending_units(services, store, sorted(pending_orders or ()))
+    if not settings.stock_subtract_open_orders and any(item.stock_tracked for item in items.values()):
+        for number, units in services.erp_of(store).open_order_quantities().items():
+            lag[number] = lag.get(number, Decimal(0)) + units
     woo = services.woo(store)
     for product in woo.list_products(_fields=PRODUCT_FIELDS):
         candidates = [product]
@@ -502,8 +523,31 @@ def _check_stock(
                 continue
             report.skus_checked += 1
             exception = classify_stock(store, sku, candidate.get("stock_quantity"), expected, item_number=number)
-            if exception is not None:
+            if exception is None:
+                continue
+            if explained_by_lag(exception, lag.get(number, Decimal(0))):
+                pending = lag[number]
+                report.explain(replace(exception, detail=f"{plain(pending)} units in paid orders not yet in the ERP"))
+            else:
                 add(exception)
+
+
+def _pending_units(services: Services, store: str, order_ids: Sequence[int]) -> dict[str, Decimal]:
+    """Units by ERP item number in these Woo orders (the paid ones), 100 orders a call."""
+    units: dict[str, Decimal] = defaultdict(Decimal)
+    sku_map = services.settings.connection_of_store(store).sku_map
+    paid = set(services.settings.paid_statuses)
+    woo = services.woo(store)
+    for start in range(0, len(order_ids), BATCH):
+        include = ",".join(map(str, order_ids[start : start + BATCH]))
+        for order in woo.list_orders(include=include, _fields="id,status,line_items"):
+            if order.get("status") not in paid:
+                continue
+            for line in order.get("line_items") or []:
+                sku = str(line.get("sku") or "").strip()
+                if sku:
+                    units[item_number_of(sku, sku_map)] += Decimal(str(line.get("quantity") or 0))
+    return dict(units)
 
 
 def _check_poison(

@@ -152,6 +152,16 @@ def classify_stock(
     )
 
 
+def explained_by_lag(drift: ReconciliationException, pending_units: Decimal) -> bool:
+    """Whether a stock drift is only the normal lag: WooCommerce shows less, by no more than the units of
+    paid orders the ERP has not taken off its available to sell yet (not posted, or not shipped)."""
+    try:
+        difference = Decimal(drift.difference)
+    except ArithmeticError:
+        return False
+    return difference < 0 and -difference <= pending_units
+
+
 def held_exception(held: HeldOrder) -> ReconciliationException:
     number = f"order #{held.order_number}: " if held.order_number and held.order_number != str(held.order_id) else ""
     return ReconciliationException(

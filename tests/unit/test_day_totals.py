@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from shared.flows.day_totals import DayTotals, format_money
-from shared.flows.reconcile_classify import classify_stock
+from shared.flows.reconcile_classify import classify_stock, explained_by_lag
 from shared.flows.report import Report, render_html
 
 
@@ -60,3 +60,23 @@ def test_the_html_puts_the_currencies_side_by_side_with_human_headings() -> None
     assert "status is processing or completed" in page and "TOTAL_TOLERANCE" not in page
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
     assert not re.search(r"\b\d+(\.\d+)?[eE][+-]?\d+\b", text)
+
+
+def test_drift_within_the_units_of_unposted_paid_orders_is_explained() -> None:
+    lower = classify_stock("main", "MUG", 8, 10)
+    higher = classify_stock("main", "MUG", 12, 10)
+    assert lower is not None and higher is not None
+    assert explained_by_lag(lower, Decimal(2)) and explained_by_lag(lower, Decimal(5))
+    assert not explained_by_lag(lower, Decimal(1))  # more missing than the orders explain: a person looks
+    assert not explained_by_lag(higher, Decimal(5))  # Woo higher is never lag: oversell risk
+
+
+def test_explained_drift_is_shown_apart_and_is_no_exception() -> None:
+    report = Report(day=date(2026, 5, 1), stores=("main",), generated_at=datetime(2026, 5, 2, 2, 30, tzinfo=UTC))
+    drift = classify_stock("main", "MUG", 8, 10)
+    assert drift is not None
+    report.explain(drift)
+    page = render_html(report)
+    assert report.clean and "Clean day" in page
+    assert "Stock drift explained by orders not yet in the ERP (1)" in page
+    assert report.summary()["stock_drift_explained"] == 1
