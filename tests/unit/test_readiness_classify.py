@@ -145,3 +145,9 @@ def test_the_report_shows_shares_and_guards_the_csv() -> None:
     page = render_html(report)
     assert "1 (50.0%)" in page and "<svg" in page and "150.00 USD" in page and "E+" not in page
     assert "'=HYPERLINK()" in render_csv(report)
+
+
+def test_the_readme_explains_every_finding() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Go-live readiness") : readme.index("## Operations")]
+    assert [kind for kind in FindingKind if f"| `{kind}` |" not in section] == []
