@@ -30,7 +30,7 @@ from sandbox.bc.probe import BcProbe
 from sandbox.entra import EntraEmulator
 from sandbox.erp_kinds import ERP_KINDS, erp_kind
 from sandbox.lifecycle import Emulator
-from sandbox.probe import ErpProbe
+from sandbox.probe import ErpProbe, Fault
 from sandbox.tls import ensure_tls_files
 from sandbox.woo import WooEmulator
 from shared.cli import main
@@ -409,3 +409,25 @@ def test_unreachable_store_is_an_error(
     code = main(["readiness", "--out", str(tmp_path / "report")])
     assert code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_an_erp_that_is_down_is_an_error_not_a_verdict(
+    erp: Erp,
+    woo: WooEmulator,
+    company: tuple[ErpProbe, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    probe, company_settings = company
+    woo.add_product("Oak Desk", "DESK", 100)
+    probe.inject(Fault.UNAVAILABLE, retry_after=0)
+    try:
+        for key, value in settings_for(erp, woo, company_settings, HTTP_MAX_ATTEMPTS="2").items():
+            monkeypatch.setenv(key, value)
+        code = main(["readiness", "--out", str(tmp_path / "report")])
+    finally:
+        probe.clear_faults()
+    assert code == 2
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "report.html").exists()  # no half report that could pass for a verdict
