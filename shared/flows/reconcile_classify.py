@@ -54,7 +54,8 @@ def classify_order(
     status = str(order.get("status") or "")
     number = order_number(order, prefix)
     order_id = str(order.get("id") or number)
-    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(str(order.get("currency") or "")))
+    currency = str(order.get("currency") or "")
+    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(currency))
     label = f"order #{number}" if number != order_id else "order"
     if not documents:
         if status not in paid_statuses or held:
@@ -63,9 +64,10 @@ def classify_order(
             ExceptionKind.MISSING_ORDER,
             store,
             order_id,
-            woo_value=str(woo_total),
+            woo_value=format(woo_total, "f"),
             detail=f"{label} is {status} in WooCommerce; no ERP sales order or invoice has external "
             f"document number {number}",
+            currency=currency,
         )
     if len(documents) > 1:
         numbers = ", ".join(sorted(doc.number for doc in documents))
@@ -73,7 +75,7 @@ def classify_order(
             ExceptionKind.DUPLICATE_DOCUMENT,
             store,
             order_id,
-            woo_value=str(woo_total),
+            woo_value=format(woo_total, "f"),
             erp_value=numbers,
             detail=f"{label}: {len(documents)} ERP documents carry external document number {number}",
         )
@@ -86,10 +88,11 @@ def classify_order(
         ExceptionKind.TOTAL_MISMATCH,
         store,
         order_id,
-        woo_value=str(woo_total),
-        erp_value=str(erp_total),
-        difference=str(difference),
+        woo_value=format(woo_total, "f"),
+        erp_value=format(erp_total, "f"),
+        difference=format(difference, "f"),
         detail=f"{label}: ERP {document.kind} {document.number} total differs from the Woo total",
+        currency=currency,
     )
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
 
-from shared.flows.day_totals import COLUMNS, DayTotals, cell
+from shared.flows.day_totals import COLUMNS, DayTotals, cell, format_money
 
 
 class ExceptionKind(StrEnum):
@@ -126,6 +126,8 @@ class ReconciliationException:
     erp_value: str = ""
     difference: str = ""
     detail: str = ""
+    currency: str = ""
+    """The currency of the money columns, when they are money (the HTML shows it; the CSV keeps plain numbers)."""
 
     def values(self) -> dict[str, str]:
         return {name: str(getattr(self, name)) for name in CSV_COLUMNS}
@@ -278,6 +280,15 @@ def bar_chart_svg(counts: Mapping[ExceptionKind, int], *, width: int = 640) -> s
     return "".join(parts)
 
 
+def _as_money(value: str, currency: str) -> str:
+    """``120.00`` → ``120.00 USD``; a value that is not an amount (empty, document numbers) stays as it is."""
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        return value
+    return format_money(amount, currency) if value else value
+
+
 def _cell(value: str, numeric: bool = False) -> str:
     css = ' class="num"' if numeric else ""
     return f"<td{css}>{html.escape(value)}</td>"
@@ -346,6 +357,9 @@ def render_html(report: Report) -> str:
         for exception in report.sample:
             values = exception.values()
             values["kind"] = KINDS[exception.kind].title
+            if exception.currency:
+                for name in _NUMERIC_COLUMNS:
+                    values[name] = _as_money(values[name], exception.currency)
             out.append(
                 "<tr>" + "".join(_cell(values[name], name in _NUMERIC_COLUMNS) for name in CSV_COLUMNS) + "</tr>"
             )

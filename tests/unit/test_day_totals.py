@@ -80,3 +80,19 @@ def test_explained_drift_is_shown_apart_and_is_no_exception() -> None:
     assert report.clean and "Clean day" in page
     assert "Stock drift explained by orders not yet in the ERP (1)" in page
     assert report.summary()["stock_drift_explained"] == 1
+
+
+def test_exception_amounts_show_their_currency_in_the_page_and_stay_numbers_in_the_csv() -> None:
+    from shared.erp.port import DocumentKind, ErpDocument
+    from shared.flows.reconcile_classify import classify_order
+    from shared.flows.report import render_csv
+
+    document = ErpDocument("id", "SO-1", "7", DocumentKind.SALES_ORDER, Decimal("1E+2"))
+    order = {"id": 7, "number": "7", "status": "processing", "total": "3666", "currency": "JPY"}
+    row = classify_order("main", order, [document], paid_statuses=["processing"], tolerance=Decimal("0.01"))
+    assert row is not None
+    report = Report(day=date(2026, 5, 1), stores=("main",), generated_at=datetime(2026, 5, 2, 2, 30, tzinfo=UTC))
+    report.add(row)
+    page = render_html(report)
+    assert '<td class="num">3,666 JPY</td><td class="num">100 JPY</td><td class="num">-3,566 JPY</td>' in page
+    assert render_csv([row]).splitlines()[1].split(",")[4:7] == ["3666", "100", "-3566"]  # never 1E+2
