@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.erp_kinds import ERP_KINDS
-from sandbox.own_store import StoreAccess, StoreProblem, check_store
+from sandbox.own_store import StoreAccess, StoreProblem, check_public_url, check_store
 from sandbox.server import free_port
 from sandbox.woo import WooEmulator
 
@@ -156,3 +156,24 @@ def test_a_read_only_key_stops_the_run_and_leaves_the_store_as_it_was(store: Woo
     assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
     assert "the key cannot write (401)" in result.stdout
     assert store.webhooks() == []
+
+
+def test_a_public_url_that_does_not_reach_the_host_is_told_so() -> None:
+    with pytest.raises(StoreProblem, match="the public URL does not reach this machine"):
+        check_public_url(f"http://127.0.0.1:{free_port()}/api/webhooks/woo/main?code=k")
+
+    class Elsewhere(BaseHTTPRequestHandler):  # a tunnel pointed at some other service
+        def do_POST(self) -> None:
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(StoreProblem, match="answered 404, not the local host's 200"):
+            check_public_url(f"http://127.0.0.1:{server.server_port}/api/webhooks/woo/main?code=k")
+    finally:
+        server.shutdown()
