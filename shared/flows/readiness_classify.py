@@ -320,7 +320,8 @@ def classify_order(
     if order.status in IGNORED_ORDER_STATUSES:
         return verdict(Action.SKIP, "draft", f"status {order.status}: never posted")
     if order.status not in rules.paid_statuses:
-        why = "cancelled: nothing to post" if order.status == "cancelled" else f"status {order.status}: not paid yet"
+        ended = order.status in ("cancelled", "refunded", "trash")
+        why = f"{order.status}: nothing to post" if ended else f"status {order.status}: not paid (yet)"
         return verdict(Action.SKIP, f"status_{order.status}", why)
     if order.currency.strip().upper() != rules.local_currency.strip().upper():
         findings.add(
