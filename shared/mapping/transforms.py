@@ -24,10 +24,12 @@ def cut(text: str, length: int | None) -> str:
     return text
 
 
-def _each(value: Value, step: object) -> Value:
-    """Apply ``step`` (text → text | None) to a text or to each text of a list, dropping empties."""
+def _each(value: Value, step: object, *, empty_too: bool = False) -> Value:
+    """Apply ``step`` (text → text | None) to a text or to each text of a list, dropping empties. An empty
+    text stays empty (a prefix adds nothing to nothing), except for a lookup (``empty_too``): a table
+    may list "" (the standard tax class)."""
     assert callable(step)
-    if value is None:
+    if value is None or (value == "" and not empty_too):
         return None
     if isinstance(value, str):
         result = step(value)
@@ -87,7 +89,7 @@ def apply_transforms(
         elif op == "date":
             value = _each(value, lambda text, t=transform: _date(text, t, notes))
         elif op == "lookup":
-            value = _each(value, lambda text, t=transform: _lookup(text, t, lookups, notes))
+            value = _each(value, lambda text, t=transform: _lookup(text, t, lookups, notes), empty_too=True)
         elif op == "prefix":
             value = _each(value, lambda text, t=transform: t.text + text)
         elif op == "suffix":
