@@ -21,6 +21,8 @@ from tests.unit.test_order_flows import App, order_payload
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app_settings import APP_SETTINGS
 
+pytestmark = pytest.mark.bc
+
 BROKEN = """\
 version: 1
 document:
