@@ -5,6 +5,7 @@ to real BC documents and customers."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,12 @@ def test_custom_checkout_fields_reach_the_bc_sales_order_and_customer():
     assert comments == ["Gift message: Happy birthday!", "Leave at the door"]  # no coupon comment in this file
     body = customer_payload(order.customer, BcCustomerOptions(local_currency="USD", mapping=spec))
     assert body["taxRegistrationNumber"] == "DE123456789"
+
+
+def test_the_readme_example_is_a_mapping_bc_takes():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Mapping your own fields") :]
+    example = section[section.index("```yaml\n") + len("```yaml\n") : section.index("```\n", section.index("```yaml"))]
+    spec = checked(parse_mapping(example, "README"), bc_target_schema())
+    assert spec.statuses is not None and spec.statuses.action("wc-approved") == "post"
+    assert set(spec.document) == {"requestedDeliveryDate", "shipmentMethodId", "shipToContact"}
