@@ -130,3 +130,33 @@ def test_without_status_rules_paid_statuses_post_as_before():
     app = App(erp)
     app.deliver(order_payload(status="completed"))
     assert app.entry().state == OrderState.POSTED
+
+
+def test_the_reconciliation_expects_a_document_for_the_statuses_the_mapping_posts(tmp_path):
+    from datetime import date
+
+    from shared.erp.port import DocumentKind
+    from shared.flows.reconcile import DocumentIndex, _Budget, _check_order_page
+    from shared.flows.report import ExceptionKind
+
+    path = tmp_path / "statuses.yaml"
+    path.write_text(STATUSES, encoding="utf-8")
+    erp = FakeErp(items=["WOO-93", "Bar3"])
+    app = App(erp, bc_mapping_file=str(path))
+    approved = order_payload(status="wc-approved")  # posted by the mapping, never reached the ERP
+    completed = order_payload(id=728, number="728", status="completed")  # PAID_STATUSES, not posted here
+    day = order_payload()["date_created_gmt"][:10]
+
+    checked_count, found = _check_order_page(
+        app.services, "main", date.fromisoformat(day), [approved, completed], set(), _Budget(100),
+        DocumentIndex(DocumentKind.SALES_ORDER),
+    )  # fmt: skip
+    assert [(e.kind, str(e.order)) for e in found] == [(ExceptionKind.MISSING_ORDER, "727")]
+    assert checked_count >= 1
+    # Without the mapping's status rules, PAID_STATUSES decide: the completed order is the missing one.
+    plain = App(FakeErp(items=["WOO-93", "Bar3"]))
+    _, found = _check_order_page(
+        plain.services, "main", date.fromisoformat(day), [approved, completed], set(), _Budget(100),
+        DocumentIndex(DocumentKind.SALES_ORDER),
+    )  # fmt: skip
+    assert [(e.kind, str(e.order)) for e in found] == [(ExceptionKind.MISSING_ORDER, "728")]
