@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -41,6 +42,8 @@ def cmd_mapping(args: argparse.Namespace, out: Console, err: Console) -> int:
         connections = [args.erp.lower()]
     if args.file and len(connections) != 1:
         raise ConfigError("--file checks one connection's mapping: name it with --erp")
+    if args.file:
+        args.file = str(Path(args.file).expanduser().resolve())  # --file is relative to where the command runs
     results: list[dict[str, Any]] = []
     for connection_id in connections:
         file = args.file or settings.connection(connection_id).mapping_file

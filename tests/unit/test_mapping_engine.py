@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.mapping.apply import comment_texts, customer_fields, document_fields, line_fields, status_action
 from shared.mapping.check import check_mapping, checked
@@ -237,3 +239,20 @@ def test_checks_against_the_target_schema():
     }
     with pytest.raises(MappingError, match=r"^mapping:2: lookups.agents"):
         checked(parse_mapping(text), SCHEMA)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=60))
+def test_a_mapped_value_never_exceeds_its_target(po: str, note: str) -> None:
+    """Whatever a shopper types into a checkout field, the value written fits the ERP field."""
+    spec = parse_mapping(MAPPING)
+    order = checkout_order(_po_number=po).model_copy(update={"customer_note": note})
+    for name, value in document_fields(spec, SCHEMA, order).items():
+        length = SCHEMA.document.fields[name].max_length
+        assert length is None or len(value) <= length
+
+
+def test_structured_meta_is_not_a_checkout_field() -> None:
+    spec = parse_mapping("document:\n  poNumber: {from: [meta._po_number, number]}\n")
+    order = checkout_order(_po_number={"nested": "plugin data"})  # type: ignore[arg-type]
+    assert document_fields(spec, SCHEMA, order) == {"poNumber": order.number}
