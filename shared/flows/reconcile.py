@@ -371,7 +371,8 @@ def _check_order_page(
     """One page of orders: totals from the index; the ERP is asked only about orders the index does not
     have (posted on another day, invoiced, never posted) and, for the detail, about the exceptions."""
     settings = services.settings
-    paid = list(settings.paid_statuses)
+    rules = services.status_rules(store)  # the statuses the connection's mapping posts, else PAID_STATUSES
+    paid = list(rules.post if rules is not None else settings.paid_statuses)
     compared = {*paid, "refunded"}
     orders = [order for order in page if created_on(order, day)]
     wanted = [order for order in orders if order.get("status") in compared]
