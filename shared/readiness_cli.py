@@ -23,7 +23,7 @@ from shared.erp.port import ErpError
 from shared.flows.readiness import ReadinessReport, check_readiness
 from shared.flows.readiness_classify import KINDS, Action, FindingKind
 from shared.flows.readiness_report import render_csv, render_html
-from shared.flows.services import Services, build_erp
+from shared.flows.services import Services, build_erp, check_mappings
 from shared.http import HttpError
 from shared.woo.mapping import WooPayloadError
 
@@ -51,7 +51,7 @@ def readiness_services() -> Services:
     settings = load_settings()
     if not settings.azure_web_jobs_storage:
         settings = settings.model_copy(update={"azure_web_jobs_storage": "UseDevelopmentStorage=true"})
-    settings = check_app_settings(settings)
+    settings = check_mappings(check_app_settings(settings))  # a mapping that cannot load is an error (2)
     return Services(settings, erp_factory=lambda connection: build_erp(settings, connection))
 
 

@@ -34,7 +34,7 @@ from shared.flows.readiness_classify import (
     classify_stock_levels,
     classify_webhooks,
 )
-from shared.flows.services import Services, build_erp
+from shared.flows.services import Services, build_erp, connection_mapping
 from shared.flows.webhook_health import delivery_url
 from shared.http import PermanentHttpError
 from shared.model import Order, Product
@@ -106,14 +106,23 @@ class ReadinessReport:
 
 
 def connection_rules(services: Services, store: str) -> ConnectionRules:
+    """The order flow's rules for the store: the statuses its connection's mapping posts and ignores (else
+    PAID_STATUSES), the SKU map, the charges' numbers and the tax classes the connection maps."""
     settings = services.settings
-    connection = settings.connection_of_store(store)
+    connection_id = settings.connection_of(store)
+    connection = settings.connection(connection_id)
+    statuses = services.status_rules(store)
+    tax_code_map: dict[str, str] | None = getattr(connection, "tax_code_map", None)
+    if tax_code_map is not None:  # the mapping's tax_class lookup maps classes too (BC's default mapping)
+        lookups = connection_mapping(settings, connection_id).lookups.get("tax_class", {})
+        tax_code_map = {**lookups, **tax_code_map}
     return ConnectionRules(
         kind=connection.kind,
         sku_map=connection.sku_map,
         local_currency=connection.local_currency,
-        paid_statuses=list(settings.paid_statuses),
-        tax_code_map=getattr(connection, "tax_code_map", None),
+        paid_statuses=list(statuses.post if statuses is not None else settings.paid_statuses),
+        ignored_statuses=list(statuses.ignore if statuses is not None else ()),
+        tax_code_map=tax_code_map,
         shipping_number=getattr(connection, "shipping_number", None),
         fee_number=getattr(connection, "fee_number", None),
         total_tolerance=Decimal(str(settings.total_tolerance)),

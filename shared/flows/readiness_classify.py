@@ -227,6 +227,7 @@ class ConnectionRules:
     sku_map: Mapping[str, str]
     local_currency: str
     paid_statuses: Sequence[str]
+    ignored_statuses: Sequence[str] = ()
     tax_code_map: Mapping[str, str] | None = None  # None: the ERP kind has no such setting
     shipping_number: str | None = None
     fee_number: str | None = None
@@ -319,6 +320,8 @@ def classify_order(
     _check_tax_classes(order, rules, findings)
     if order.status in IGNORED_ORDER_STATUSES:
         return verdict(Action.SKIP, "draft", f"status {order.status}: never posted")
+    if order.status in rules.ignored_statuses:
+        return verdict(Action.SKIP, "ignored", f"status {order.status}: ignored by the connection's mapping")
     if order.status not in rules.paid_statuses:
         ended = order.status in ("cancelled", "refunded", "trash")
         why = f"{order.status}: nothing to post" if ended else f"status {order.status}: not paid (yet)"

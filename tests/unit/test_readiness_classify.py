@@ -151,3 +151,27 @@ def test_the_readme_explains_every_finding() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Go-live readiness") : readme.index("## Operations")]
     assert [kind for kind in FindingKind if f"| `{kind}` |" not in section] == []
+
+
+def test_the_connections_mapping_decides_the_statuses_and_maps_tax_classes(tmp_path: Path) -> None:
+    from shared.config import Settings
+    from shared.flows.readiness import connection_rules
+    from shared.flows.services import Services
+
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "version: 1\nstatuses:\n  post: [completed]\n  ignore: [on-hold]\n"
+        "lookups:\n  tax_class:\n    reduced-rate: REDUCED\n"
+        "line:\n  taxCode:\n    from: line.tax_class\n    transforms: [{lookup: tax_class}]\n",
+        encoding="utf-8",
+    )
+    settings = Settings.model_validate({
+        "woo_stores": {"main": {"url": "https://main.example.com/", "consumer_key": "ck", "consumer_secret": "cs",
+                                "webhook_secret": "whsec"}},
+        "bc_mapping_file": str(mapping), "bc_tax_code_map": {"": "TAXABLE"},
+    })  # fmt: skip
+    rules = connection_rules(Services(settings), "main")
+    assert (list(rules.paid_statuses), list(rules.ignored_statuses)) == (["completed"], ["on-hold"])
+    assert rules.tax_code_map == {"reduced-rate": "REDUCED", "": "TAXABLE"}
+    assert decide(order(), rules)[0].reason == "status_processing"  # this mapping posts completed orders only
+    assert decide(order(status="on-hold"), rules)[0].reason == "ignored"
