@@ -156,7 +156,7 @@ def reconcile_day(
         stores=tuple(store_ids),
         generated_at=datetime.now(UTC),
         sample_limit=sample_limit,
-        paid_statuses=tuple(services.settings.paid_statuses),
+        paid_statuses=_posted_statuses(services, store_ids),
         tolerance=services.settings.total_tolerance,
     )
     spool = _CsvSpool()
@@ -188,6 +188,18 @@ def reconcile_day(
         spool.close()
     _log_summary(report)
     return report
+
+
+def _posted_statuses(services: Services, stores: Sequence[str]) -> tuple[str, ...]:
+    """The Woo statuses that post an order, for the report's note: each store's connection's mapping (else
+    PAID_STATUSES), in the settings' order."""
+    statuses: list[str] = []
+    for store in stores:
+        rules = services.status_rules(store)
+        for status in rules.post if rules is not None else services.settings.paid_statuses:
+            if status not in statuses:
+                statuses.append(status)
+    return tuple(statuses)
 
 
 def _index_or_empty(services: Services, connection: str, day: date) -> DocumentIndex:
