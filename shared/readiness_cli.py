@@ -125,4 +125,6 @@ def print_summary(out: Console, report: ReadinessReport) -> None:
     if report.ready:
         out.print(Text("Ready: every order would post and nothing blocks go-live.", style="green"))
     else:
-        out.print(Text(f"Not ready: {len(report.blocking)} blocking finding(s).", style="red"))
+        stuck = report.count(Action.HOLD) + report.count(Action.FAIL)
+        text = f"Not ready: {stuck} of {len(report.verdicts)} orders would be held or fail; "
+        out.print(Text(text + f"{len(report.blocking)} finding(s) block go-live.", style="red"))
