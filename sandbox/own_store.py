@@ -225,6 +225,8 @@ class OwnStoreStack(Stack):
     created_webhooks: list[int] = field(default_factory=list)
     seeded: int = 0
 
+    webhook_url: str = ""
+
     def start(self) -> OwnStoreStack:
         from sandbox.azurite import Azurite
         from sandbox.entra import EntraEmulator
@@ -299,7 +301,10 @@ class OwnStoreStack(Stack):
         trashed, facts §1.8), then everything local stops."""
         api = getattr(self, "api", None)
         if api is not None:
-            for webhook_id in self.created_webhooks:
+            ours = set(self.created_webhooks)
+            with contextlib.suppress(HttpError):  # and those the webhook health check made in their place
+                ours |= {int(h["id"]) for h in _pages(api, "webhooks", {}) if h.get("delivery_url") == self.webhook_url}
+            for webhook_id in sorted(ours):
                 # Gone already, or the store is down: nothing more to do from here.
                 with contextlib.suppress(HttpError):
                     api.request("DELETE", f"webhooks/{webhook_id}", params={"force": "true"})
