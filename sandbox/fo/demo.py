@@ -17,6 +17,7 @@ from sandbox.woo import WooEmulator
 
 CONNECTION = "fo"
 SHIPPING_ITEM, FEE_ITEM = "FREIGHT", "FEES"
+PAYMENT_JOURNAL = "CustPay"  # a journal name set up for customer payments (the value is configuration)
 
 
 def start(entra: EntraEmulator, port: int) -> FoEmulator:
@@ -56,4 +57,7 @@ def settings(fo: FoEmulator, entra: EntraEmulator, client_id: str, client_secret
         f"{prefix}CUSTOMER_GROUP": fo.customer_group,
         f"{prefix}SHIPPING_ITEM": SHIPPING_ITEM,
         f"{prefix}FEE_ITEM": FEE_ITEM,
+        # Woo payments and money-only refunds on a customer payment journal (seed 002)
+        f"{prefix}PAYMENT_JOURNAL": PAYMENT_JOURNAL,
+        f"{prefix}PAYMENT_OFFSET_ACCOUNT": "USMF OPER",
     }
