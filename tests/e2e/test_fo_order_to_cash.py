@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from sandbox.fo import FoEmulator
@@ -142,3 +143,44 @@ def test_packing_slips_with_tracking_complete_the_order_with_one_note_each(stack
     notes = [note["note"] for note in stack.woo.notes(order["id"]) if note["customer_note"]]
     assert len(notes) == 2 and "1Z999FO1" in notes[0] and "1Z999FO2" in notes[1]
     assert "https://www.ups.com/track?tracknum=1Z999FO2" in notes[1]
+
+
+def test_a_packing_slip_business_event_completes_the_order_before_the_timer(stack: Stack, app: Services) -> None:
+    emulator = fo(stack)
+    url = f"http://127.0.0.1:{stack.ports.host}/api/webhooks/erp/fo?code={stack.function_key}"
+    emulator.events.activate("SalesPackingSlipPostedBusinessEvent", url)
+    emulator.events.activate("SalesInvoicePostedBusinessEvent", url)
+    order = stack.woo.place_order([("1920-S", 1)], pay=True, email="fo.event@example.com")
+    wait_for(lambda: posted(app, order))
+    company = emulator.store.companies[emulator.default_company]
+    emulator.warehouse.ship(company, order["number"], None, "DHL", "JD01460000FO")
+    emulator.warehouse.invoice(company, order["number"])
+    assert emulator.events.flush()
+    done = wait_for(lambda: (o := stack.woo.order(order["id"]))["status"] == "completed" and o, timeout=20)
+    notes = [note["note"] for note in stack.woo.notes(order["id"]) if note["customer_note"]]
+    assert len(notes) == 1 and "JD01460000FO" in notes[0]
+    assert done["status"] == "completed"
+    delivered = [d for d in emulator.events.log if d.endpoint == url]
+    assert {d.event["BusinessEventId"] for d in delivered} == {
+        "SalesPackingSlipPostedBusinessEvent",
+        "SalesInvoicePostedBusinessEvent",
+    }
+    assert all(d.delivered and d.attempts[-1] == 202 for d in delivered)
+    for delivery in delivered:  # F&O's retry of the same event: answered, queued once
+        key = str(delivery.event["EventId"]).upper()
+        assert app.audit.trail(f"erp-events/fo/{key}")
+        again = httpx.post(url, json=delivery.event, timeout=30)
+        assert again.status_code == 200
+        assert len(app.audit.trail(f"erp-events/fo/{key}")) == 1
+
+
+def test_a_business_event_without_the_function_key_is_refused(stack: Stack) -> None:
+    url = f"http://127.0.0.1:{stack.ports.host}/api/webhooks/erp/fo"
+    event = {
+        "BusinessEventId": "SalesInvoicePostedBusinessEvent",
+        "ControlNumber": 1,
+        "BusinessEventLegalEntity": "USMF",
+    }
+    assert httpx.post(url, json=event, timeout=30).status_code == 401
+    malformed = httpx.post(f"{url}?code={stack.function_key}", content=b"{", timeout=30)
+    assert malformed.status_code == 400

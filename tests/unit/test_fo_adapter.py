@@ -194,3 +194,55 @@ def test_an_fo_connection_comes_from_erps_settings(monkeypatch: pytest.MonkeyPat
     assert isinstance(fo, FoConnection)
     assert fo.warehouses == ["11", "12"]
     assert fo.token_scope == "https://contoso.operations.dynamics.com/.default"
+
+
+# ------------------------------------------------------------------------------------------ business events
+
+
+def test_the_saved_envelope_of_an_unused_event_is_answered_and_not_queued() -> None:
+    from shared.erp.fo.events import ms_date, receive_business_event
+
+    body = reference("fo-business-event-envelope-sample.json").encode()
+    receipt = receive_business_event(body, "so01")
+    assert (receipt.status, receipt.payload) == (200, None)  # DummyBusinessEvent1: answered 2xx, nothing to do
+    assert ms_date(json.loads(body)["EventTime"]) is not None
+
+
+def invoice_event(**overrides: object) -> bytes:
+    sample = json.loads(reference("fo-business-event-envelope-sample.json"))
+    sample.update(
+        BusinessEventId="SalesInvoicePostedBusinessEvent",
+        BusinessEventLegalEntity="USMF",
+        InvoiceId="INV-000001",
+        SalesOrderId="WOO-1001",
+    )
+    sample.update(overrides)
+    return json.dumps(sample).encode()
+
+
+def test_an_invoice_posted_event_is_queued_by_its_identity_with_its_event_id_as_key() -> None:
+    from shared.erp.fo.events import receive_business_event
+
+    receipt = receive_business_event(invoice_event(), "usmf")
+    assert receipt.status == 202 and receipt.payload is not None
+    assert receipt.payload["invoice"] == "INV-000001" and receipt.payload["event_time"].startswith("2022-12-30")
+    assert receipt.dedupe_key == "3C47A4CD-6EDC-4319-B893-3F862EED65FD"
+    without_id = receive_business_event(invoice_event(EventId=""), "usmf")
+    assert without_id.dedupe_key == "USMF-5637611083"  # legal entity + ControlNumber
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"not json", 400), (b'{"BusinessEventId": "X"}', 400), (b"[]", 400)],
+)
+def test_a_body_that_is_not_an_envelope_is_400(body: bytes, status: int) -> None:
+    from shared.erp.fo.events import receive_business_event
+
+    assert receive_business_event(body, "usmf").status == status
+
+
+def test_an_event_of_another_legal_entity_is_answered_and_not_queued() -> None:
+    from shared.erp.fo.events import receive_business_event
+
+    receipt = receive_business_event(invoice_event(BusinessEventLegalEntity="DEMF"), "usmf")
+    assert (receipt.status, receipt.payload) == (200, None)

@@ -21,6 +21,7 @@ from typing import Any
 from shared.auth import EntraTokens
 from shared.config import FoConnection, Settings
 from shared.erp.fo import catalog as fo_catalog
+from shared.erp.fo import events as fo_events
 from shared.erp.fo import guesses
 from shared.erp.fo.client import BatchRequest, FoClient, key_path, odata_string
 from shared.erp.fo.mapping import (
@@ -51,9 +52,12 @@ from shared.erp.port import (
     ErpCustomer,
     ErpDataProblem,
     ErpDocument,
+    ErpHints,
     ErpItem,
     ErpPayment,
+    EventReceipt,
     PermanentErpError,
+    SubscriptionReport,
     TransientErpError,
 )
 from shared.http import ApiClient, RetryPolicy, TokenSource, tls_bundle_file
@@ -572,6 +576,19 @@ class FoAdapter:
 
     def list_shipments_since(self, since: datetime) -> list[Shipment]:
         return fo_catalog.shipments_since(self.client, since)
+
+    # -------------------------------------------------------------- ERP events: business events (fo.events)
+
+    def receive_event(self, params: Mapping[str, str], body: bytes) -> EventReceipt:
+        return fo_events.receive_business_event(body, self.client.data_area_id)
+
+    def read_hints(self, payload: Mapping[str, object]) -> ErpHints:
+        return fo_events.read_hints(self.client, payload)
+
+    def ensure_subscriptions(self, notification_url: str | None, now: datetime) -> SubscriptionReport:
+        """Nothing to keep: business events are activated in F&O (System administration › Business events),
+        pointed at ``<notification_url>`` once; there is no API to renew (facts §3, infra/README.md)."""
+        return SubscriptionReport(configured=notification_url is not None)
 
 
 def _payment(data: Mapping[str, Any]) -> ErpPayment:

@@ -35,3 +35,8 @@ ALREADY_EXISTS_MARKER = "the record already exists"  # real (fo-batch-response-c
 RETURN_QUANTITY_SIGN = -1  # return order lines carry negative quantities (AX convention; facts §2.5: UNCONFIRMED)
 SERVICE_PRODUCT_TYPE = "Service"  # ProductType member of items without stock: UNCONFIRMED
 PACKING_SLIP_QUANTITY = "DeliveredQuantity"  # quantity field of PACKING_SLIP_LINES: ours
+
+# ---- business events (facts §3)
+INVOICE_POSTED_EVENT = "SalesInvoicePostedBusinessEvent"  # evidenced (facts §3)
+PACKING_SLIP_POSTED_EVENT = "SalesPackingSlipPostedBusinessEvent"  # name UNCONFIRMED (facts §2.7)
+PACKING_SLIP_ID_MEMBER = "PackingSlipId"  # the packing slip event's DataMember names: UNCONFIRMED
