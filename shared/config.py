@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Discriminator, Field, SecretStr, Tag, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from shared.http import ca_bundle_problem
@@ -60,6 +60,12 @@ class BcConnection(BaseModel):
     `BC_<FIELD>` settings are the connection `bc`, so a deployment from before connections is unchanged."""
 
     kind: Literal["bc"] = "bc"
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower_kind(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     tenant_id: str = ""
     environment: str = "production"
     company_id: str = ""
@@ -108,6 +114,12 @@ class FoConnection(BaseModel):
     (facts: finance-operations.md; README "Finance & Operations")."""
 
     kind: Literal["fo"] = "fo"
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower_kind(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     environment_url: str = ""  # https://<environment>.operations.dynamics.com (no shared base URL)
     tenant_id: str = ""
     client_id: str = ""
@@ -165,8 +177,17 @@ class FoConnection(BaseModel):
         }
 
 
+def _kind_of(value: object) -> str:
+    """A connection's kind (`ERPS__<id>__KIND`, any case); `bc` when not given, as before there were kinds."""
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return str(kind or "bc").lower()
+
+
 # One ERP connection, by its kind (`ERPS__<id>__KIND`).
-ErpConnection = Annotated[BcConnection | FoConnection, Field(discriminator="kind")]
+ErpConnection = Annotated[
+    Annotated[BcConnection, Tag("bc")] | Annotated[FoConnection, Tag("fo")],
+    Discriminator(_kind_of),
+]
 
 
 class Settings(BaseSettings):

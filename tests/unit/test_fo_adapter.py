@@ -246,3 +246,17 @@ def test_an_event_of_another_legal_entity_is_answered_and_not_queued() -> None:
 
     receipt = receive_business_event(invoice_event(BusinessEventLegalEntity="DEMF"), "usmf")
     assert (receipt.status, receipt.payload) == (200, None)
+
+
+def test_a_connection_without_kind_is_bc_and_the_kind_ignores_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import BcConnection
+
+    monkeypatch.setenv("ERPS__old__COMPANY_ID", "c1")
+    monkeypatch.setenv("ERPS__new__KIND", "FO")
+    monkeypatch.setenv("ERPS__new__DATA_AREA_ID", "usmf")
+    settings = Settings()
+    assert isinstance(settings.connection("old"), BcConnection)
+    assert isinstance(settings.connection("new"), FoConnection)
+    monkeypatch.setenv("ERPS__bad__KIND", "sap")
+    with pytest.raises(ValueError, match="sap"):
+        Settings()
