@@ -175,6 +175,16 @@ class FoAdapter:
     ) -> ErpDocument:
         if customer.blocked:
             raise ErpDataProblem([HoldReason.blocked_customer(customer.number, customer.blocked_reason)])
+        try:
+            return self._create_order(order, customer, parent_skus)
+        except PermanentErpError as exc:
+            if guesses.ITEM_NOT_FOUND_MARKER not in exc.message.lower():
+                raise
+            # an item cached here was deleted in F&O since: read the items again, so the order is held for it
+            self.forget_items(self.resolve_items(required_item_keys(order, self.options)))
+            return self._create_order(order, customer, parent_skus)
+
+    def _create_order(self, order: Order, customer: ErpCustomer, parent_skus: Mapping[int, str] | None) -> ErpDocument:
         items = self.resolve_items(required_item_keys(order, self.options))
         try:
             plan = order_plan(order, customer.number, items, self.options, parent_skus=parent_skus)
@@ -538,7 +548,7 @@ class FoAdapter:
                     found[number] = cached[0]
         missing = [n for n in numbers if n not in found]
         if missing:
-            for item in fo_catalog.catalog_items(self.client, missing, self.connection.warehouses):
+            for item in fo_catalog.catalog_items(self.client, missing, self.connection.warehouses, stock=False):
                 found[item.number] = item
                 with self._lock:
                     self._items[item.number] = (item, now)

@@ -55,14 +55,20 @@ def on_hand(client: FoClient, numbers: Sequence[str] | None, warehouses: Sequenc
     return dict(totals)
 
 
-def catalog_items(client: FoClient, numbers: Sequence[str] | None, warehouses: Sequence[str]) -> list[ErpItem]:
-    """Released products by item number (all when None) with their available on-hand quantity."""
+def catalog_items(
+    client: FoClient, numbers: Sequence[str] | None, warehouses: Sequence[str], *, stock: bool = True
+) -> list[ErpItem]:
+    """Released products by item number (all when None) with their available on-hand quantity (not read
+    when ``stock`` is False: an order needs the items, not their stock)."""
     filters = None if numbers is None else any_of("ItemNumber", numbers)
     if filters == []:
         return []
     products = _rows(client, "ReleasedProductsV2", PRODUCT_SELECT, filters)
-    stock = on_hand(client, None if numbers is None else [str(p["ItemNumber"]) for p in products], warehouses)
-    return [item_from_json(product, stock.get(str(product["ItemNumber"]))) for product in products]
+    if not stock or not products:
+        return [item_from_json(product, None) for product in products]
+    wanted = None if numbers is None else [str(p["ItemNumber"]) for p in products]
+    stock_by_item = on_hand(client, wanted, warehouses)
+    return [item_from_json(product, stock_by_item.get(str(product["ItemNumber"]))) for product in products]
 
 
 def open_order_quantities(client: FoClient, namespace: str = guesses.NAMESPACE) -> dict[str, Decimal]:

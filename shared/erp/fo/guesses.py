@@ -30,6 +30,7 @@ ACCOUNT_TYPE_CUSTOMER = "Cust"  # LedgerJournalACType member, evidenced (facts �
 ON_HOLD_MARKERS = ("on hold",)  # "Customer X is on hold for all transactions." – wording UNCONFIRMED
 CURRENCY_MARKERS = ("field 'currency'", "field 'sales currency'")  # validateField text for a missing currency
 ALREADY_EXISTS_MARKER = "the record already exists"  # real (fo-batch-response-changeset-500.txt)
+ITEM_NOT_FOUND_MARKER = "in field 'item number' is not found"  # validateField text (built like the real one)
 
 # ---- documents
 RETURN_QUANTITY_SIGN = -1  # return order lines carry negative quantities (AX convention; facts §2.5: UNCONFIRMED)
