@@ -91,3 +91,22 @@ def test_item_refunds_as_a_negative_sales_order(
     found = erp.find_credit_memo(memo.external_document_number)
     assert found is not None and found.id == memo.id
     erp.close()
+
+
+def test_money_only_refunds_are_dated_journal_lines_with_their_totals(
+    fo_emulators: tuple[FoEmulator, EntraEmulator],  # noqa: F811
+    probe: FoProbe,
+) -> None:
+    erp = adapter(fo_emulators, probe)
+    probe.seed_item("MONEY-1", price=Decimal("20.00"), stock=Decimal(10))
+    placed = order([("MONEY-1", 1, "20.00")])
+    document = erp.create_sales_document(placed, erp.create_customer(placed.customer))
+    refund = refund_of_line(placed).model_copy(update={"lines": (), "amount": Decimal("7.50")})
+    memo = erp.create_credit_memo(refund, placed, document)
+    assert (memo.kind, memo.total_including_tax) == (DocumentKind.CREDIT_MEMO, Decimal("7.50"))
+    day = refund.created_at.date()
+    assert list(erp.document_totals(DocumentKind.CREDIT_MEMO, day, day)) == [
+        (memo.external_document_number, Decimal("7.50"))
+    ]
+    assert erp.find_payment(placed.number) is None  # a refund line is not the order's payment
+    erp.close()

@@ -514,7 +514,8 @@ class FoAdapter:
 
     def document_totals(self, kind: DocumentKind, first_day: date, last_day: date) -> Iterator[tuple[str, Decimal]]:
         """(reference, total) of the orders F&O created in the range (``OrderCreationDateTime``: F&O dates an
-        order itself; the Woo date cannot be written, facts §2.2), or of the invoices dated in it."""
+        order itself; the Woo date cannot be written, facts §2.2), of the invoices dated in it, or of the
+        money-only refunds (payment-journal debit lines) dated in it."""
         end = last_day + timedelta(days=1)
         if kind == DocumentKind.SALES_INVOICE:
             params = {
@@ -525,6 +526,15 @@ class FoAdapter:
                 yield str(row.get("CustomersOrderReference") or ""), Decimal(str(row.get("TotalInvoiceAmount") or 0))
             return
         if kind == DocumentKind.CREDIT_MEMO:
+            # money-only refunds (journal debit lines, dated); return orders carry no date in the CDM list
+            params = {
+                "$filter": f"TransactionDate ge {first_day.isoformat()} and TransactionDate lt {end.isoformat()}"
+                " and DebitAmount gt 0",
+                "$select": "PaymentReference,DebitAmount",
+            }
+            for row in self.client.iter_rows("CustomerPaymentJournalLines", params):
+                if row.get("PaymentReference"):
+                    yield str(row["PaymentReference"]), Decimal(str(row.get("DebitAmount") or 0))
             return
         params = {
             "$filter": f"OrderCreationDateTime ge {first_day.isoformat()}T00:00:00Z"
