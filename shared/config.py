@@ -139,6 +139,7 @@ class FoConnection(BaseModel):
     fee_item: str = ""  # non-stock item number for Woo fee lines
     sku_map: dict[str, str] = Field(default_factory=dict)
     tax_code_map: dict[str, str] = Field(default_factory=dict)  # Woo tax class → SalesTaxItemGroupCode
+    dimension_map: dict[str, str] = Field(default_factory=dict)  # Woo tax class → DefaultLedgerDimensionDisplayValue
     country_map: dict[str, str] = Field(default_factory=dict)  # ISO alpha-2 → F&O country/region id
     warehouses: Annotated[list[str], NoDecode] = Field(default_factory=list)  # InventoryWarehouseId list ([] = all)
     item_refunds: Literal["return_order", "credit_order"] = "return_order"

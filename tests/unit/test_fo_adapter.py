@@ -157,7 +157,9 @@ def placed(number: str = "1001") -> Order:
 
 
 def test_an_order_is_one_header_with_the_woo_number_as_reference_and_item_lines() -> None:
-    options = fo_options(connection(shipping_item="FREIGHT", tax_code_map={"standard": "FULL"}))
+    options = fo_options(
+        connection(shipping_item="FREIGHT", tax_code_map={"standard": "FULL"}, dimension_map={"standard": "D-STD"})
+    )
     items = {"MUG-1": ErpItem(number="MUG-1", id="MUG-1")}
     plan = order_plan(placed(), "C-1", items, options)
     assert plan.header is not None and not plan.holds
@@ -166,6 +168,7 @@ def test_an_order_is_one_header_with_the_woo_number_as_reference_and_item_lines(
     mug, freight = plan.lines
     assert (mug["ItemNumber"], mug["OrderedSalesQuantity"], mug["SalesPrice"]) == ("MUG-1", Decimal(3), Decimal(10))
     assert mug["LineDiscountAmount"] * 3 == Decimal(3) and mug["SalesTaxItemGroupCode"] == "FULL"
+    assert mug["DefaultLedgerDimensionDisplayValue"] == "D-STD"
     assert (freight["ItemNumber"], freight["SalesPrice"]) == ("FREIGHT", Decimal(5))
 
 

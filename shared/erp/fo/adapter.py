@@ -88,6 +88,7 @@ def fo_options(connection: FoConnection) -> FoOptions:
         fee_item=connection.fee_item,
         sku_map=connection.sku_map,
         tax_code_map=connection.tax_code_map,
+        dimension_map=connection.dimension_map,
         country_map={k.upper(): v for k, v in connection.country_map.items()},
         return_reason_code=connection.return_reason_code,
     )

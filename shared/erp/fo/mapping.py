@@ -56,6 +56,7 @@ class FoOptions:
     fee_item: str = ""
     sku_map: Mapping[str, str] = field(default_factory=dict)
     tax_code_map: Mapping[str, str] = field(default_factory=dict)
+    dimension_map: Mapping[str, str] = field(default_factory=dict)
     country_map: Mapping[str, str] = field(default_factory=dict)
     return_reason_code: str = ""
 
@@ -266,9 +267,13 @@ def _line(
         "SalesPrice": unit,
         "LineDescription": _text(name, 60) or item_number,
     }
-    tax_group = options.tax_code_map.get(line.tax_class or "standard")
+    tax_class = line.tax_class or "standard"
+    tax_group = options.tax_code_map.get(tax_class)
     if tax_group:
         body["SalesTaxItemGroupCode"] = tax_group
+    dimension = options.dimension_map.get(tax_class)
+    if dimension:  # seed: Woo tax classes map to Dynamics financial dimensions
+        body["DefaultLedgerDimensionDisplayValue"] = dimension
     return body
 
 
