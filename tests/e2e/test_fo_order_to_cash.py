@@ -72,7 +72,8 @@ def test_a_paid_order_is_one_fo_order_with_items_discount_freight_fee_and_the_wo
     assert (by_item["FREIGHT"]["LineAmount"], by_item["FEES"]["LineAmount"]) == (Decimal(10), Decimal("2.50"))
     (customer,) = rows(stack, "CustomersV3", CustomerAccount=header["OrderingCustomerAccountNumber"])
     assert customer["PrimaryContactEmail"] == "fo.first@example.com" and customer["PersonLastName"] == "Operations"
-    (payment,) = rows(stack, "CustomerPaymentJournalLines", PaymentReference=order["number"])
+    # the payment is recorded after the order is posted (shared.flows.orders)
+    (payment,) = wait_for(lambda: rows(stack, "CustomerPaymentJournalLines", PaymentReference=order["number"]))
     assert Decimal(payment["CreditAmount"]) == Decimal(order["total"]) and payment["AccountType"] == "Cust"
     entry = app.ledger.get("main", order["id"])
     assert entry is not None and entry.attention == ""
