@@ -158,7 +158,11 @@ def test_a_packing_slip_business_event_completes_the_order_before_the_timer(stac
     emulator.warehouse.invoice(company, order["number"])
     assert emulator.events.flush()
     done = wait_for(lambda: (o := stack.woo.order(order["id"]))["status"] == "completed" and o, timeout=20)
-    notes = [note["note"] for note in stack.woo.notes(order["id"]) if note["customer_note"]]
+
+    def customer_notes() -> list[str]:
+        return [note["note"] for note in stack.woo.notes(order["id"]) if note["customer_note"]]
+
+    notes = wait_for(customer_notes)  # written just after the status
     assert len(notes) == 1 and "JD01460000FO" in notes[0]
     assert done["status"] == "completed"
     delivered = [d for d in emulator.events.log if d.endpoint == url]
