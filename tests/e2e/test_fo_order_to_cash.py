@@ -127,6 +127,13 @@ def test_stock_and_prices_come_from_on_hand_and_released_products(stack: Stack, 
     assert shown["stock_quantity"] == 70 - open_units and shown["regular_price"] == "155.00"
     assert shown["name"] == product["name"]  # marketing fields stay Woo's
 
+    # The next (delta) run reads on-hand in full (F&O has no change date) and writes only what moved.
+    stock.push_stock_and_prices(app, "main")  # settles whatever the first run left (a full run, or a delta)
+    emulator.warehouse.move_stock(company, "1964-W", Decimal(-5))
+    (delta,) = stock.push_stock_and_prices(app, "main")
+    assert delta.mode == "delta" and delta.written == 1 and delta.considered > 1
+    assert stack.woo.product(product["id"])["stock_quantity"] == 65 - open_units
+
 
 def test_packing_slips_with_tracking_complete_the_order_with_one_note_each(stack: Stack, app: Services) -> None:
     order = stack.woo.place_order([("1900-S", 2), ("LAMP-WHITE", 1)], pay=True, email="fo.ship@example.com")
