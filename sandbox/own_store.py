@@ -208,7 +208,19 @@ def _seed_bc(emulator: Any, items: list[StoreItem]) -> list[str]:
     return skipped
 
 
-SEEDERS: dict[str, Callable[[Any, list[StoreItem]], list[str]]] = {"bc": _seed_bc}
+def _seed_fo(emulator: Any, items: list[StoreItem]) -> list[str]:
+    company = emulator.store.companies[emulator.default_company]
+    skipped = []
+    for item in items:
+        if len(item.sku) > ITEM_NUMBER_LENGTH:  # F&O's ItemId is 20 characters too (unconfirmed)
+            skipped.append(item.sku)
+            continue
+        emulator.warehouse.seed_product(company, item.sku.upper(), item.price, item.name[:60])
+        emulator.warehouse.move_stock(company, item.sku.upper(), item.stock)
+    return skipped
+
+
+SEEDERS: dict[str, Callable[[Any, list[StoreItem]], list[str]]] = {"bc": _seed_bc, "fo": _seed_fo}
 """How each ERP emulator takes the store's SKUs as items (returns the SKUs it could not take)."""
 
 

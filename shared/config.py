@@ -100,6 +100,11 @@ class BcConnection(BaseModel):
         return bool(self.payment_journal)
 
     @property
+    def charge_targets(self) -> tuple[str, str]:
+        """What Woo shipping and fee lines post to (empty: not set, such orders are refused)."""
+        return self.shipping_number, self.fee_number
+
+    @property
     def required(self) -> dict[str, str]:
         """What the connection cannot work without, by field name."""
         return {
@@ -151,6 +156,12 @@ class FoConnection(BaseModel):
     payment_method: str = ""  # PaymentMethodName on payment journal lines ("" = none)
     max_concurrency: int = Field(default=5, ge=0, le=100)
     ca_bundle: str = ""
+    mapping_file: str = ""  # F&O takes no mapping file yet (services.connection_mapping refuses one)
+
+    @property
+    def charge_targets(self) -> tuple[str, str]:
+        """The non-stock items Woo shipping and fee lines post as (empty: not set, such orders are refused)."""
+        return self.shipping_item, self.fee_item
 
     @field_validator("warehouses", mode="before")
     @classmethod

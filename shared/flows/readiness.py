@@ -112,6 +112,8 @@ def connection_rules(services: Services, store: str) -> ConnectionRules:
     connection_id = settings.connection_of(store)
     connection = settings.connection(connection_id)
     statuses = services.status_rules(store)
+    # What shipping and fee lines post to, where the kind needs it named (GP posts them to GL accounts)
+    charges: tuple[str, str] | None = getattr(connection, "charge_targets", None)
     tax_code_map: dict[str, str] | None = getattr(connection, "tax_code_map", None)
     if tax_code_map is not None:  # the mapping's tax_class lookup maps classes too (BC's default mapping)
         lookups = connection_mapping(settings, connection_id).lookups.get("tax_class", {})
@@ -123,8 +125,8 @@ def connection_rules(services: Services, store: str) -> ConnectionRules:
         paid_statuses=list(statuses.post if statuses is not None else settings.paid_statuses),
         ignored_statuses=list(statuses.ignore if statuses is not None else ()),
         tax_code_map=tax_code_map,
-        shipping_number=getattr(connection, "shipping_number", None),
-        fee_number=getattr(connection, "fee_number", None),
+        shipping_number=charges[0] if charges is not None else None,
+        fee_number=charges[1] if charges is not None else None,
         total_tolerance=Decimal(str(settings.total_tolerance)),
     )
 

@@ -26,7 +26,7 @@ from shared.mapping.suggestions import Candidate, suggest_items
 from shared.model import HoldCode, HoldReason, Order, Product, currency_places, round_money
 from shared.woo.mapping import IGNORED_ORDER_STATUSES
 
-ITEM_NUMBER_LENGTH: dict[str, int] = {"bc": 20}
+ITEM_NUMBER_LENGTH: dict[str, int] = {"bc": 20, "fo": 20}  # F&O: ItemId (20, unconfirmed)
 """The longest item number each ERP kind holds (BC: Code20, ``lineObjectNumber`` MaxLength 20 in
 ``$metadata``, facts dynamics.md). A kind not listed yet is checked against BC's 20, the shortest."""
 DEFAULT_ITEM_NUMBER_LENGTH = 20
@@ -117,7 +117,8 @@ KINDS: dict[FindingKind, KindInfo] = {
         True,
         "Orders have shipping or fee lines but the connection names no account or item for them: the ERP "
         "would refuse those orders (they would end in the poison queue).",
-        "Set the shipping and fee numbers of the connection (BC_SHIPPING_NUMBER, BC_FEE_NUMBER and their line types).",
+        "Name what shipping and fee lines post to: BC_SHIPPING_NUMBER and BC_FEE_NUMBER (and their line types) "
+        "on Business Central, SHIPPING_ITEM and FEE_ITEM on Finance & Operations.",
         "#6c3483",
     ),
     FindingKind.WEBHOOK: KindInfo(

@@ -29,6 +29,7 @@ from sandbox.azurite import Azurite
 from sandbox.bc.probe import BcProbe
 from sandbox.entra import EntraEmulator
 from sandbox.erp_kinds import ERP_KINDS, erp_kind
+from sandbox.fo.probe import FoProbe
 from sandbox.lifecycle import Emulator
 from sandbox.probe import ErpProbe, Fault
 from sandbox.tls import ensure_tls_files
@@ -70,8 +71,16 @@ def _bc_company(erp: Erp) -> tuple[ErpProbe, dict[str, str]]:
     return probe, {"BC_COMPANY_ID": probe.company_id}
 
 
+def _fo_company(erp: Erp) -> tuple[ErpProbe, dict[str, str]]:
+    probe = FoProbe.new_company(erp.emulator.base_url, erp.entra.authority, ca_bundle=str(ensure_tls_files().ca_bundle))
+    for number in ("FREIGHT", "FEES"):  # the connection's SHIPPING_ITEM and FEE_ITEM (sandbox/fo/demo.py)
+        probe.seed_item(number, price=Decimal(0), name=number.title())
+    # Not the integration user's default company: F&O reads it only cross-company (facts §1.2)
+    return probe, {"ERPS__fo__DATA_AREA_ID": probe.data_area_id, "ERPS__fo__CROSS_COMPANY": "true"}
+
+
 # A new ERP kind adds how to get a company of its own and the settings naming it.
-NEW_COMPANY: dict[str, Callable[[Erp], tuple[ErpProbe, dict[str, str]]]] = {"bc": _bc_company}
+NEW_COMPANY: dict[str, Callable[[Erp], tuple[ErpProbe, dict[str, str]]]] = {"bc": _bc_company, "fo": _fo_company}
 
 
 @pytest.fixture
@@ -218,6 +227,13 @@ class PlantedRun:
     erp_writes_before: dict[str, int]
 
 
+# No fee target, and no tax class mapped but the standard one, in each kind's settings
+PLANTED_SETTINGS: dict[str, dict[str, str]] = {
+    "bc": {"BC_FEE_NUMBER": "", "BC_TAX_CODE_MAP": '{"": "TAXABLE"}'},
+    "fo": {"ERPS__fo__FEE_ITEM": ""},
+}
+
+
 @pytest.fixture
 def planted(
     erp: Erp,
@@ -232,9 +248,8 @@ def planted(
     probe, company_settings = company
     plant(woo, probe)
     settings = settings_for(
-        erp, woo, company_settings, BC_FEE_NUMBER="", BC_TAX_CODE_MAP='{"": "TAXABLE"}',
-        AzureWebJobsStorage=azurite.connection_string,
-    )  # fmt: skip
+        erp, woo, company_settings, **PLANTED_SETTINGS[erp.kind], AzureWebJobsStorage=azurite.connection_string
+    )
     monkeypatch.setenv("AzureWebJobsStorage", azurite.connection_string)
     Services(Settings()).ensure_storage()  # the queues, tables and containers the app has
     storage_before, erp_before = storage_snapshot(azurite.connection_string), erp_writes(probe)
