@@ -167,6 +167,7 @@ var tableNames = [
   'customers'
   'skus'
   'shipments'
+  'skumap'
 ]
 var containerNames = [
   'claim-checks'

@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     claim_timeout_seconds: int = 300  # a posting claim older than this is taken over
     max_reschedules: int = 12  # transient failures re-queued with backoff before the host's retries
 
+    # The SKU mapping table (issue 16): how often a process checks it for changes, and how long the ERP
+    # catalogue read for a held unknown SKU's suggestions is kept.
+    sku_map_refresh_seconds: int = Field(default=30, ge=0)
+    sku_suggestion_catalogue_minutes: int = Field(default=60, ge=0)
+
     # The app's own public address, for the webhooks it creates: <PUBLIC_BASE_URL>/api/webhooks/woo/<store>?code=<key>
     public_base_url: str = ""
     webhook_function_key: SecretStr = SecretStr("")  # the woo_webhook function key (secret)

@@ -24,7 +24,7 @@ from typing import Any
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.erp.rules import expected_total
 from shared.events import WooEvent
-from shared.flows import refunds
+from shared.flows import refunds, sku_suggestions
 from shared.flows.common import Reschedule, document_of, flag, record_poisoned, update_entry
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
@@ -210,7 +210,9 @@ def post_order(
     try:
         document = existing_document(order, entry, services) or create_document(order, payload, entry, services)
     except ErpDataProblem as problem:
-        hold(order, entry, problem.holds, services)
+        found = sku_suggestions.suggestions_for_holds(order, problem.holds, services)
+        entry.suggestions = sku_suggestions.encode(found)
+        hold(order, entry, sku_suggestions.with_suggestions(problem.holds, found), services)
         return
     except TransientErpError as exc:
         release_claim(entry, services, counted=exc.ambiguous)
@@ -354,7 +356,7 @@ def record_posted(
     entry.document_id = document.id
     entry.document_number = document.number
     entry.erp_total = str(document.total_including_tax)
-    entry.hold_code = entry.hold_reason = entry.held_since = ""
+    entry.hold_code = entry.hold_reason = entry.held_since = entry.suggestions = ""
     entry.claim_id = entry.claimed_at = ""
     entry.posted_at = now_iso()
     records_payments = services.settings.connection_of_store(order.store).records_payments
