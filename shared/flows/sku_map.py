@@ -155,16 +155,21 @@ def parse_csv(text: str, max_length: int = 20) -> list[tuple[str, str]]:
 
 
 def import_csv(services: Services, connection: str, text: str, *, by: str) -> int:
-    """Set every row of the CSV (all checked before any is written); the rows changed."""
+    """Set every row of the CSV (all checked before any is written); the rows changed. The rows go in
+    table transactions of 100; each change gets its audit record."""
     connection = known_connection(services, connection)
-    changed = 0
-    for sku, number in parse_csv(text, item_number_max(services, connection)):
-        current = services.sku_map_table.get(connection, sku)
-        if current is not None and current.number == number:
-            continue
-        set_mapping(services, connection, sku, number, by=by, source="import")
-        changed += 1
-    return changed
+    rows = parse_csv(text, item_number_max(services, connection))
+    current = {m.sku.strip().upper(): m.number for m in services.sku_map_table.mappings(connection)}
+    changes = [(sku, number) for sku, number in rows if current.get(sku.upper()) != number]
+    services.sku_map_table.put_many(
+        connection, [SkuMapping(sku, number, updated_by=by, source="import") for sku, number in changes]
+    )
+    for sku, number in changes:
+        previous = current.get(sku.upper(), "")
+        services.audit.record(
+            audit_subject(connection), "sku_map", "import", sku=sku, number=number, previous=previous, by=by
+        )
+    return len(changes)
 
 
 def export_csv(services: Services, connection: str) -> str:

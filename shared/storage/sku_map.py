@@ -27,6 +27,7 @@ log = logging.getLogger("connector.sku_map")
 
 SKU_PREFIX = "sku:"
 VERSION_KEY = "version"
+BATCH = 100  # entities per table transaction (Azure's limit)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,16 @@ class SkuMapping:
 
 def sku_row_key(sku: str) -> str:
     return SKU_PREFIX + quote(sku.strip().upper(), safe="")
+
+
+def _data(m: SkuMapping) -> dict[str, str]:
+    return {
+        "sku": m.sku,
+        "number": m.number,
+        "updated_by": m.updated_by,
+        "updated_at": m.updated_at,
+        "source": m.source,
+    }
 
 
 def _mapping(row: Row) -> SkuMapping:
@@ -70,22 +81,24 @@ class SkuMapTable:
         return None if row is None else _mapping(row)
 
     def put(self, connection: str, mapping: SkuMapping) -> SkuMapping:
-        stamped = SkuMapping(
-            sku=mapping.sku.strip(),
-            number=mapping.number.strip().upper(),
-            updated_by=mapping.updated_by,
-            updated_at=mapping.updated_at or datetime.now(UTC).isoformat(),
-            source=mapping.source,
-        )
-        data = {
-            "sku": stamped.sku,
-            "number": stamped.number,
-            "updated_by": stamped.updated_by,
-            "updated_at": stamped.updated_at,
-            "source": stamped.source,
-        }
-        self.table.upsert(Row(connection, sku_row_key(stamped.sku), data))
-        self.touch(connection)
+        [stamped] = self.put_many(connection, [mapping])
+        return stamped
+
+    def put_many(self, connection: str, mappings: list[SkuMapping]) -> list[SkuMapping]:
+        """Upsert the rows, a transaction of up to 100 at a time (one partition), then one new version."""
+        now = datetime.now(UTC).isoformat()
+        stamped = [
+            SkuMapping(m.sku.strip(), m.number.strip().upper(), m.updated_by, m.updated_at or now, m.source)
+            for m in mappings
+        ]
+        for start in range(0, len(stamped), BATCH):
+            operations = [
+                ("upsert", Row(connection, sku_row_key(m.sku), _data(m)).entity())
+                for m in stamped[start : start + BATCH]
+            ]
+            self.table.client.submit_transaction(operations)
+        if stamped:
+            self.touch(connection)
         return stamped
 
     def remove(self, connection: str, sku: str) -> bool:
