@@ -168,6 +168,7 @@ var tableNames = [
   'skus'
   'shipments'
   'skumap'
+  'storehistory'
 ]
 var containerNames = [
   'claim-checks'

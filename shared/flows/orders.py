@@ -24,7 +24,7 @@ from typing import Any
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.erp.rules import expected_total
 from shared.events import WooEvent
-from shared.flows import refunds, sku_suggestions
+from shared.flows import anomalies, refunds, sku_suggestions
 from shared.flows.common import Reschedule, document_of, flag, record_poisoned, update_entry
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
@@ -207,6 +207,12 @@ def post_order(
         log_event(log, "duplicate_dropped", logging.DEBUG, store=order.store, order=order.woo_order_id)
         return
     entry = claimed
+    # Checked before the first attempt only: after one, the document may exist and must be found, not held.
+    unusual = anomalies.check(order, services) if entry.attempts <= 1 else []
+    review = anomalies.review_hold(order, entry, unusual) if services.settings.anomaly_action == "hold" else None
+    if review is not None:
+        hold(order, entry, (review,), services)
+        return
     try:
         document = existing_document(order, entry, services) or create_document(order, payload, entry, services)
     except ErpDataProblem as problem:
@@ -221,6 +227,7 @@ def post_order(
         release_claim(entry, services, counted=True)  # the host retries this message at once
         raise
     record_posted(order, fingerprint, entry, document, services)
+    anomalies.after_posting(order, entry, unusual, services)
     record_payment(order, entry, services)
 
 

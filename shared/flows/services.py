@@ -25,6 +25,7 @@ from shared.storage.queues import MessageSender, ensure_queues, queue_client
 from shared.storage.shipments import ShipmentLog
 from shared.storage.sku_map import LiveSkuMaps, SkuMapTable
 from shared.storage.stock_state import StockState
+from shared.storage.store_history import StoreHistory
 from shared.storage.tables import AuditTrail, Watermarks, ensure_tables
 from shared.woo.client import WooClient
 
@@ -119,6 +120,10 @@ class Services:
     @cached_property
     def customers(self) -> CustomerMap:
         return CustomerMap(self.table_service)
+
+    @cached_property
+    def store_history(self) -> StoreHistory:
+        return StoreHistory(self.table_service)
 
     @cached_property
     def sku_map_table(self) -> SkuMapTable:
