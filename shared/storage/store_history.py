@@ -2,11 +2,14 @@
 
 PartitionKey = the store; RowKey ``stats`` holds the store's histograms and counts (one JSON cell of a
 few KB), and ``email-<hash>`` / ``address-<hash>`` rows a buyer's recent order and refund times (keys
-are hashes: no personal data). Updates are read-modify-write under the row's ETag, retried on a race.
+are hashes: no personal data). Updates are read-modify-write under the row's ETag, retried on a race
+after a short random pause (so racing workers spread out).
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,7 +22,7 @@ from shared.storage.tables import Row, Table, WriteConflict
 T = TypeVar("T", StoreStats, BuyerActivity)
 
 STATS_KEY = "stats"
-ATTEMPTS = 8
+ATTEMPTS = 20  # a busy store's workers race for its stats row: jittered backoff between tries
 
 
 class StoreHistory:
@@ -41,7 +44,9 @@ class StoreHistory:
         return self._update(store, key, BuyerActivity.from_json, change)
 
     def _update(self, store: str, key: str, parse: Callable[[str], T], change: Callable[[T], None]) -> T:
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0.01, 0.05) * min(attempt, 8))
             row = self.table.get(store, key)
             value = parse(str(row.data.get("json", "")) if row else "")
             change(value)
