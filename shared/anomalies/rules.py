@@ -1,7 +1,8 @@
 """Which orders and refunds are far outside a store's history, and why, in plain words (no I/O).
 
 An order is checked against the history *before* it is learnt, so it never hides itself; nothing is
-flagged until the store has ``min_history`` orders (a new deployment learns first). The rules:
+flagged until the store has ``min_history`` orders (a new deployment learns first; refund sizes wait
+for ``min_refunds`` refunds). The rules:
 
 - order total ≥ ``order_total_ratio`` × the store's median order total, and above its 99th percentile;
 - a line's quantity ≥ ``quantity_ratio`` × the median quantity per line, and above its 99th percentile;
@@ -72,7 +73,10 @@ _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", 
 
 
 def ordinal(n: int) -> str:
-    return _ORDINALS[n - 1] if 1 <= n <= len(_ORDINALS) else f"{n}th"
+    if 1 <= n <= len(_ORDINALS):
+        return _ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def times(value: float, median: float) -> str:
@@ -139,7 +143,7 @@ def check_order(order: OrderFacts, stats: StoreStats, limits: Thresholds) -> lis
     window = timedelta(hours=limits.velocity_hours)
     for kind, what in (("email", "from this e-mail"), ("address", "to this shipping address")):
         activity = order.buyers.get(kind)
-        if activity is None:
+        if activity is None or not known:
             continue
         count = activity.recent(activity.order_times, order.at, window) + 1
         if count >= limits.velocity_orders:
@@ -160,7 +164,7 @@ def check_refund(refund: RefundFacts, stats: StoreStats, limits: Thresholds) -> 
                 f"refund of {money(amount, refund.currency)} is {times(amount, median)} the store's median refund",
             )
         )
-    if refund.customer is not None:
+    if refund.customer is not None and stats.orders >= limits.min_history:
         window = timedelta(days=limits.customer_refund_days)
         count = refund.customer.recent(refund.customer.refund_times, refund.at, window) + 1
         if count >= limits.customer_refunds:

@@ -1,8 +1,8 @@
 """Anomaly flags: an order or refund far outside its store's own history (shared/anomalies/rules.py).
 
 ``ANOMALY_ACTION`` says what happens to one:
-- ``flag`` (default): it posts as usual and is marked for a person (the ledger's ``attention`` and
-  ``anomaly``, the audit trail, an ``order_needs_attention`` event, which the operations alert watches,
+- ``flag`` (default): it posts as usual and is marked for a person (the ledger's ``anomaly``, the audit
+  trail, ``order_anomaly`` and ``order_needs_attention`` events, which the operations alert watches,
   and :func:`flagged_orders` for a report section);
 - ``hold``: an order is held for review (hold code ``anomaly_review``, with the reason in the hold note)
   until a person runs `connector release <store>/<order>`; refunds are only flagged (the money has
@@ -26,12 +26,12 @@ from shared.anomalies.history import BuyerActivity, buyer_keys
 from shared.anomalies.rules import Flag, OrderFacts, RefundFacts, Thresholds, check_order, check_refund
 from shared.config import Settings
 from shared.events import WooEvent
-from shared.flows.common import flag
+from shared.flows.common import Reschedule, update_entry
 from shared.flows.services import Services
 from shared.model import HoldCode, HoldReason, Order, Refund
 from shared.storage.ledger import LedgerEntry, OrderState, now_iso
 from shared.storage.tables import WriteConflict
-from shared.telemetry import log_event
+from shared.telemetry import NEEDS_ATTENTION, log_event
 
 log = logging.getLogger("connector.anomalies")
 
@@ -100,18 +100,34 @@ def after_posting(order: Order, entry: LedgerEntry, flags: list[Flag], services:
     if services.settings.anomaly_action == "off":
         return
     if flags:
-        entry.anomaly = message(flags)
-        log_event(
-            log,
-            ORDER_ANOMALY,
-            logging.WARNING,
-            store=order.store,
-            order=order.woo_order_id,
-            codes=",".join(f.code for f in flags),
-        )
         reviewed = f" (released by {entry.anomaly_released})" if entry.anomaly_released else ""
-        flag(entry, f"unusual order{reviewed}: {entry.anomaly}", services)
+        mark(entry, f"unusual order{reviewed}: {message(flags)}", ",".join(f.code for f in flags), services)
     learn_order(order, services)
+
+
+def mark(entry: LedgerEntry, reason: str, codes: str, services: Services) -> LedgerEntry:
+    """Record an unusual order or refund once: the ledger's ``anomaly`` (kept apart from ``attention``,
+    which says what to correct in the ERP), the audit trail, and the events the alert watches."""
+    added: list[bool] = []
+
+    def add(current: LedgerEntry) -> bool:
+        if reason in current.anomaly.split(" | "):
+            return False
+        current.anomaly = " | ".join(part for part in (current.anomaly, reason) if part)
+        added.append(True)
+        return True
+
+    try:
+        entry = update_entry(entry, add, services)
+    except Reschedule:
+        log.warning("ledger kept changing; the anomaly is in the audit trail and the events only")
+        added.append(True)
+    if added:
+        subject = f"{entry.store}/{entry.order_id}"
+        services.audit.record(subject, "flagged", "unusual", reason=reason)
+        log_event(log, ORDER_ANOMALY, logging.WARNING, store=entry.store, order=entry.order_id, codes=codes)
+        log_event(log, NEEDS_ATTENTION, logging.WARNING, store=entry.store, order=entry.order_id, reason="unusual")
+    return entry
 
 
 def learn_order(order: Order, services: Services) -> None:
@@ -145,8 +161,8 @@ def refund_credited(order: Order, refund: Refund, entry: LedgerEntry, services: 
     facts = RefundFacts(refund.amount, order.currency, at, customer)
     flags = check_refund(facts, stats, limits)
     if flags:
-        log_event(log, ORDER_ANOMALY, logging.WARNING, store=order.store, order=order.woo_order_id, codes="refund")
-        entry = flag(entry, f"unusual refund {refund.woo_refund_id}: {message(flags)}", services)
+        codes = ",".join(f.code for f in flags)
+        entry = mark(entry, f"unusual refund {refund.woo_refund_id}: {message(flags)}", codes, services)
     try:
         if email_key:
             services.store_history.update_buyer(

@@ -109,6 +109,12 @@ def test_the_fourth_order_from_one_email_within_a_day_is_flagged() -> None:
     assert rules.check_order(facts("50", email=old), history(), limits) == []
 
 
+def test_ordinals_read_as_words_then_numbers() -> None:
+    assert [rules.ordinal(n) for n in (3, 10, 11, 12, 13, 21, 22, 23, 101)] == [
+        "third", "tenth", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st"
+    ]  # fmt: skip
+
+
 def test_a_large_refund_and_a_third_refund_for_a_customer_this_week() -> None:
     stats = history()
     for n in range(20):
@@ -154,7 +160,7 @@ def test_flag_mode_posts_the_order_and_marks_it_for_a_person(caplog: pytest.LogC
         app.deliver(order_payload())
     entry = app.entry()
     assert entry.state == OrderState.POSTED
-    assert entry.attention.startswith("unusual order: order total 1") and entry.anomaly in entry.attention
+    assert entry.anomaly.startswith("unusual order: order total 1") and entry.attention == ""
     assert any(getattr(r, "event", "") == NEEDS_ATTENTION for r in caplog.records)
     assert any(getattr(r, "event", "") == anomalies.ORDER_ANOMALY for r in caplog.records)
     assert app.services.store_history.stats(STORE).orders == 21  # learnt once posted
@@ -180,7 +186,7 @@ def test_hold_mode_holds_for_review_until_released_then_posts() -> None:
     anomalies.release(app.services, STORE, 727, by="ops")
     app.drain()
     entry = app.entry()
-    assert entry.state == OrderState.POSTED and "released by ops" in entry.attention
+    assert entry.state == OrderState.POSTED and "unusual order (released by ops at " in entry.anomaly
     assert [row.data["stage"] for row in app.services.audit.trail(f"{STORE}/727")].count("released") == 1
     assert app.services.store_history.stats(STORE).orders == 21
 
@@ -197,7 +203,7 @@ def test_a_large_refund_is_flagged_never_held() -> None:
     app = App(FakeErp(items=["WOO-93", "Bar3"]), anomaly_min_history=1000, anomaly_min_refunds=5)
     seeded(app, refunds=10)
     app.deliver(order_payload())
-    assert app.entry().attention == ""  # too little history to judge the order
+    assert app.entry().anomaly == ""  # too little history to judge the order
     refund = {"id": 901, "reason": "damaged", "amount": "10.00", "refunded_payment": True,
               "date_created_gmt": "2017-03-23T10:00:00", "line_items": [], "shipping_lines": [], "fee_lines": []}  # fmt: skip
     app.woo.refunds[727] = [refund]
@@ -206,5 +212,5 @@ def test_a_large_refund_is_flagged_never_held() -> None:
     app.deliver(refunded)
     entry = app.entry()
     assert entry.refunds_posted == "901"
-    assert entry.attention.startswith("unusual refund 901: refund of 10.00 USD is")
+    assert entry.anomaly.startswith("unusual refund 901: refund of 10.00 USD is") and entry.attention == ""
     assert app.services.store_history.stats(STORE).refunds == 11
