@@ -124,7 +124,7 @@ def mark(entry: LedgerEntry, reason: str, codes: str, services: Services) -> Led
         added.append(True)
     if added:
         subject = f"{entry.store}/{entry.order_id}"
-        services.audit.record(subject, "flagged", "unusual", reason=reason)
+        services.audit.record(subject, "anomaly", "unusual", reason=reason)
         log_event(log, ORDER_ANOMALY, logging.WARNING, store=entry.store, order=entry.order_id, codes=codes)
         log_event(log, NEEDS_ATTENTION, logging.WARNING, store=entry.store, order=entry.order_id, reason="unusual")
     return entry
