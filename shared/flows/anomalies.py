@@ -85,7 +85,12 @@ def check(order: Order, services: Services) -> list[Flag]:
 
 def review_hold(order: Order, entry: LedgerEntry, flags: list[Flag]) -> HoldReason | None:
     """The hold for review, when the setting holds anomalies and no person released this order yet."""
-    if not flags or entry.anomaly_released:
+    if entry.anomaly_released:
+        return None
+    if entry.hold_code == HoldCode.ANOMALY_REVIEW and entry.hold_reason:
+        # Already waiting for a person: the same reason, however the history moved since (no new note).
+        return HoldReason(code=HoldCode.ANOMALY_REVIEW, message=entry.hold_reason, subject=entry.hold_reason)
+    if not flags:
         return None
     subject = f"{order.store}/{order.woo_order_id}"
     return HoldReason(
