@@ -16,6 +16,7 @@ from shared.erp import rules
 from shared.erp.port import ErpDataProblem, ErpDocument, ErpItem, TransientErpError
 from shared.events import WooEvent
 from shared.flows import orders, sku_map
+from shared.flows.readiness import connection_rules
 from shared.flows.services import Services, bootstrap
 from shared.flows.sku_suggestions import held_sku_suggestions
 from shared.flows.status import held_orders
@@ -278,3 +279,11 @@ def test_accept_refuses_an_order_that_is_not_held() -> None:
     app.deliver(payload)
     with pytest.raises(sku_map.SkuMapError, match="posted, not held"):
         sku_map.acceptance(app.services, STORE, 727)
+
+
+def test_the_readiness_check_sees_the_table_mappings_and_the_setting_without_storage() -> None:
+    app = App(seed={"pen": "PEN-1"})
+    sku_map.set_mapping(app.services, "bc", "mug", "MUG-BLUE", by="ops")
+    assert connection_rules(app.services, STORE).sku_map == {"pen": "PEN-1", "mug": "MUG-BLUE"}
+    no_storage = Services(app.services.settings)  # no AzureWebJobsStorage: the check still runs
+    assert connection_rules(no_storage, STORE).sku_map == {"pen": "PEN-1"}
