@@ -221,7 +221,8 @@ def post_order(
     except ErpDataProblem as problem:
         found = sku_suggestions.suggestions_for_holds(order, problem.holds, services)
         entry.suggestions = sku_suggestions.encode(found)
-        hold(order, entry, sku_suggestions.with_suggestions(problem.holds, found), services)
+        subject = f"{order.store}/{order.woo_order_id}"
+        hold(order, entry, sku_suggestions.with_suggestions(problem.holds, found, subject), services)
         return
     except TransientErpError as exc:
         release_claim(entry, services, counted=exc.ambiguous)

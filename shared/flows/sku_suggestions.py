@@ -75,8 +75,10 @@ def describe(suggestions: Iterable[Suggestion]) -> str:
     return ", ".join(parts)
 
 
-def with_suggestions(holds: Sequence[HoldReason], found: dict[str, list[Suggestion]]) -> tuple[HoldReason, ...]:
-    """The holds, each SKU hold saying its closest ERP items and how to accept the first."""
+def with_suggestions(
+    holds: Sequence[HoldReason], found: dict[str, list[Suggestion]], order: str = ""
+) -> tuple[HoldReason, ...]:
+    """The holds, each SKU hold saying its closest ERP items, the last how to accept the first ones."""
     told: list[HoldReason] = []
     for hold in holds:
         suggestions = found.get(hold.subject) if hold.code in SUGGESTED_CODES else None
@@ -84,6 +86,10 @@ def with_suggestions(holds: Sequence[HoldReason], found: dict[str, list[Suggesti
             message = f"{hold.message} Closest ERP items: {describe(suggestions)}"
             hold = hold.model_copy(update={"message": message})
         told.append(hold)
+    if found and order:
+        last = max(i for i, hold in enumerate(told) if hold.subject in found and hold.code in SUGGESTED_CODES)
+        accept = f" (to map the first: connector sku-map accept {order})"
+        told[last] = told[last].model_copy(update={"message": told[last].message + accept})
     return tuple(told)
 
 

@@ -230,6 +230,7 @@ def test_a_held_near_miss_sku_carries_suggestions_and_posts_after_accept() -> No
     assert entry.state == OrderState.HELD
     assert "Unknown SKU 'woo_0093'" in entry.hold_reason
     assert 'Closest ERP items: WOO-93 "Woo Single"' in entry.hold_reason
+    assert entry.hold_reason.endswith("(to map the first: connector sku-map accept main/727)")
     assert app.woo.notes[727][-1].count("WOO-93") == 1  # the hold note says it
     held = held_orders(app.services)
     assert held[0].to_dict()["suggestions"]["woo_0093"][0][0] == "WOO-93"
