@@ -31,6 +31,28 @@ def _result(document: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
     return entry.get("result")
 
 
+def fo_pipeline_rows(result: Mapping[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """F&O's ERP calls per order, against its floor of one `$batch` per order."""
+    if not result:
+        return []
+    rows = []
+    for phase in ("no_payments", "with_payment_journal"):
+        figures = result.get(phase)
+        if figures:
+            by_operation = ", ".join(
+                f"{k} {_fmt(v, 2)}" for k, v in figures["erp_calls_by_operation_per_order"].items()
+            )
+            rows.append(
+                (
+                    "fo_pipeline",
+                    f"F&O ERP calls per order ({phase.replace('_', ' ')}, {figures['posted']} orders)",
+                    _fmt(figures["erp_calls_per_order"], 3),
+                    f"{result['floor_erp_calls_per_order']} ({by_operation})",
+                )
+            )
+    return rows
+
+
 def summary_rows(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """(benchmark, measure, value, floor / baseline) rows: the headline figures of every benchmark."""
     rows: list[tuple[str, str, str, str]] = []
@@ -48,6 +70,7 @@ def summary_rows(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]
                     f"(×{_fmt(cell['ratio_throughput'])})",
                 )
             )
+    rows += fo_pipeline_rows(_result(document, "fo_pipeline"))
     pipeline = _result(document, "pipeline")
     if pipeline:
         burst, paced = pipeline["burst"], pipeline["paced"]

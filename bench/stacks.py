@@ -28,7 +28,7 @@ CLAIM_TIMEOUT_SECONDS = 20
 
 
 @contextlib.contextmanager
-def running_stack(azurite: Azurite, *, timers: bool = False, **settings: str) -> Iterator[Stack]:
+def running_stack(azurite: Azurite, *, timers: bool = False, erp: str = "bc", **settings: str) -> Iterator[Stack]:
     """Start the stack (host in this process), restore os.environ and the services afterwards.
 
     The host's timers are stopped unless `timers`: a quarter-hour backfill firing in the middle of a
@@ -40,7 +40,8 @@ def running_stack(azurite: Azurite, *, timers: bool = False, **settings: str) ->
     # rejects indexing the same FunctionApp twice ("does not have a unique function name").
     sys.modules.pop("function_app", None)
     saved = dict(os.environ)
-    stack = Stack(azurite=azurite, extra_settings={"CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT_SECONDS), **settings})
+    extra = {"CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT_SECONDS), **settings}
+    stack = Stack(azurite=azurite, erp=erp, extra_settings=extra)
     try:
         stack.start()
         if not timers:

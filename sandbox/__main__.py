@@ -111,8 +111,8 @@ def show_orders(console: Console, stack: Stack, placed: list[dict], timeout: flo
         if all(e is not None and e.state in ("posted", "held") for e in entries):
             break
         time.sleep(0.2)
-    table = Table(title="Demo orders: WooCommerce → Business Central")
-    for column in ("Woo order", "Woo total", "state", "BC document", "BC total", "note"):
+    table = Table(title=f"Demo orders: WooCommerce → {stack.erp_kind.title}")
+    for column in ("Woo order", "Woo total", "state", "ERP document", "ERP total", "note"):
         table.add_column(column)
     for order in placed:
         entry = services().ledger.get("main", order["id"])
@@ -175,7 +175,7 @@ def main() -> None:
             console.print(f"  Functions host      {stack.host.url}/api  (keys: {shown(HOST_KEYS_FILE)})")
         console.print(f"  WooCommerce store   {stack.woo.api_url}  control {stack.woo.url}_sandbox/")
         erp, emulator = stack.erp_kind, stack.erp_emulator
-        console.print(f"  {erp.title:<20}{erp.api_url(emulator)}  control {emulator.base_url}/_sandbox/")
+        console.print(f"  {erp.title + ' ':<20}{erp.api_url(emulator)}  control {emulator.base_url}/_sandbox/")
         console.print(f"  Entra ID            {stack.entra.authority}")
         console.print(f"  Azurite             {', '.join(map(str, stack.azurite.ports)) if stack.azurite else ''}")
         console.print(f"  Local CA            {Path(stack.settings['SANDBOX_CA_BUNDLE']).relative_to(REPO)}")

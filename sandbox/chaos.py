@@ -1,7 +1,9 @@
 """The fault-injection run: place orders while everything that can go wrong does, then prove from the
 ERP's own state that no paid order was lost or doubled.
 
-`python -m sandbox.chaos [--orders 1000]` (`make chaos`); the CI-sized run (500 orders) is a test.
+`python -m sandbox.chaos [--orders 1000] [--erp bc|fo]` (`make chaos`); the CI-sized run (500 orders) is a
+test per ERP kind. What is said of BC below holds for F&O with its own limits (`ERP_PROFILES`): no per-user
+limit (removed in 10.0.36), resource-based throttling answering 429 with Retry-After while the limit is lowered.
 
 Faults, spread over the placement window:
 - every webhook delivered 1–3 times, some concurrently;
@@ -39,12 +41,14 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sandbox.azurite import Azurite
+from sandbox.erp_kinds import ERP_KINDS
 from sandbox.faults import Throttle
 from sandbox.server import free_port
 from sandbox.stack import REPO, STORE_ID, Stack, StackPorts
@@ -61,17 +65,51 @@ REDRIVE_EVERY_SECONDS = 60.0  # held-order re-drive (the real timer: 10 minutes)
 LOWERED_LIMIT = Throttle(requests_per_window=40, window_seconds=10.0)
 
 
+@dataclass(frozen=True)
+class ErpProfile:
+    """How the run drives one ERP kind's emulator: its limits, and how it reads and seeds the ERP."""
+
+    online: Callable[[], Throttle | None]  # the ERP's own limits during the run
+    lowered: Throttle  # the limit that binds during the drain
+
+
+ERP_PROFILES: dict[str, ErpProfile] = {
+    "bc": ErpProfile(online=Throttle, lowered=LOWERED_LIMIT),
+    # F&O: user-based limits are off by default from 10.0.35 and removed in 10.0.36; resource-based throttling
+    # answers 429 with Retry-After (dynamics.md §2.3): the lowered limit stands for it, with Retry-After.
+    "fo": ErpProfile(
+        online=lambda: None,
+        lowered=Throttle(requests_per_window=40, window_seconds=10.0, concurrent=52, retry_after_seconds=1),
+    ),
+}
+
+
+def erp_add_item(stack: Stack, sku: str) -> None:
+    """An item the ERP did not have: created mid-run (the held orders then post)."""
+    if stack.erp == "fo":
+        from sandbox.fo import FoEmulator
+
+        assert isinstance(stack.erp_emulator, FoEmulator)
+        fo = stack.erp_emulator
+        company = fo.store.companies[fo.default_company]
+        fo.warehouse.seed_product(company, sku, Decimal("25.00"), f"New {sku}")
+        fo.warehouse.move_stock(company, sku, Decimal(1000))
+        return
+    stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
+
+
 @dataclass
 class ChaosConfig:
     orders: int = 1000
     seed: int = 42
     placement_seconds: float = 90.0
     kills: int = 3
-    bc_error_rate: float = 0.2
+    bc_error_rate: float = 0.2  # the ERP's 5xx rate (BC or F&O)
     unknown_sku_orders: int = 6
     lease_seconds: int = 15
     settle_timeout: float = 420.0
     lowered_seconds: float = 30.0  # LOWERED_LIMIT from the end of the placement; then BC's own limits
+    erp: str = "bc"  # the ERP kind (sandbox/erp_kinds.py)
 
 
 @dataclass
@@ -152,6 +190,7 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
     started = time.monotonic()
     azurite = Azurite(location=workdir / "azurite").start()
     stack = Stack(
+        erp=config.erp,
         azurite=azurite,
         run_host=False,
         delivery=DeliveryOptions(verify=str(ensure_tls_files().ca_bundle), duplicate_max=3, seed=config.seed),
@@ -163,7 +202,8 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
     timers = RepairTimers(faults, queued)
     host: HostProcess | None = None
     watch: QueueWatch | None = None
-    lowered = LoweredLimit(stack, config.lowered_seconds, faults)
+    profile = ERP_PROFILES[config.erp]
+    lowered = LoweredLimit(stack, config.lowered_seconds, faults, profile)
     try:
         stack.start()
         settings_file = workdir / "local.settings.json"
@@ -181,16 +221,16 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         for sku in UNKNOWN_SKUS:
             stack.woo.add_product(f"New {sku}", sku, "25.00", stock_quantity=1000, manage_stock=True)
         restock(stack)
-        bc = stack.bc.faults.config
+        bc = stack.erp_emulator.faults.config
         bc.error_rate, bc.error_statuses, bc.retry_after_seconds = config.bc_error_rate, (500, 502, 503), 1
-        bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
+        bc.throttle = profile.online()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
         progress(f"placing {config.orders} orders over {config.placement_seconds:.0f}s under faults")
         placed = place_orders_under_faults(stack, host, azurite, config, rng, faults, timers)
         progress(f"placed; faults so far {dict(faults)}")
         bc.error_rate = 0.0
         lowered.start()  # the backlog drains now: BC's limit binds
         for sku in UNKNOWN_SKUS:
-            stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
+            erp_add_item(stack, sku)
         report = settle_and_verify(stack, placed, config, faults, timers)
     finally:
         lowered.end()
@@ -203,7 +243,7 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
     report.seconds = round(time.monotonic() - started, 1)
     report.faults = dict(faults)
     host_log = read_host_log(workdir / "host.log")
-    report.throttling = throttling_cost(host_log, faults["bc_429"])
+    report.throttling = throttling_cost(host_log, faults[f"{config.erp}_429"], config.erp)
     report.queue = {
         "peak_depth": watch.peak if watch else 0,
         "queued_by_webhook": host_log.webhook_queued,
@@ -267,14 +307,14 @@ def place_orders_under_faults(
 class LoweredLimit:
     """BC's per-user limit lowered to LOWERED_LIMIT for a while, then BC's own limits again."""
 
-    def __init__(self, stack: Stack, seconds: float, faults: Counter[str]) -> None:
-        self.stack, self.seconds, self.faults = stack, seconds, faults
+    def __init__(self, stack: Stack, seconds: float, faults: Counter[str], profile: ErpProfile) -> None:
+        self.stack, self.seconds, self.faults, self.profile = stack, seconds, faults, profile
         self.timer: threading.Timer | None = None
         self.started = 0.0
         self.lock = threading.Lock()
 
     def start(self) -> None:
-        self.stack.bc.faults.config.throttle = LOWERED_LIMIT
+        self.stack.erp_emulator.faults.config.throttle = self.profile.lowered
         self.started = time.monotonic()
         self.timer = threading.Timer(self.seconds, self.end)
         self.timer.daemon = True
@@ -286,8 +326,8 @@ class LoweredLimit:
                 return
             self.timer.cancel()
             self.timer = None
-            self.stack.bc.faults.config.throttle = Throttle()
-            self.faults["bc_limit_lowered_seconds"] = round(time.monotonic() - self.started)
+            self.stack.erp_emulator.faults.config.throttle = self.profile.online()
+            self.faults[f"{self.stack.erp}_limit_lowered_seconds"] = round(time.monotonic() - self.started)
 
 
 def restock(stack: Stack, quantity: int = 1_000_000) -> None:
@@ -420,10 +460,10 @@ def read_host_log(path: Path) -> HostLog:
     return parsed
 
 
-def throttling_cost(host_log: HostLog, answered_429: int) -> dict[str, float]:
-    """BC's 429s and what they cost: calls retried in place, executions re-queued, seconds waited."""
+def throttling_cost(host_log: HostLog, answered_429: int, erp: str = "bc") -> dict[str, float]:
+    """The ERP's 429s and what they cost: calls retried in place, executions re-queued, seconds waited."""
     return {
-        "bc_429": answered_429,
+        f"{erp}_429": answered_429,
         "retried_in_the_call": host_log.retries_after_429,
         "seconds_waited_in_calls": round(host_log.retry_wait_after_429, 1),
         "executions_requeued": host_log.rescheduled_after_429,
@@ -460,7 +500,7 @@ def settle_and_verify(
         missing = [o for o in paid if o["number"] not in documents]
         depth = queue_depth(app, "woo-events")
         queues_empty = depth == 0
-        progress(f"settling: {len(missing)} paid orders not in BC yet, queue depth {depth}")
+        progress(f"settling: {len(missing)} paid orders not in the ERP yet, queue depth {depth}")
         if not missing and queues_empty:
             break
         if time.monotonic() > deadline:
@@ -491,11 +531,13 @@ def settle_and_verify(
                 report.held_then_posted += 1
                 code = str(holds[0].data.get("outcome"))
                 report.held_then_posted_codes[code] = report.held_then_posted_codes.get(code, 0) + 1
-            if Decimal(str(found[0]["totalAmountIncludingTax"])) != Decimal(order["total"]):
+            if found[0] != Decimal(order["total"]):
                 report.total_mismatches += 1
-    faults["bc_injected_5xx"] = sum(v for k, v in stack.bc.faults.counters.items() if k.startswith("status_5"))
-    faults["bc_429"] = stack.bc.faults.counters["throttled_rate"] + stack.bc.faults.counters["throttled_concurrency"]
-    faults["bc_requests"] = stack.bc.faults.counters["requests"]
+    counters = stack.erp_emulator.faults.counters
+    kind = stack.erp
+    faults[f"{kind}_injected_5xx"] = sum(v for k, v in counters.items() if k.startswith("status_5"))
+    faults[f"{kind}_429"] = counters["throttled_rate"] + counters["throttled_concurrency"]
+    faults[f"{kind}_requests"] = counters["requests"]
     faults["duplicate_deliveries"] = sum(1 for d in stack.woo.deliveries() if d.get("copy", 1) and d.get("copy", 1) > 1)
     return report
 
@@ -504,10 +546,21 @@ def progress(message: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def documents_by_number(stack: Stack) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
+def documents_by_number(stack: Stack) -> dict[str, list[Decimal]]:
+    """The ERP's sales orders from its own records: external number → their totals including tax."""
+    found: dict[str, list[Decimal]] = {}
+    if stack.erp == "fo":
+        from sandbox.fo import FoEmulator
+
+        assert isinstance(stack.erp_emulator, FoEmulator)
+        fo = stack.erp_emulator
+        company = fo.store.companies[fo.default_company]
+        for header in fo.store.rows(company, "SalesOrderHeadersV2"):
+            found.setdefault(str(header["CustomersOrderReference"]), []).append(Decimal(header["OrderTotalAmount"]))
+        return found
     for document in stack.bc.records("salesOrders"):
-        found.setdefault(document["externalDocumentNumber"], []).append(document)
+        total = Decimal(str(document["totalAmountIncludingTax"]))
+        found.setdefault(document["externalDocumentNumber"], []).append(total)
     return found
 
 
@@ -564,12 +617,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=None, help="placement window (default: orders/11)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--erp", choices=ERP_KINDS, default="bc", help="the ERP kind (default: bc)")
     parser.add_argument("--json", type=Path, default=None, help="write the report here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     # A SIGTERM (e.g. a test's timeout) unwinds normally, so the host and Azurite are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
-    config = ChaosConfig(orders=args.orders, seed=args.seed, placement_seconds=args.seconds or args.orders / 11)
+    config = ChaosConfig(
+        orders=args.orders, seed=args.seed, placement_seconds=args.seconds or args.orders / 11, erp=args.erp
+    )
     with tempfile.TemporaryDirectory(prefix="chaos-") as tmp:
         report = run_chaos(config, Path(tmp))
     print_report(report)

@@ -1,4 +1,4 @@
-"""The ERP emulators a sandbox stack can run, by kind (`bc` today; `fo` and `gp` join here).
+"""The ERP emulators a sandbox stack can run, by kind (`bc`, `fo`; `gp` joins here).
 
 Each kind names its emulator, how to start and seed it, and the connector settings that point the
 default ERP connection at it. `Stack(erp=...)` and `python -m sandbox --erp ...` pick one.
@@ -13,6 +13,7 @@ from typing import Any
 from sandbox import catalog
 from sandbox.bc import BcEmulator
 from sandbox.entra import EntraEmulator
+from sandbox.fo import demo as fo_demo
 from sandbox.lifecycle import Emulator
 from sandbox.woo import WooEmulator
 
@@ -59,6 +60,14 @@ KINDS: dict[str, ErpKind] = {
         seed=catalog.seed,
         settings=_bc_settings,
         api_url=lambda bc: bc.api_url,
+    ),
+    "fo": ErpKind(
+        kind="fo",
+        title="Finance & Operations",
+        start=fo_demo.start,
+        seed=fo_demo.seed,
+        settings=fo_demo.settings,
+        api_url=lambda fo: fo.data_url,
     ),
 }
 ERP_KINDS: list[str] = list(KINDS)

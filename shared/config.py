@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Discriminator, Field, SecretStr, Tag, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from shared.http import ca_bundle_problem
@@ -60,6 +60,12 @@ class BcConnection(BaseModel):
     `BC_<FIELD>` settings are the connection `bc`, so a deployment from before connections is unchanged."""
 
     kind: Literal["bc"] = "bc"
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower_kind(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     tenant_id: str = ""
     environment: str = "production"
     company_id: str = ""
@@ -104,7 +110,86 @@ class BcConnection(BaseModel):
         }
 
 
-ErpConnection = BcConnection  # a discriminated union on `kind` as F&O and GP land
+class FoConnection(BaseModel):
+    """One Dynamics 365 Finance & Operations legal entity: `ERPS__<id>__KIND=fo` and `ERPS__<id>__<FIELD>`
+    (facts: finance-operations.md; README "Finance & Operations")."""
+
+    kind: Literal["fo"] = "fo"
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower_kind(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    environment_url: str = ""  # https://<environment>.operations.dynamics.com (no shared base URL)
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    authority: str = "https://login.microsoftonline.com"
+    scope: str = ""  # default <ENVIRONMENT_URL>/.default (facts §1.7)
+    data_area_id: str = ""  # the legal entity (dataAreaId), e.g. usmf
+    cross_company: bool = False  # true when the legal entity is not the Entra app user's default company
+    document_kind: Literal["salesOrder"] = "salesOrder"
+    local_currency: str = "USD"
+    customer_group: str = ""  # CustomerGroupId of customers the connector creates (required by F&O)
+    sales_order_numbers: Literal["woo", "sequence"] = "woo"  # woo: SalesOrderNumber = prefix + Woo number
+    sales_order_prefix: str = "WOO-"  # before the Woo order number in SalesOrderNumber (sales_order_numbers=woo)
+    sales_order_origin: str = ""  # SalesOrderOriginCode of the connector's orders, e.g. WOO ("" = none)
+    sales_tax_group: str = ""  # SalesTaxGroupCode on every order ("" = the customer's)
+    shipping_item: str = ""  # non-stock item number for Woo shipping lines
+    fee_item: str = ""  # non-stock item number for Woo fee lines
+    sku_map: dict[str, str] = Field(default_factory=dict)
+    tax_code_map: dict[str, str] = Field(default_factory=dict)  # Woo tax class → SalesTaxItemGroupCode
+    dimension_map: dict[str, str] = Field(default_factory=dict)  # Woo tax class → DefaultLedgerDimensionDisplayValue
+    country_map: dict[str, str] = Field(default_factory=dict)  # ISO alpha-2 → F&O country/region id
+    warehouses: Annotated[list[str], NoDecode] = Field(default_factory=list)  # InventoryWarehouseId list ([] = all)
+    item_refunds: Literal["return_order", "credit_order"] = "return_order"
+    return_reason_code: str = ""  # CustomerReturnReasonCode on return orders ("" = none)
+    payment_journal: str = ""  # JournalName of a customer payment journal; "" = payments not recorded
+    payment_offset_account_type: Literal["Bank", "Ledger"] = "Bank"
+    payment_offset_account: str = ""  # bank account id or main account of the payment journal lines
+    payment_method: str = ""  # PaymentMethodName on payment journal lines ("" = none)
+    max_concurrency: int = Field(default=5, ge=0, le=100)
+    ca_bundle: str = ""
+
+    @field_validator("warehouses", mode="before")
+    @classmethod
+    def _split_warehouses(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def token_scope(self) -> str:
+        return self.scope or self.environment_url.rstrip("/") + "/.default"
+
+    @property
+    def records_payments(self) -> bool:
+        return bool(self.payment_journal)
+
+    @property
+    def required(self) -> dict[str, str]:
+        return {
+            "environment_url": self.environment_url,
+            "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret.get_secret_value(),
+            "data_area_id": self.data_area_id,
+            "customer_group": self.customer_group,
+        }
+
+
+def _kind_of(value: object) -> str:
+    """A connection's kind (`ERPS__<id>__KIND`, any case); `bc` when not given, as before there were kinds."""
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return str(kind or "bc").lower()
+
+
+# One ERP connection, by its kind (`ERPS__<id>__KIND`).
+ErpConnection = Annotated[
+    Annotated[BcConnection, Tag("bc")] | Annotated[FoConnection, Tag("fo")],
+    Discriminator(_kind_of),
+]
 
 
 class Settings(BaseSettings):
@@ -307,7 +392,9 @@ def app_setting_names(store_id: str = "<store>") -> list[str]:
 
 
 def connection_setting_names(connection_id: str = "<connection>") -> list[str]:
-    return [f"ERPS__{connection_id}__{name.upper()}" for name in BcConnection.model_fields]
+    names = [*BcConnection.model_fields]
+    names += [name for name in FoConnection.model_fields if name not in names]
+    return [f"ERPS__{connection_id}__{name.upper()}" for name in names]
 
 
 def check_connections(settings: Settings) -> None:

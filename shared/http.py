@@ -231,10 +231,12 @@ class ApiClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
         """Send a request; return a 2xx response or raise a classified HttpError.
 
         ``idempotent`` overrides the method's default, e.g. for a POST that only reads (an OData `$batch` of GETs).
+        ``content`` is a raw body (a multipart `$batch`) sent instead of ``json``.
         """
         method = method.upper()
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -243,7 +245,7 @@ class ApiClient:
         while True:
             attempt += 1
             try:
-                response = self._send(method, path, params, json, headers, refresh=False)
+                response = self._send(method, path, params, json, headers, refresh=False, content=content)
             except httpx.ConnectError as exc:
                 # Nothing reached the server: safe to send again, whatever the method.
                 self._wait_or_raise(attempt, None, f"{self.name}: cannot connect ({type(exc).__name__})")
@@ -279,12 +281,15 @@ class ApiClient:
         headers: Mapping[str, str] | None,
         *,
         refresh: bool,
+        content: bytes | None = None,
     ) -> httpx.Response:
         merged = dict(headers or {})
         if self.tokens is not None:
             merged["Authorization"] = f"Bearer {self.tokens.token(refresh=refresh)}"
         self.calls += 1
         with self.limiter.slot() if self.limiter is not None else nullcontext():
+            if content is not None:
+                return self.client.request(method, path, params=params, content=content, headers=merged)
             return self.client.request(method, path, params=params, json=json, headers=merged)
 
     def _wait_or_raise(

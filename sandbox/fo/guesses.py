@@ -161,6 +161,26 @@ ENTITY_SETS: tuple[EntitySet, ...] = (
         False,
         writable=False,
     ),
+    # Posted packing slip lines (table CustPackingSlipTrans, facts §2.7): no CDM entity was found, so the set
+    # name, key and property names are ours; read-only (the warehouse simulator writes them)
+    EntitySet(
+        "SalesPackingSlipLines",
+        "SalesPackingSlipLine",
+        "SalesPackingSlipLineEntity",
+        ("dataAreaId", "PackingSlipNumber", "LineNumber"),
+        False,
+        writable=False,
+        extra_props=(
+            "PackingSlipNumber",
+            "LineNumber",
+            "SalesOrderNumber",
+            "ItemNumber",
+            "DeliveredQuantity",
+            "SalesUnitSymbol",
+            "DeliveryDate",
+            "InventoryLotId",
+        ),
+    ),
 )
 
 # First-level navigation properties (names UNCONFIRMED except the header's SalesOrderLines, dynamics.md §2.2):

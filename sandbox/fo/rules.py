@@ -29,6 +29,13 @@ def before_create(store: FoStore, company: LegalEntity, entity_set: str, record:
             )
         if not record["SalesCurrencyCode"]:
             record["SalesCurrencyCode"] = company.currency
+        currency = record["SalesCurrencyCode"]
+        if currency != company.currency and currency not in company.currencies:
+            raise write_failed(  # UNCONFIRMED wording (built like the customer-group text)
+                aot,
+                f"Warning: The value '{currency}' in field 'Currency' is not found in the related table "
+                "'Currency'.; Warning: validateField failed on field 'CustCustomerV3Entity.SalesCurrencyCode'.",
+            )
         if not record["PartyNumber"]:
             record["PartyNumber"] = store.next_number(company, "party")
     elif entity_set == "SalesOrderHeadersV2":

@@ -148,6 +148,17 @@ class Warehouse:
                 TrackingURL=url,
             )
             self.store.put(company, "SalesPackingSlipTrackingInformation", tracking)
+            for index, (item, quantity) in enumerate(shipped.items(), start=1):
+                slip_line = self.store.blank("SalesPackingSlipLine")
+                slip_line.update(
+                    PackingSlipNumber=slip,
+                    LineNumber=Decimal(index),
+                    SalesOrderNumber=number,
+                    ItemNumber=item,
+                    DeliveredQuantity=quantity,
+                    DeliveryDate=today,
+                )
+                self.store.put(company, "SalesPackingSlipLines", slip_line)
         self.events.publish(
             PACKING_SLIP_EVENT,
             company.id,

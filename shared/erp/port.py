@@ -192,15 +192,20 @@ class EventReceipt:
     status: int
     message: str
     payload: dict[str, object] | None = None
+    dedupe_key: str | None = None
+    """The event's identity when the ERP may deliver it more than once (F&O retries business events):
+    the flow queues each key once."""
 
 
 @dataclass(slots=True)
 class ErpHints:
-    """What an ERP event says changed: items to push now, or everything (a delta run)."""
+    """What an ERP event says changed: items to push now, or everything (a delta run); ``shipments``:
+    shipments were posted (push them back to the store now)."""
 
     item_ids: set[str] = field(default_factory=set)
     full_sync: bool = False
     ignored: int = 0
+    shipments: bool = False
 
 
 @dataclass

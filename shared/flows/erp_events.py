@@ -1,4 +1,4 @@
-"""ERP events (BC item notifications today, F&O business events next), taken as hints.
+"""ERP events (BC item notifications, F&O business events), taken as hints.
 
 The HTTP function ``erp_webhook`` (route ``webhooks/erp/{connection}``, function key in ``?code=``) hands
 the call to the connection's adapter, which answers the ERP's handshake or verifies the notification
@@ -20,7 +20,7 @@ from typing import Any
 
 from shared.config import DEFAULT_CONNECTION
 from shared.erp.port import ErpHints, TransientErpError, event_source
-from shared.flows import stock
+from shared.flows import shipments, stock
 from shared.flows.services import Services
 from shared.http import TransientHttpError
 from shared.storage.queues import open_message
@@ -56,13 +56,36 @@ def receive_erp_event(
     receipt = events.receive_event(params, body)
     if receipt.payload is None:
         return Reply(receipt.status, receipt.message)
+    subject = f"erp-events/{connection}/{receipt.dedupe_key}" if receipt.dedupe_key else None
+    if subject is not None and _seen(services, subject):
+        log_event(log, "erp_event_duplicate", connection=connection)
+        return Reply(200, "already queued")
     try:
         enqueue({"v": 2, "connection": connection, "payload": receipt.payload})
     except Exception:
         log.exception("ERP event could not be queued")
         return Reply(503, "temporarily unable to queue the event")
+    if subject is not None:
+        _remember(services, subject)
     log_event(log, "erp_notification_queued", connection=connection)
     return Reply(receipt.status, receipt.message)
+
+
+def _seen(services: Services, subject: str) -> bool:
+    """Whether an event with this key was queued before (its audit row). A storage failure counts as unseen:
+    the event is queued again, and what it triggers is idempotent."""
+    try:
+        return bool(services.audit.trail(subject))
+    except Exception:
+        log.warning("ERP event de-duplication unavailable; queueing", exc_info=True)
+        return False
+
+
+def _remember(services: Services, subject: str) -> None:
+    try:
+        services.audit.record(subject, "received", "queued")
+    except Exception:
+        log.warning("ERP event key not recorded; a retry of it would be queued again", exc_info=True)
 
 
 def handle_erp_message(message: Mapping[str, Any], services: Services) -> ErpHints:
@@ -77,6 +100,8 @@ def handle_erp_message(message: Mapping[str, Any], services: Services) -> ErpHin
                 stock.push_stock_and_prices(services, store)
         elif hints.item_ids:
             stock.push_erp_items(services, connection, ids=sorted(hints.item_ids))
+        if hints.shipments and services.settings.shipment_sync:
+            shipments.push_connection_shipments(services, connection, None, shipments.ShipmentReport())
     except (TransientErpError, TransientHttpError) as exc:
         log.warning("ERP hint not acted on (the stock timer will): %s", exc)
     log_event(
@@ -86,6 +111,7 @@ def handle_erp_message(message: Mapping[str, Any], services: Services) -> ErpHin
         items=len(hints.item_ids),
         collection=hints.full_sync,
         ignored=hints.ignored,
+        shipments=hints.shipments,
     )
     return hints
 

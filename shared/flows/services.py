@@ -65,6 +65,17 @@ def build_erp(
             scope = f"bc-{connection.client_id or connection_id}"
             adapter.api.limiter = ErpSlots(blobs(), scope, connection.max_concurrency)
         return adapter
+    if connection.kind == "fo":
+        from shared.erp.fo.adapter import FoAdapter
+
+        fo = FoAdapter(settings, connection)
+        if blobs is not None and connection.max_concurrency > 0:
+            from shared.storage.erp_slots import ErpSlots
+
+            fo.api.limiter = ErpSlots(
+                blobs(), f"fo-{connection.client_id or connection_id}", connection.max_concurrency
+            )
+        return fo
     raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 

@@ -59,6 +59,11 @@ def bc_settings(bc: BcEmulator, entra: EntraEmulator, company_id: str, **overrid
 @pytest.mark.bc
 @pytest.mark.integration
 class TestBc(ErpPortContract):
+    email_case_gap = (
+        "the port promises a case-insensitive e-mail match; the BC adapter filters with `email eq` as given "
+        "(facts/dynamics.md §1.4 does not say whether BC's `eq` ignores case; the emulator's does not)"
+    )
+
     @pytest.fixture
     def probe(self, bc_emulators: tuple[BcEmulator, EntraEmulator]) -> Iterator[BcProbe]:
         bc, entra = bc_emulators

@@ -1,6 +1,6 @@
 """The whole stack for end-to-end tests: emulators, Azurite, the local host running function_app.
 
-The `stack` fixture is parametrised by ERP kind (`ERP_KINDS`, sandbox/erp_kinds.py: ["bc"] today), one
+The `stack` fixture is parametrised by ERP kind (`ERP_KINDS`, sandbox/erp_kinds.py: ["bc", "fo"]), one
 stack per kind per session, and each test gets the kind's marker (`-m bc`). A module whose behaviour is
 one ERP's (it drives that ERP's emulator) carries that ERP's marker and runs only with that kind's stack;
 the others are deselected (shown in the summary), so F&O and GP join by being added to the list.
@@ -9,6 +9,7 @@ the others are deselected (shown in the summary), so F&O and GP join by being ad
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -40,7 +41,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session", params=[pytest.param(kind, marks=getattr(pytest.mark, kind)) for kind in ERP_KINDS])
 def stack(request: pytest.FixtureRequest, azurite: Azurite) -> Iterator[Stack]:
     mp = pytest.MonkeyPatch()
-    running = Stack(azurite=azurite, erp=request.param, extra_settings={"CLAIM_TIMEOUT_SECONDS": "20"}).start()
+    # A second kind's stack in this session imports function_app afresh: the azure-functions library rejects
+    # indexing the same FunctionApp twice (as bench/stacks.py does).
+    sys.modules.pop("function_app", None)
+    # Each kind's stack has storage of its own: the store emulator numbers orders from 1 again, so a ledger
+    # shared with the previous kind's stack would take its orders for ones already posted.
+    own = azurite if request.param == ERP_KINDS[0] else None
+    running = Stack(azurite=own, erp=request.param, extra_settings={"CLAIM_TIMEOUT_SECONDS": "20"}).start()
     for key, value in running.settings.items():
         mp.setenv(key, value)
     yield running

@@ -12,9 +12,10 @@ from sandbox.erp_kinds import ERP_KINDS, UnknownErpKind, erp_kind
 from sandbox.stack import REPO, Stack
 
 
-def test_the_kinds_today_are_business_central() -> None:
-    assert ERP_KINDS == ["bc"]
+def test_the_kinds_start_with_business_central_and_include_finance_and_operations() -> None:
+    assert ERP_KINDS[0] == "bc" and "fo" in ERP_KINDS
     assert erp_kind("bc").title == "Business Central"
+    assert erp_kind("fo").title == "Finance & Operations"
 
 
 def test_an_unknown_kind_fails_when_the_stack_is_made_listing_the_kinds() -> None:
@@ -35,6 +36,6 @@ def test_the_run_command_takes_the_erp_kind() -> None:
         )
 
     shown = run("--help")
-    assert shown.returncode == 0 and "--erp {bc}" in shown.stdout
+    assert shown.returncode == 0 and "--erp {bc,fo" in shown.stdout
     refused = run("--erp", "sap")
     assert refused.returncode == 2 and "invalid choice: 'sap' (choose from" in refused.stderr

@@ -259,6 +259,18 @@ def test_write_error_matches_the_capture(client: httpx.Client) -> None:
     assert body["error"]["message"] == recorded["error"]["message"]
 
 
+def test_a_customer_in_a_currency_not_set_up_is_a_write_failure(fo: FoEmulator, client: httpx.Client) -> None:
+    """SalesCurrencyCode refers to the currencies (like the sales order's CurrencyCode): same failure shape."""
+    group = fo.customer_group
+    body = {"dataAreaId": "usmf", "CustomerGroupId": group, "PartyType": "Person", "SalesCurrencyCode": "XTS"}
+    response = client.post("CustomersV3", json=body)
+    assert response.status_code == 500
+    inner = response.json()["error"]["innererror"]
+    assert "AxODataWriteException" in inner["type"]
+    assert "'XTS' in field 'Currency'" in inner["message"] and "SalesCurrencyCode" in inner["message"]
+    assert client.post("CustomersV3", json={**body, "SalesCurrencyCode": "USD"}).status_code == 201
+
+
 def test_standalone_failure_and_content_id_reference(
     fo: FoEmulator, client: httpx.Client, control: httpx.Client
 ) -> None:

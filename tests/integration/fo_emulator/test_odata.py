@@ -351,7 +351,7 @@ def test_every_property_is_a_cdm_name(client: httpx.Client, control: httpx.Clien
     control.post("warehouse/invoice", json={"dataAreaId": company, "order": "W-CDM"}).raise_for_status()
     checked = 0
     for entity_set in SETS.values():
-        if entity_set.name == "CustomerGroups":
+        if entity_set.extra_props:  # names from a capture (CustomerGroups) or ours (guesses.py), not the CDM's
             continue
         rows = client.get(entity_set.name, params=cross(**{"$filter": f"dataAreaId eq '{company}'"})).json()["value"]
         names = {f["name"] for f in fields[entity_set.aot]} | {"dataAreaId"}

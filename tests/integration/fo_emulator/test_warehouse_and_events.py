@@ -95,6 +95,12 @@ def test_partial_then_full_shipment_with_tracking_and_on_hand(
         [(first["packingSlipNumber"], "1Z999"), (second["packingSlipNumber"], "JD0001")]
     )
     assert all(t["TrackingURL"].endswith(t["TrackingNumber"]) for t in tracking)
+    slip_lines = rows(client, company, "SalesPackingSlipLines", f"SalesOrderNumber eq '{number}'")
+    assert sorted((r["PackingSlipNumber"], r["ItemNumber"], r["DeliveredQuantity"]) for r in slip_lines) == sorted(
+        [(first["packingSlipNumber"], "SHIRT", 1), (second["packingSlipNumber"], "SHIRT", 2)]
+    )
+    refused = client.post("SalesPackingSlipLines", params={"cross-company": "true"}, json={"dataAreaId": company})
+    assert refused.status_code >= 400  # posted documents are read-only
     header = rows(client, company, "SalesOrderHeadersV2")[0]
     assert header["SalesOrderStatus"] == "Delivered"
     on_hand = rows(client, company, "WarehousesOnHandV2", "ItemNumber eq 'SHIRT'")

@@ -1,0 +1,1 @@
+"""Dynamics 365 Finance & Operations adapter (facts: finance-operations.md, dynamics.md §2)."""
