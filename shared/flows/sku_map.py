@@ -18,8 +18,8 @@ from shared.mapping.suggestions import Suggestion
 from shared.storage.ledger import OrderState
 from shared.storage.sku_map import SkuMapping
 
-ITEM_NUMBER_MAX = {"bc": 20}
-"""An item number's length by ERP kind: BC's Code[20] (facts: dynamics.md); a kind not listed gets 31."""
+ITEM_NUMBER_MAX = {"bc": 20, "fo": 20}
+"""An item number's length by ERP kind: BC's Code[20], F&O's ItemId (20, as its adapter); another gets 31."""
 SKU_MAX = 100
 
 
