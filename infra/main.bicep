@@ -167,6 +167,8 @@ var tableNames = [
   'customers'
   'skus'
   'shipments'
+  'skumap'
+  'storehistory'
 ]
 var containerNames = [
   'claim-checks'

@@ -1,7 +1,8 @@
 """The operator CLI: `python -m shared.cli <command>`, or `connector <command>` once installed.
 
 Commands: `status`, `held`, `poison`, `replay`, `backfill --since`, `reconcile --date`, `audit <store/order>`,
-`readiness` (shared/readiness_cli.py).
+`readiness` (shared/readiness_cli.py), `sku-map list|set|remove|import|export|history|accept`
+(shared/cli_sku_map.py), `release`, `flagged` (shared/cli_anomalies.py).
 
 Storage: `--connection-string` (else the `AzureWebJobsStorage` setting), or `--account-name` to sign in
 with DefaultAzureCredential (`az login`, a managed identity...) as `AzureWebJobsStorage__accountName`
@@ -31,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from shared import mapping_cli, readiness_cli
+from shared import cli_anomalies, cli_sku_map, mapping_cli, readiness_cli
 from shared.config import ConfigError, check_app_settings, load_settings
 from shared.erp.port import ErpError
 from shared.flows.operations import OperationsError, known_store, parse_order_ref, stores_in_scope
@@ -458,6 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("order", metavar="STORE/ORDER", help="e.g. main/1234")
     mapping_cli.register(add)
     readiness_cli.add_arguments(add("readiness", readiness_cli.cmd_readiness, readiness_cli.HELP))
+    cli_sku_map.register(add, common)
+    cli_anomalies.register(add)
     return parser
 
 

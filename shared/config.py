@@ -255,6 +255,25 @@ class Settings(BaseSettings):
     claim_timeout_seconds: int = 300  # a posting claim older than this is taken over
     max_reschedules: int = 12  # transient failures re-queued with backoff before the host's retries
 
+    # The SKU mapping table (issue 16): how often a process checks it for changes, and how long the ERP
+    # catalogue read for a held unknown SKU's suggestions is kept.
+    sku_map_refresh_seconds: int = Field(default=30, ge=0)
+    sku_suggestion_catalogue_minutes: int = Field(default=60, ge=0)
+
+    # Anomaly flags (issue 16): an order or refund far outside its store's history is flagged, or held for review.
+    anomaly_action: Literal["off", "flag", "hold"] = "flag"
+    anomaly_min_history: int = Field(default=50, ge=1)  # orders a store has before anything is flagged
+    anomaly_order_total_ratio: float = Field(default=10.0, gt=1)  # × the store's median order total
+    anomaly_quantity_ratio: float = Field(default=10.0, gt=1)  # × the store's median quantity per line
+    anomaly_new_customer_ratio: float = Field(default=5.0, gt=1)  # a new customer's first order × the median
+    anomaly_rare_country_share: float = Field(default=0.001, ge=0, lt=1)  # ship-to countries rarer than this
+    anomaly_velocity_orders: int = Field(default=4, ge=2)  # this many orders from one e-mail / to one address…
+    anomaly_velocity_hours: float = Field(default=24.0, gt=0)  # …within this many hours
+    anomaly_min_refunds: int = Field(default=10, ge=1)  # refunds a store has before refund sizes are judged
+    anomaly_refund_ratio: float = Field(default=5.0, gt=1)  # × the store's median refund
+    anomaly_customer_refunds: int = Field(default=3, ge=2)  # this many refunds for one customer…
+    anomaly_customer_refund_days: float = Field(default=7.0, gt=0)  # …within this many days
+
     # The app's own public address, for the webhooks it creates: <PUBLIC_BASE_URL>/api/webhooks/woo/<store>?code=<key>
     public_base_url: str = ""
     webhook_function_key: SecretStr = SecretStr("")  # the woo_webhook function key (secret)

@@ -495,6 +495,7 @@ class HoldCode(StrEnum):
     BLOCKED_CUSTOMER = "blocked_customer"
     CURRENCY_NOT_SET_UP = "currency_not_set_up"
     SKU_TOO_LONG = "sku_too_long"
+    ANOMALY_REVIEW = "anomaly_review"  # far outside the store's history: a person releases it (ANOMALY_ACTION=hold)
     OTHER = "other"
 
 

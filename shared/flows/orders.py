@@ -24,7 +24,7 @@ from typing import Any
 from shared.erp.port import DocumentKind, ErpConflict, ErpCustomer, ErpDataProblem, ErpDocument, TransientErpError
 from shared.erp.rules import expected_total
 from shared.events import WooEvent
-from shared.flows import refunds
+from shared.flows import anomalies, refunds, sku_suggestions
 from shared.flows.common import Reschedule, document_of, flag, record_poisoned, update_entry
 from shared.flows.services import Services
 from shared.http import PermanentHttpError, TransientHttpError
@@ -210,10 +210,19 @@ def post_order(
         log_event(log, "duplicate_dropped", logging.DEBUG, store=order.store, order=order.woo_order_id)
         return
     entry = claimed
+    # Checked before the first attempt only: after one, the document may exist and must be found, not held.
+    unusual = anomalies.check(order, services) if entry.attempts <= 1 else []
+    review = anomalies.review_hold(order, entry, unusual) if services.settings.anomaly_action == "hold" else None
+    if review is not None:
+        hold(order, entry, (review,), services)
+        return
     try:
         document = existing_document(order, entry, services) or create_document(order, payload, entry, services)
     except ErpDataProblem as problem:
-        hold(order, entry, problem.holds, services)
+        found = sku_suggestions.suggestions_for_holds(order, problem.holds, services)
+        entry.suggestions = sku_suggestions.encode(found)
+        subject = f"{order.store}/{order.woo_order_id}"
+        hold(order, entry, sku_suggestions.with_suggestions(problem.holds, found, subject), services)
         return
     except TransientErpError as exc:
         release_claim(entry, services, counted=exc.ambiguous)
@@ -222,6 +231,7 @@ def post_order(
         release_claim(entry, services, counted=True)  # the host retries this message at once
         raise
     record_posted(order, fingerprint, entry, document, services)
+    anomalies.after_posting(order, entry, unusual, services)
     record_payment(order, entry, services)
 
 
@@ -357,7 +367,7 @@ def record_posted(
     entry.document_id = document.id
     entry.document_number = document.number
     entry.erp_total = str(document.total_including_tax)
-    entry.hold_code = entry.hold_reason = entry.held_since = ""
+    entry.hold_code = entry.hold_reason = entry.held_since = entry.suggestions = ""
     entry.claim_id = entry.claimed_at = ""
     entry.posted_at = now_iso()
     records_payments = services.settings.connection_of_store(order.store).records_payments

@@ -12,12 +12,15 @@ The one exception is opt-in: ``check_write`` sends a write request that cannot c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from azure.core.exceptions import AzureError
+
+from shared.config import ConfigError
 from shared.erp.port import ErpCustomer, ErpPort
 from shared.flows.readiness_classify import (
     KINDS,
@@ -105,6 +108,15 @@ class ReadinessReport:
         }
 
 
+def sku_map_of(services: Services, connection_id: str, seed: Mapping[str, str]) -> Mapping[str, str]:
+    """The SKU map orders use (the setting with the SKU mapping table over it); the setting alone when the
+    check runs without storage."""
+    try:
+        return services.sku_map(connection_id)
+    except (ConfigError, AzureError):
+        return seed
+
+
 def connection_rules(services: Services, store: str) -> ConnectionRules:
     """The order flow's rules for the store: the statuses its connection's mapping posts and ignores (else
     PAID_STATUSES), the SKU map, the charges' numbers and the tax classes the connection maps."""
@@ -120,7 +132,7 @@ def connection_rules(services: Services, store: str) -> ConnectionRules:
         tax_code_map = {**lookups, **tax_code_map}
     return ConnectionRules(
         kind=connection.kind,
-        sku_map=connection.sku_map,
+        sku_map=sku_map_of(services, connection_id, connection.sku_map),
         local_currency=connection.local_currency,
         paid_statuses=list(statuses.post if statuses is not None else settings.paid_statuses),
         ignored_statuses=list(statuses.ignore if statuses is not None else ()),

@@ -72,8 +72,8 @@ KINDS: dict[FindingKind, KindInfo] = {
         "SKU with no ERP item",
         True,
         "A Woo SKU (on a product, or on a line of a recent order) is no ERP item number: its orders would be held.",
-        "Create the item in the ERP, or map the SKU to the right item number (the connection's SKU map, "
-        "e.g. BC_SKU_MAP); the suggestions are the closest ERP items.",
+        "Create the item in the ERP, or map the SKU to the right item number (`connector sku-map set`, "
+        "or the SKU_MAP setting); the suggestions are the closest ERP items.",
         "#c0392b",
     ),
     FindingKind.MISSING_SKU: KindInfo(

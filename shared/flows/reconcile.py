@@ -530,7 +530,7 @@ def _check_stock(
             sku = str(candidate.get("sku") or "").strip()
             if not sku or candidate.get("manage_stock") is not True:
                 continue
-            number = item_number_of(sku, settings.connection_of_store(store).sku_map)
+            number = item_number_of(sku, services.sku_map(settings.connection_of(store)))
             expected = expected_stock(sku, items.get(number), settings, on_open_orders.get(number, Decimal(0)))
             if expected is None:
                 continue

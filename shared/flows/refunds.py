@@ -11,6 +11,7 @@ import logging
 from decimal import Decimal
 
 from shared.erp.port import ErpDataProblem, ErpDocument, TransientErpError
+from shared.flows import anomalies
 from shared.flows.common import Reschedule, document_of, flag
 from shared.flows.services import Services
 from shared.http import TransientHttpError
@@ -79,6 +80,7 @@ def credit_refund(order: Order, refund: Refund, entry: LedgerEntry, services: Se
         erp_total=str(memo.total_including_tax),
     )
     log_event(log, "refund_credited", store=order.store, order=order.woo_order_id, refund=refund.woo_refund_id)
+    entry = anomalies.refund_credited(order, refund, entry, services)
     mismatch = credit_memo_mismatch(refund, memo, services.settings.total_tolerance)
     if mismatch:
         flag(entry, mismatch, services)

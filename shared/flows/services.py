@@ -17,13 +17,16 @@ from shared.config import DEFAULT_CONNECTION, ConfigError, Settings, check_app_s
 from shared.erp.port import ErpPort
 from shared.events import WooEvent
 from shared.mapping.spec import MappingError, MappingProblem, MappingSpec, StatusRules
+from shared.mapping.suggestions import Candidate
 from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
 from shared.storage.ledger import Ledger
 from shared.storage.names import CONTAINERS, ERP_EVENTS_QUEUE, QUEUES, TABLES, WOO_EVENTS_QUEUE
 from shared.storage.queues import MessageSender, ensure_queues, queue_client
 from shared.storage.shipments import ShipmentLog
+from shared.storage.sku_map import LiveSkuMaps, SkuMapTable
 from shared.storage.stock_state import StockState
+from shared.storage.store_history import StoreHistory
 from shared.storage.tables import AuditTrail, Watermarks, ensure_tables
 from shared.woo.client import WooClient
 
@@ -38,10 +41,20 @@ class QueueSender(Protocol):
     def send(self, message: dict[str, Any], *, visibility_timeout: int | None = None) -> object: ...
 
 
-def build_erp(settings: Settings, connection_id: str, blobs: Callable[[], BlobServiceClient] | None = None) -> ErpPort:
+def build_erp(
+    settings: Settings,
+    connection_id: str,
+    blobs: Callable[[], BlobServiceClient] | None = None,
+    *,
+    sku_map: Mapping[str, str] | None = None,
+) -> ErpPort:
     """The production adapter of one ERP connection, by its kind. With `blobs`, its calls hold one of the
-    connection's `max_concurrency` slots, shared by every instance and function (shared/storage/erp_slots.py)."""
+    connection's `max_concurrency` slots, shared by every instance and function (shared/storage/erp_slots.py).
+    `sku_map` replaces the connection's `sku_map` setting (the services pass the seed merged with the
+    SKU mapping table), so every adapter keeps reading `connection.sku_map`."""
     connection = settings.connection(connection_id)
+    if sku_map is not None:
+        connection = connection.model_copy(update={"sku_map": dict(sku_map)})
     if connection.kind == "bc":
         from shared.erp.bc.adapter import BcAdapter
 
@@ -104,11 +117,16 @@ class Services:
     settings: Settings
     woo_factory: Callable[[str], WooClient] | None = None
     erp_factory: Callable[[str], ErpPort] | None = None
+    # Builds a connection's adapter with its merged SKU map (default: build_erp); rebuilt when the map changes.
+    erp_builder: Callable[[str, Mapping[str, str]], ErpPort] | None = None
     _woo: dict[str, WooClient] = field(default_factory=dict)
     _erps: dict[str, ErpPort] = field(default_factory=dict)
+    _erp_maps: dict[str, Mapping[str, str]] = field(default_factory=dict)
     _mappings: dict[str, MappingSpec] = field(default_factory=dict)
     # (store, Woo product id) → the product's SKU, for spotting variations that inherit it.
     parent_skus: dict[tuple[str, int], str] = field(default_factory=dict)
+    # connection → (when read, the ERP items as SKU suggestion candidates): shared/flows/sku_suggestions.py
+    item_candidates: dict[str, tuple[float, list[Candidate]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
@@ -149,13 +167,45 @@ class Services:
     def customers(self) -> CustomerMap:
         return CustomerMap(self.table_service)
 
+    @cached_property
+    def store_history(self) -> StoreHistory:
+        return StoreHistory(self.table_service)
+
+    @cached_property
+    def sku_map_table(self) -> SkuMapTable:
+        return SkuMapTable(self.table_service)
+
+    @cached_property
+    def sku_maps(self) -> LiveSkuMaps:
+        return LiveSkuMaps(
+            self.sku_map_table,
+            lambda connection_id: self.settings.connection(connection_id).sku_map,
+            self.settings.sku_map_refresh_seconds,
+        )
+
+    def sku_map(self, connection_id: str) -> Mapping[str, str]:
+        """The connection's SKU map: its `sku_map` setting (the seed) with the SKU mapping table over it."""
+        return self.sku_maps.current(connection_id.lower())
+
     def erp_for(self, connection_id: str) -> ErpPort:
-        """The adapter of one ERP connection (built once per process)."""
+        """The adapter of one ERP connection: built once per process, and again when its SKU map changed
+        (adapters given by bootstrap, or made by `erp_factory`, are kept as they are)."""
         connection_id = connection_id.lower()
         with self._lock:
-            if connection_id not in self._erps:
-                factory = self.erp_factory or (lambda cid: build_erp(self.settings, cid, lambda: self.blobs))
-                self._erps[connection_id] = factory(connection_id)
+            given = connection_id in self._erps and connection_id not in self._erp_maps
+            if given or self.erp_factory is not None:
+                if connection_id not in self._erps:
+                    assert self.erp_factory is not None
+                    self._erps[connection_id] = self.erp_factory(connection_id)
+                return self._erps[connection_id]
+        sku_map = self.sku_map(connection_id)  # outside the lock: may read the table
+        with self._lock:
+            if self._erp_maps.get(connection_id) is not sku_map:
+                builder = self.erp_builder or (
+                    lambda cid, merged: build_erp(self.settings, cid, lambda: self.blobs, sku_map=merged)
+                )
+                self._erps[connection_id] = builder(connection_id, sku_map)
+                self._erp_maps[connection_id] = sku_map
             return self._erps[connection_id]
 
     def status_rules(self, store: str) -> StatusRules | None:

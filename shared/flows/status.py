@@ -30,6 +30,7 @@ class HeldOrder:
     held_since: datetime | None
     age: timedelta | None
     woo_total: str = ""
+    suggestions: str = ""  # JSON {Woo SKU: [[ERP item, name, score], …]} (shared/flows/sku_suggestions.py)
 
     @property
     def subject(self) -> str:
@@ -47,6 +48,7 @@ class HeldOrder:
             held_since=since,
             age=now - since if since else None,
             woo_total=entry.woo_total,
+            suggestions=entry.suggestions,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +60,7 @@ class HeldOrder:
             "reason": self.reason,
             "held_since": self.held_since.isoformat() if self.held_since else None,
             "age_hours": round(self.age.total_seconds() / 3600, 1) if self.age is not None else None,
+            "suggestions": json.loads(self.suggestions) if self.suggestions else {},
         }
 
 

@@ -109,8 +109,9 @@ def open_order_quantities(
 
 
 def sku_map_of(services: Services, store: str) -> Mapping[str, str]:
-    """Woo SKU → ERP item number where they differ, for the connection the store posts to."""
-    return services.settings.connection_of_store(store).sku_map
+    """Woo SKU → ERP item number where they differ, for the connection the store posts to (its
+    `sku_map` setting with the SKU mapping table over it)."""
+    return services.sku_map(services.settings.connection_of(store))
 
 
 # ---------------------------------------------------------------------------------- orchestration

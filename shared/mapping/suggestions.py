@@ -7,6 +7,9 @@ implementation of Levenshtein-based ratios); this module only decides what is co
 - item numbers after normalising what merchants vary without meaning to (case, separators, spaces,
   leading zeros of a number), compared both whole and as a part (``WOO-1001`` against ``1001``);
 - the Woo product's name against the ERP item's name, by shared words, when both are known.
+
+Equal scores are ranked by edits (a swap of two neighbours counting as one) and then by the longer
+common start. `python -m bench.sku_suggestions` measures the ranking on a labelled set (README).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, utils
+from rapidfuzz.distance import OSA
 
 NUMBER_WEIGHT = 0.75
 """How much the item number counts against the name, when both names are known."""
@@ -71,12 +75,22 @@ def suggest_items(
     min_score: float = DEFAULT_MIN_SCORE,
 ) -> list[Suggestion]:
     """The ``limit`` closest ERP items to a Woo SKU (and its product's name), best first."""
-    scored: list[Suggestion] = []
+    scored: list[tuple[float, float, int, Suggestion]] = []
     for candidate in candidates:
         score = number_similarity(sku, candidate.number)
         if product_name.strip() and candidate.name.strip():
             score = NUMBER_WEIGHT * score + (1 - NUMBER_WEIGHT) * name_similarity(product_name, candidate.name)
         if score >= min_score:
-            scored.append(Suggestion(candidate.number, candidate.name, round(score, 1)))
-    scored.sort(key=lambda s: (-s.score, s.number))
-    return scored[:limit]
+            suggestion = Suggestion(candidate.number, candidate.name, round(score, 1))
+            scored.append((-suggestion.score, *_tie_break(sku, candidate.number), suggestion))
+    scored.sort(key=lambda ranked: (*ranked[:3], ranked[3].number))
+    return [ranked[3] for ranked in scored[:limit]]
+
+
+def _tie_break(sku: str, number: str) -> tuple[float, int]:
+    """Between equal scores (one typo away from several items of a family): fewer edits when swapping two
+    neighbours counts as one (OSA distance), then the longer common start (a variant suffix on a base
+    item, ``TSHIRT-RED-S-BLK`` → ``TSHIRT-RED-S``); negated, to sort ascending."""
+    a, b = normalise_number(sku), normalise_number(number)
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return -OSA.normalized_similarity(a, b), -common

@@ -54,6 +54,9 @@ class LedgerEntry:
     hold_code: str = ""
     hold_reason: str = ""
     held_since: str = ""
+    suggestions: str = ""  # JSON {Woo SKU: [[ERP item, name, score], …]} for a held unknown SKU
+    anomaly: str = ""  # why the order is unusual for its store (shared/flows/anomalies.py)
+    anomaly_released: str = ""  # who released it from review, and when
     attention: str = ""  # needs a person: changed after posting, total mismatch, cancel after shipping
     refunds_posted: str = ""  # comma-separated Woo refund ids already credited
     payment_state: str = ""  # "" (none to record) | "pending" | "recorded"

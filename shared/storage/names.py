@@ -15,7 +15,18 @@ WATERMARKS_TABLE = "watermarks"
 CUSTOMERS_TABLE = "customers"
 STOCK_STATE_TABLE = "skus"  # per store: SKU → Woo product map, last pushed stock/price
 SHIPMENTS_TABLE = "shipments"  # ERP shipments applied to Woo orders (once each)
-TABLES = (LEDGER_TABLE, AUDIT_TABLE, WATERMARKS_TABLE, CUSTOMERS_TABLE, STOCK_STATE_TABLE, SHIPMENTS_TABLE)
+SKU_MAP_TABLE = "skumap"  # per ERP connection: Woo SKU → ERP item number (sku_map.py)
+STORE_HISTORY_TABLE = "storehistory"  # per store: running statistics for the anomaly flags (store_history.py)
+TABLES = (
+    LEDGER_TABLE,
+    AUDIT_TABLE,
+    WATERMARKS_TABLE,
+    CUSTOMERS_TABLE,
+    STOCK_STATE_TABLE,
+    SHIPMENTS_TABLE,
+    SKU_MAP_TABLE,
+    STORE_HISTORY_TABLE,
+)
 
 CLAIM_CHECK_CONTAINER = "claim-checks"
 REPORTS_CONTAINER = "reports"
