@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Discriminator, Field, SecretStr, Tag, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from shared.http import ca_bundle_problem
@@ -103,7 +103,80 @@ class BcConnection(BaseModel):
         }
 
 
-ErpConnection = BcConnection  # a discriminated union on `kind` as F&O and GP land
+GP_DOCUMENT_NUMBER_LENGTH = 20  # GP's SOP/RM document numbers (SOPNUMBE char(21), DOCNUMBR char(21)); CSTPONBR is 20
+
+
+class GpConnection(BaseModel):
+    """One Dynamics GP company, on premises: `ERPS__<id>__KIND=gp` and `ERPS__<id>__<FIELD>`.
+
+    ``transport`` picks GP Web Services (SOAP, legacy endpoint) or the Service Based Architecture (REST, GP 2015+),
+    whichever the merchant has enabled; both authenticate with NTLM as ``username`` (``DOMAIN\\user``)."""
+
+    kind: Literal["gp"] = "gp"
+    transport: Literal["soap", "sba"] = "soap"
+    url: str = ""  # the GP web server, e.g. https://gp.office.example.com (or :48620 for Web Services)
+    soap_path: str = "/DynamicsGPWebServices/DynamicsGPService.asmx"
+    wsdl: str = ""  # a local copy of the legacy WSDL; empty: read `<url><soap_path>?wsdl` at start
+    tenant: str = "DefaultTenant"  # SBA tenant
+    company_id: int = -1  # Web Services CompanyKey.Id
+    company_name: str = ""  # SBA company (display name)
+    username: str = ""  # DOMAIN\user, a GP user with Web Services / SBA rights
+    password: SecretStr = SecretStr("")
+    document_type: Literal["sop", "rm"] = "sop"  # SOP sales invoice or receivables (RM) invoice
+    sop_document_type_id: str = "STDINV"
+    sop_return_type_id: str = "STDRTN"
+    document_number_prefix: str = "WOO"  # before the Woo order number in the GP document number
+    batch_id: str = "WOO"  # the batch documents are saved into (BACHNUMB, 15 characters)
+    post_batches: bool = False  # post the batch after each document (else a person posts it in GP)
+    price_level: str = "RETAIL"
+    sites: Annotated[list[str], NoDecode] = Field(default_factory=list)  # sites counted for stock; empty: all
+    customer_class: str = ""  # the class new customers get
+    gl_accounts: dict[str, dict[str, str]] = Field(default_factory=dict)  # class → role → GL account
+    customer_gl_accounts: dict[str, dict[str, str]] = Field(default_factory=dict)  # customer → role → account
+    checkbook_id: str = ""  # record each paid order's payment as a cash receipt into this checkbook
+    local_currency: str = "USD"
+    sku_map: dict[str, str] = Field(default_factory=dict)
+    max_concurrency: int = 4  # GP has no documented limit: keep the on-premises server comfortable
+    ca_bundle: str = ""  # the GP server's (corporate) CA, PEM path or text, added to the system trust
+
+    @field_validator("sites", mode="before")
+    @classmethod
+    def _split_sites(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def document_kind(self) -> Literal["salesInvoice"]:
+        """Both an SOP and an RM invoice are invoices (GP has no separate order step here)."""
+        return "salesInvoice"
+
+    @property
+    def records_payments(self) -> bool:
+        return bool(self.checkbook_id)
+
+    @property
+    def required(self) -> dict[str, str]:
+        company = self.company_name if self.transport == "sba" else str(self.company_id)
+        return {
+            "url": self.url,
+            "username": self.username,
+            "password": self.password.get_secret_value(),
+            "company_name" if self.transport == "sba" else "company_id": company,
+        }
+
+
+def _connection_kind(value: object) -> str:
+    kind = value.get("kind", "bc") if isinstance(value, dict) else getattr(value, "kind", "bc")
+    return str(kind or "bc").lower()
+
+
+# The kind-discriminated union of connections (`ERPS__<id>__KIND`, default `bc`).
+ErpConnection = Annotated[
+    Annotated[BcConnection, Tag("bc")] | Annotated[GpConnection, Tag("gp")],
+    Discriminator(_connection_kind),
+]
+CONNECTION_MODELS: tuple[type[BaseModel], ...] = (BcConnection, GpConnection)
 
 
 class Settings(BaseSettings):
@@ -284,7 +357,8 @@ def app_setting_names(store_id: str = "<store>") -> list[str]:
 
 
 def connection_setting_names(connection_id: str = "<connection>") -> list[str]:
-    return [f"ERPS__{connection_id}__{name.upper()}" for name in BcConnection.model_fields]
+    names = dict.fromkeys(name for model in CONNECTION_MODELS for name in model.model_fields)
+    return [f"ERPS__{connection_id}__{name.upper()}" for name in names]
 
 
 def check_connections(settings: Settings) -> None:

@@ -51,6 +51,10 @@ def build_erp(settings: Settings, connection_id: str, blobs: Callable[[], BlobSe
             scope = f"bc-{connection.client_id or connection_id}"
             adapter.api.limiter = ErpSlots(blobs(), scope, connection.max_concurrency)
         return adapter
+    if connection.kind == "gp":
+        from shared.erp.gp.adapter import GpAdapter
+
+        return GpAdapter(settings, connection)
     raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 

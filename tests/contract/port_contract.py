@@ -95,11 +95,6 @@ class ErpPortContract:
         by_phone = erp.find_customer("other@example.com", "555-0101")
         assert by_phone is not None and by_phone.number == "CUST-1"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the port promises a case-insensitive e-mail match; the BC adapter filters with `email eq` as given "
-        "(facts/dynamics.md §1.4 does not say whether BC's `eq` ignores case; the emulator's does not)",
-    )
     def test_the_email_match_ignores_case(self, erp: Erp, probe: ErpProbe):
         probe.seed_customer("CUST-2", email="Mixed.Case@Example.com")
         found = erp.find_customer("mixed.case@example.com")

@@ -1,0 +1,96 @@
+"""The ERP port's contract for Dynamics GP: the GP adapter against the GP emulator, over both transports.
+
+One emulator for the session (NTLM user file, the real legacy WSDL); every test gets a GP company of its own
+through the probe. ``TestGpSoap`` runs the Web Services transport with SOP sales invoices, ``TestGpSba`` the
+Service Based Architecture transport with receivables (RM) invoices (SBA has no SOP documents, facts §1.1).
+GP has no ERP events: the port's optional ``ErpEvents`` is absent (checked below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sandbox.gp import GpEmulator
+from sandbox.gp.probe import GpProbe
+from sandbox.gp.wsdl import wsdl_path
+from shared.config import GpConnection, Settings
+from shared.erp.gp.adapter import GpAdapter
+from shared.erp.port import event_source
+
+from .port_contract import IMPATIENT_TIMEOUT_SECONDS, ErpPortContract
+
+USER, PASSWORD, DOMAIN = "gpuser", "Password01", "GPDOM"
+
+
+@pytest.fixture(scope="session")
+def gp_emulator() -> Iterator[GpEmulator]:
+    emulator = GpEmulator(users={USER: PASSWORD}, domain=DOMAIN)
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def gp_adapter(gp: GpEmulator, probe: GpProbe, transport: str, **settings: Any) -> GpAdapter:
+    connection = GpConnection(
+        transport=transport,  # type: ignore[arg-type]
+        url=gp.base_url,
+        company_id=probe.company_id,
+        company_name=probe.company_name,
+        username=f"{DOMAIN}\\{USER}",
+        password=PASSWORD,  # type: ignore[arg-type]
+        document_type="sop" if transport == "soap" else "rm",
+        checkbook_id="UPTOWN TRUST",
+        gl_accounts={"": {"receivables": "000-1200-00", "sales": "000-4100-00", "tax": "000-2300-00"}},
+    )
+    values: dict[str, Any] = {"sandbox_ca_bundle": str(gp.ca_bundle), "http_timeout_seconds": 20.0, **settings}
+    return GpAdapter(Settings(**values), connection)
+
+
+class GpContract(ErpPortContract):
+    transport = "soap"
+
+    @pytest.fixture
+    def probe(self, gp_emulator: GpEmulator) -> Iterator[GpProbe]:
+        probe = GpProbe.new_company(gp_emulator.base_url, ca_bundle=str(gp_emulator.ca_bundle))
+        yield probe
+        probe.close()
+
+    @pytest.fixture
+    def erp(self, probe: GpProbe, gp_emulator: GpEmulator) -> Iterator[GpAdapter]:
+        adapter = gp_adapter(gp_emulator, probe, self.transport)
+        yield adapter
+        adapter.close()
+
+    @pytest.fixture
+    def impatient_erp(self, probe: GpProbe, gp_emulator: GpEmulator) -> Iterator[GpAdapter]:
+        adapter = gp_adapter(
+            gp_emulator,
+            probe,
+            self.transport,
+            http_timeout_seconds=IMPATIENT_TIMEOUT_SECONDS,
+            http_max_attempts=1,
+        )
+        yield adapter
+        adapter.close()
+
+    def test_gp_has_no_erp_events(self, erp: GpAdapter) -> None:
+        assert event_source(erp) is None
+
+
+@pytest.mark.gp
+@pytest.mark.integration
+class TestGpSoap(GpContract):
+    transport = "soap"
+
+
+@pytest.mark.gp
+@pytest.mark.integration
+class TestGpSba(GpContract):
+    transport = "sba"
+
+
+def test_the_wsdl_is_read_from_the_reference() -> None:
+    assert wsdl_path().exists()
