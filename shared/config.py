@@ -122,9 +122,10 @@ class GpConnection(BaseModel):
     company_name: str = ""  # SBA company (display name)
     username: str = ""  # DOMAIN\user, a GP user with Web Services / SBA rights
     password: SecretStr = SecretStr("")
-    document_type: Literal["sop", "rm"] = "sop"  # SOP sales invoice or receivables (RM) invoice
-    sop_document_type_id: str = "STDINV"
-    sop_return_type_id: str = "STDRTN"
+    # SOP sales invoice, SOP sales order (shipments are its transfers to invoices) or receivables (RM) invoice
+    document_type: Literal["sop", "sop_order", "rm"] = "sop"
+    sop_document_type_id: str = "STDINV"  # the SOP type id of invoices (STDORD-like for orders)
+    sop_order_type_id: str = "STDORD"
     document_number_prefix: str = "WOO"  # before the Woo order number in the GP document number
     batch_id: str = "WOO"  # the batch documents are saved into (BACHNUMB, 15 characters)
     post_batches: bool = False  # post the batch after each document (else a person posts it in GP)
@@ -147,9 +148,9 @@ class GpConnection(BaseModel):
         return value
 
     @property
-    def document_kind(self) -> Literal["salesInvoice"]:
-        """Both an SOP and an RM invoice are invoices (GP has no separate order step here)."""
-        return "salesInvoice"
+    def document_kind(self) -> Literal["salesOrder", "salesInvoice"]:
+        """The port's document kind: SOP and RM invoices are invoices, SOP orders orders."""
+        return "salesOrder" if self.document_type == "sop_order" else "salesInvoice"
 
     @property
     def records_payments(self) -> bool:

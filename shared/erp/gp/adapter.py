@@ -97,7 +97,8 @@ class GpAdapter:
 
     @property
     def _invoice_kind(self) -> str:
-        return gp.RM_INVOICE if self._rm else gp.SOP_INVOICE
+        """The GP object each Woo order becomes."""
+        return {"rm": gp.RM_INVOICE, "sop_order": gp.SOP_ORDER}.get(self.connection.document_type, gp.SOP_INVOICE)
 
     def _number(self, external_number: str) -> str:
         return gp.document_number(self.connection.document_number_prefix, external_number)
@@ -213,12 +214,15 @@ class GpAdapter:
                 accounts=accounts,
             )
         else:
-            obj = gp.sop_invoice(
+            obj = gp.sop_document(
+                kind,
                 order,
                 customer.number,
                 resolved,
                 number=number,
-                document_type_id=self.connection.sop_document_type_id,
+                document_type_id=(
+                    self.connection.sop_order_type_id if kind == gp.SOP_ORDER else self.connection.sop_document_type_id
+                ),
                 batch_id=self.connection.batch_id,
                 currency=currency,
                 accounts=accounts,
@@ -280,13 +284,13 @@ class GpAdapter:
         kind, found = self._read(document)
         if gp.is_posted(found):
             return True
-        return kind == gp.SOP_INVOICE and gp.fulfilled(found, "SalesInvoiceLine")[1] > 0
+        return kind in gp.SOP_TYPES and gp.fulfilled(found, f"{kind}Line")[1] > 0
 
     def cancel_sales_document(self, document: ErpDocument) -> None:
         kind, found = self._read(document)
         if gp.is_posted(found):
             raise ErpConflict(f"GP document {document.number} is posted: a person must reverse it in GP")
-        if kind == gp.SOP_INVOICE and gp.fulfilled(found, "SalesInvoiceLine")[1] > 0:
+        if kind in gp.SOP_TYPES and gp.fulfilled(found, f"{kind}Line")[1] > 0:
             raise ErpConflict(f"GP document {document.number} has shipped (fulfilled quantities)")
         try:
             self.transport.delete(kind, {"Id": document.number})
@@ -378,7 +382,7 @@ class GpAdapter:
             return []
         gp_kind = self._kind_of(kind)
         wanted = list(dict.fromkeys(external_document_numbers))
-        if gp_kind == gp.SOP_INVOICE:
+        if gp_kind in gp.SOP_TYPES:
             criteria = {"CustomerPONumber": {"Items": {"string": wanted}}}
         else:
             criteria = {"DocumentId": {"Items": {"string": [self._number(number) for number in wanted]}}}
@@ -428,11 +432,9 @@ class GpAdapter:
         item = self.transport.get("Item", {"Id": item_id})
         if item is None:
             return None
-        return gp.erp_item(item, self._price(item_id, item), self.connection.sites)
+        return gp.erp_item(item, self._price(item_id), self.connection.sites)
 
-    def _price(self, item_id: str, item: GpObject) -> Decimal | None:
-        if not self.transport.supports("Pricing"):
-            return gp.price_of(item.get("_price")) if item.get("_price") else None
+    def _price(self, item_id: str) -> Decimal | None:
         key = {
             "ItemKey": {"Id": item_id},
             "CurrencyKey": {"ISOCode": self.connection.local_currency},
@@ -458,15 +460,39 @@ class GpAdapter:
 
     # ------------------------------------------------------------------------------------------ shipments
     def list_shipments_since(self, since: dt.datetime) -> list[Shipment]:
+        """SOP orders: the invoices GP transferred from them (one per shipment); SOP invoices: their fulfilment
+        (GP keeps no per-shipment record of a direct invoice); receivables invoices are not fulfilled in GP."""
         if self._rm or not self.transport.supports(gp.SOP_INVOICE):
-            return []  # receivables invoices are not fulfilled in GP: nothing ships through them
+            return []
         rows = self.transport.list(gp.SOP_INVOICE, {"ModifiedDate": {"GreaterThan": _naive_utc(since)}})
+        changed = [
+            found for row in rows if (found := self.transport.get(gp.SOP_INVOICE, {"Id": gp.gp_id(row.get("Key"))}))
+        ]
         shipments: list[Shipment] = []
-        for row in rows:
-            found = self.transport.get(gp.SOP_INVOICE, {"Id": gp.gp_id(row.get("Key"))})
-            if found is not None:
-                shipments.extend(gp.shipments_of(found))
+        if self.connection.document_type != "sop_order":
+            for invoice in changed:
+                shipments.extend(gp.shipments_of(invoice))
+        else:
+            orders = {gp.gp_id(i.get("OriginalSalesDocumentKey")) for i in changed if gp.is_transfer(i)}
+            for order_number in sorted(orders):
+                shipments.extend(
+                    shipment
+                    for shipment in self._transfers(order_number)
+                    if shipment.modified_at is None or shipment.modified_at > since
+                )
         return sorted(shipments, key=lambda s: (s.modified_at or since, s.erp_shipment_number))
+
+    def _transfers(self, order_number: str) -> list[Shipment]:
+        order = self.transport.get(gp.SOP_ORDER, {"Id": order_number})
+        if order is None:
+            return []
+        po = str(order.get("CustomerPONumber") or "")
+        rows = self.transport.list(gp.SOP_INVOICE, {"CustomerPONumber": {"EqualValue": po}})
+        invoices = [i for row in rows if (i := self.transport.get(gp.SOP_INVOICE, {"Id": gp.gp_id(row.get("Key"))}))]
+        mine = [
+            i for i in invoices if gp.is_transfer(i) and gp.gp_id(i.get("OriginalSalesDocumentKey")) == order_number
+        ]
+        return gp.transfer_shipments(order, mine)
 
 
 def _encode(snapshot: Mapping[str, str]) -> str:

@@ -28,7 +28,8 @@ SHIP_ADDRESS = "SHIP TO"
 RECEIVABLES, SALES, TRADE_DISCOUNT, FREIGHT, MISC, TAXES = 3, 9, 10, 11, 12, 13
 GL_ROLES = ("receivables", "sales", "freight", "misc", "discount", "tax")
 
-SOP_INVOICE, SOP_RETURN = "SalesInvoice", "SalesReturn"
+SOP_INVOICE, SOP_ORDER, SOP_RETURN = "SalesInvoice", "SalesOrder", "SalesReturn"
+SOP_TYPES = {SOP_INVOICE: "Invoice", SOP_ORDER: "Order"}
 RM_INVOICE, RM_CREDIT_MEMO = "ReceivablesInvoice", "ReceivablesCreditMemo"
 
 
@@ -211,7 +212,8 @@ def order_amounts(
     return amounts, priced
 
 
-def sop_invoice(
+def sop_document(
+    kind: str,
     order: Order,
     customer_id: str,
     lines: Sequence[tuple[OrderLine, str]],
@@ -241,7 +243,7 @@ def sop_invoice(
         gp_lines.append(gp_line)
     obj: dict[str, Any] = {
         "Key": {"Id": number},
-        "DocumentTypeKey": {"Type": "Invoice", "Id": document_type_id},
+        "DocumentTypeKey": {"Type": SOP_TYPES[kind], "Id": document_type_id},
         "CustomerKey": {"Id": customer_id},
         "BatchKey": {"Id": batch_id},
         "CustomerPONumber": order.external_number[:CUSTOMER_PO_LENGTH],
@@ -252,7 +254,7 @@ def sop_invoice(
         "MiscellaneousAmount": money(amounts.misc, code),
         "TaxAmount": money(amounts.tax, code),
         "DiscountAmount": money(amounts.discount, code) if amounts.discount else None,
-        "Lines": {"SalesInvoiceLine": gp_lines},
+        "Lines": {f"{kind}Line": gp_lines},
     }
     if currency:
         obj["CurrencyKey"] = {"ISOCode": currency}
@@ -364,11 +366,11 @@ def fulfilled(obj: Mapping[str, Any], line_member: str) -> tuple[Decimal, Decima
 def erp_document(kind: str, obj: Mapping[str, Any]) -> ErpDocument:
     number = gp_id(obj.get("Key"))
     posted = is_posted(obj)
-    if kind == SOP_INVOICE:
-        ordered, done = fulfilled(obj, "SalesInvoiceLine")
+    if kind in SOP_TYPES:
+        ordered, done = fulfilled(obj, f"{kind}Line")
         total = gp_money(obj.get("TotalAmount"))
         shipped = posted or (ordered > 0 and done >= ordered)
-        document_kind = DocumentKind.SALES_INVOICE
+        document_kind = DocumentKind.SALES_ORDER if kind == SOP_ORDER else DocumentKind.SALES_INVOICE
     elif kind == SOP_RETURN:
         total, shipped, document_kind = gp_money(obj.get("TotalAmount")), posted, DocumentKind.CREDIT_MEMO
     else:
@@ -428,6 +430,42 @@ def shipments_of(obj: Mapping[str, Any]) -> list[Shipment]:
             modified_at=_aware(obj.get("ModifiedDate")),
         )
     ]
+
+
+def transfer_shipments(order: Mapping[str, Any], invoices: Sequence[Mapping[str, Any]]) -> list[Shipment]:
+    """The shipments of an SOP order: the invoices GP's "Transfer to invoice" made of it, one per shipment, in
+    number order; a shipment is partial while the order's quantity is not all shipped by it."""
+    ordered = fulfilled(order, f"{SOP_ORDER}Line")[0]
+    shipments: list[Shipment] = []
+    so_far = Decimal(0)
+    for invoice in sorted(invoices, key=lambda i: gp_id(i.get("Key"))):
+        lines = array(invoice.get("Lines"), "SalesInvoiceLine")
+        shipped = [
+            ShipmentLine(sku=gp_id(line.get("ItemKey")), quantity=gp_money(line.get("Quantity"))) for line in lines
+        ]
+        so_far += sum((line.quantity for line in shipped), Decimal(0))
+        tracking = [gp_id(t.get("Key")) for t in array(invoice.get("TrackingNumbers"), "SalesTrackingNumber")]
+        shipped_at = _aware(invoice.get("ActualShipDate")) or _aware(invoice.get("Date"))
+        shipments.append(
+            Shipment(
+                erp_shipment_number=gp_id(invoice.get("Key")),
+                order_number=str(order.get("CustomerPONumber") or "").strip(),
+                erp_order_number=gp_id(order.get("Key")),
+                lines=tuple(shipped),
+                posting_date=shipped_at.date() if shipped_at else None,
+                carrier=gp_id(invoice.get("ShippingMethodKey")),
+                tracking_number=tracking[-1] if tracking else "",
+                partial=so_far < ordered,
+                modified_at=_aware(invoice.get("ModifiedDate")),
+            )
+        )
+    return shipments
+
+
+def is_transfer(invoice: Mapping[str, Any]) -> bool:
+    return str(invoice.get("OriginalSalesDocumentType") or "") == "Order" and bool(
+        gp_id(invoice.get("OriginalSalesDocumentKey"))
+    )
 
 
 def split_id(document_id: str) -> tuple[str, str]:

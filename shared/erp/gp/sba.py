@@ -4,9 +4,9 @@ Confirmed (facts: dynamics-gp.md §1.1): ``/GPService/Tenants(<tenant>)/Companie
 company's *name* URL-encoded (parentheses inside it left as they are), ``;``-separated composite keys, and
 ``POST .../PostingServices/System/Batches(<source>;<number>)`` with ``GP-Custom-Action: POST``. Windows auth
 (NTLM). Everything below the company (resource paths, JSON bodies, errors) is unconfirmed and lives in
-:mod:`shared.erp.gp.sba_shapes`. SBA has no SOP documents, cash receipts or price-level lists (the RTM resource
-list, §1.1): an SBA connection writes receivables (RM) documents. SBA lists have no confirmed ``$filter``, so
-lists are read whole and filtered here.
+:mod:`shared.erp.gp.sba_shapes`. SBA has no SOP documents or price-level lists (the RTM resource list, §1.1):
+an SBA connection writes receivables (RM) documents; cash receipts are a guessed resource (not in the RTM
+list). SBA lists have no confirmed ``$filter``, so lists are read whole and filtered here.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from shared.http import ApiClient, PermanentHttpError, TransientHttpError
 
 CUSTOM_ACTION_HEADER = "GP-Custom-Action"
 POSTING = "PostingServices/System/Batches"
-KINDS = frozenset({"Customer", "CustomerAddress", "Item", "Pricing", *shapes.RM_TYPES})
+KINDS = frozenset({"Customer", "CustomerAddress", "Item", "Pricing", "CashReceipt", *shapes.RM_TYPES})
 
 
 def company_url(connection: GpConnection) -> str:
@@ -147,6 +147,9 @@ class SbaTransport:
         if kind in shapes.RM_TYPES:
             body = self._json("GET", shapes.RECEIVABLES + _key(shapes.RM_TYPES[kind], str(key["Id"])))
             return shapes.receivables_from_json(body) if body else None
+        if kind == "CashReceipt":
+            body = self._json("GET", shapes.CASH_RECEIPTS + _key(str(key["Id"])))
+            return shapes.cash_receipt_from_json(body) if body else None
         raise PermanentErpError(f"GP's SBA has no {kind} resource: use the SOAP transport for it")
 
     def list(self, kind: str, criteria: Criteria) -> list[GpObject]:
@@ -157,6 +160,9 @@ class SbaTransport:
         elif kind in shapes.RM_TYPES:
             bodies = (self._json("GET", shapes.RECEIVABLES) or {}).get("value", [])
             rows = [shapes.receivables_from_json(b) for b in bodies if b.get("Type") == shapes.RM_TYPES[kind]]
+        elif kind == "CashReceipt":
+            bodies = (self._json("GET", shapes.CASH_RECEIPTS) or {}).get("value", [])
+            rows = [shapes.cash_receipt_from_json(b) for b in bodies]
         else:
             raise PermanentErpError(f"GP's SBA has no {kind} list: use the SOAP transport for it")
         return [row for row in rows if matches(row, criteria)]
@@ -168,6 +174,8 @@ class SbaTransport:
             self._json("POST", shapes.CUSTOMER_ADDRESSES, json=shapes.address_to_json(obj))
         elif kind in shapes.RM_TYPES:
             self._json("POST", shapes.RECEIVABLES, json=shapes.receivables_to_json(kind, obj))
+        elif kind == "CashReceipt":
+            self._json("POST", shapes.CASH_RECEIPTS, json=shapes.cash_receipt_to_json(obj))
         else:
             raise PermanentErpError(f"GP's SBA cannot create a {kind}: use the SOAP transport for it")
 

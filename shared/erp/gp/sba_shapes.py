@@ -18,6 +18,7 @@ CUSTOMERS = "Microsoft/Dynamics/GP/Sales/Customers"
 CUSTOMER_ADDRESSES = "Microsoft/Dynamics/GP/Sales/CustomerAddresses"
 ITEMS = "Microsoft/Dynamics/GP/Inventory/Items"
 RECEIVABLES = "Microsoft/Dynamics/GP/Sales/ReceivablesTransactions"
+CASH_RECEIPTS = "Microsoft/Dynamics/GP/Sales/CashReceipts"  # not in the RTM resource list (§1.1) either
 RM_TYPES = {"ReceivablesInvoice": "Invoice", "ReceivablesCreditMemo": "CreditMemo"}
 
 
@@ -60,6 +61,7 @@ def customer_from_json(body: dict[str, Any]) -> dict[str, Any]:
         "ClassKey": {"Id": body["ClassId"]} if body.get("ClassId") else None,
         "IsActive": body.get("IsActive"),
         "IsOnHold": body.get("IsOnHold"),
+        "CurrencyKey": {"ISOCode": body["CurrencyId"]} if body.get("CurrencyId") else None,
         "DefaultAddressKey": {"CustomerKey": {"Id": customer_id}, "Id": body.get("DefaultAddressId")},
         "Addresses": {"CustomerAddress": [address_from_json(a) for a in body.get("Addresses") or []]},
         "ModifiedDate": _date(body.get("ModifiedDate")),
@@ -73,6 +75,7 @@ def customer_to_json(obj: dict[str, Any]) -> dict[str, Any]:
         "ClassId": _key(obj.get("ClassKey")),
         "IsActive": obj.get("IsActive"),
         "IsOnHold": obj.get("IsOnHold"),
+        "CurrencyId": (obj.get("CurrencyKey") or {}).get("ISOCode"),
     }
 
 
@@ -188,3 +191,27 @@ def receivables_from_json(body: dict[str, Any]) -> dict[str, Any]:
 
 def kind_of_type(rm_type: str) -> str | None:
     return next((kind for kind, name in RM_TYPES.items() if name == rm_type), None)
+
+
+# ---- cash receipts -----------------------------------------------------------------------------------
+def cash_receipt_to_json(obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ReceiptNumber": _key(obj.get("Key")),
+        "CustomerId": _key(obj.get("CustomerKey")),
+        "BatchId": _key(obj.get("BatchKey")),
+        "CheckbookId": _key(obj.get("BankAccountKey")),
+        "ReceiptDate": obj["Date"].isoformat() if isinstance(obj.get("Date"), dt.datetime) else None,
+        "Amount": _plain_money(obj.get("Amount")),
+        "Description": obj.get("Description"),
+        "Reference": obj.get("CheckCardNumber"),
+    }
+
+
+def cash_receipt_from_json(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Key": {"Id": body.get("ReceiptNumber")},
+        "CustomerKey": {"Id": body.get("CustomerId")},
+        "Amount": _money(body.get("Amount")),
+        "Description": body.get("Description"),
+        "TransactionState": body.get("Status"),
+    }

@@ -54,6 +54,7 @@ KINDS = frozenset(
         "Customer",
         "CustomerAddress",
         "SalesInvoice",
+        "SalesOrder",
         "SalesReturn",
         "ReceivablesInvoice",
         "ReceivablesCreditMemo",
