@@ -82,6 +82,7 @@ class GpAdapter:
         self.transport = transport or build_transport(settings, connection)
         self._emails: dict[str, str] = {}
         self._phones: dict[str, str] = {}
+        self._seen: dict[str, object] = {}  # customer number -> the ModifiedDate its addresses were indexed at
         self._indexed_to: dt.datetime | None = None
 
     def close(self) -> None:
@@ -131,19 +132,25 @@ class GpAdapter:
             criteria["ModifiedDate"] = {"From": self._indexed_to}
         for summary in self.transport.list("Customer", criteria):
             number = gp.gp_id(summary.get("Key"))
-            customer = self.transport.get("Customer", {"Id": number}) if number else None
-            if customer is None:
-                continue
-            for address in gp.addresses_of(customer):
-                if email := gp.email_of(address).lower():
-                    self._emails.setdefault(email, number)
-                if digits := gp.phone_digits(gp.phone_of(address)):
-                    self._phones.setdefault(digits, number)
             modified = summary.get("ModifiedDate")
             if isinstance(modified, dt.datetime) and (self._indexed_to is None or modified > self._indexed_to):
                 self._indexed_to = modified
+            if not number or (modified is not None and self._seen.get(number) == modified):
+                continue  # indexed as it is now (one this adapter created, or unchanged at the boundary)
+            customer = self.transport.get("Customer", {"Id": number})
+            if customer is not None:
+                self._index(customer)
         if self._indexed_to is None:
             self._indexed_to = dt.datetime(1900, 1, 1)
+
+    def _index(self, customer: GpObject) -> None:
+        number = gp.gp_id(customer.get("Key"))
+        for address in gp.addresses_of(customer):
+            if email := gp.email_of(address).lower():
+                self._emails.setdefault(email, number)
+            if digits := gp.phone_digits(gp.phone_of(address)):
+                self._phones.setdefault(digits, number)
+        self._seen[number] = customer.get("ModifiedDate")
 
     def get_customer(self, number: str) -> ErpCustomer | None:
         found = self.transport.get("Customer", {"Id": number})
@@ -165,12 +172,11 @@ class GpAdapter:
         except GpRefused as refused:
             if not refused.says("already exists"):
                 raise
-        created = self.get_customer(number)
-        if created is None:
+        found = self.transport.get("Customer", {"Id": number})
+        if found is None:
             raise PermanentErpError(f"GP did not keep the customer {number}")
-        if customer.email:
-            self._emails[customer.email.strip().lower()] = number
-        return created
+        self._index(found)
+        return gp.erp_customer(found)
 
     # -------------------------------------------------------------------------------- sales documents
     def find_sales_document(self, external_document_number: str) -> ErpDocument | None:
