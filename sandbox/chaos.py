@@ -1,7 +1,10 @@
 """The fault-injection run: place orders while everything that can go wrong does, then prove from the
 ERP's own state that no paid order was lost or doubled.
 
-`python -m sandbox.chaos [--orders 1000]` (`make chaos`); the CI-sized run (500 orders) is a test.
+`python -m sandbox.chaos [--orders 1000] [--erp bc|gp]` (`make chaos`); the CI-sized run (500 orders) is a test.
+With `--erp gp` the ERP is the Dynamics GP emulator: the same faults, except that GP has no documented
+throttling (no 429s, no lowered limit) and "tokens expire" means every NTLM-authenticated connection must
+authenticate again.
 
 Faults, spread over the placement window:
 - every webhook delivered 1–3 times, some concurrently;
@@ -64,6 +67,7 @@ LOWERED_LIMIT = Throttle(requests_per_window=40, window_seconds=10.0)
 @dataclass
 class ChaosConfig:
     orders: int = 1000
+    erp: str = "bc"  # the ERP kind (sandbox/erp_kinds.py)
     seed: int = 42
     placement_seconds: float = 90.0
     kills: int = 3
@@ -157,6 +161,7 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         delivery=DeliveryOptions(verify=str(ensure_tls_files().ca_bundle), duplicate_max=3, seed=config.seed),
         extra_settings={"CLAIM_TIMEOUT_SECONDS": "20", "MAX_RESCHEDULES": "30"},
         ports=StackPorts(host=free_port()),
+        erp=config.erp,
     )
     faults: Counter[str] = Counter()
     queued: Counter[str] = Counter()  # messages the run's own repair timers queued, by producer
@@ -181,16 +186,17 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
         for sku in UNKNOWN_SKUS:
             stack.woo.add_product(f"New {sku}", sku, "25.00", stock_quantity=1000, manage_stock=True)
         restock(stack)
-        bc = stack.bc.faults.config
+        bc = stack.erp_emulator.faults.config
         bc.error_rate, bc.error_statuses, bc.retry_after_seconds = config.bc_error_rate, (500, 502, 503), 1
-        bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
+        if stack.erp == "bc":
+            bc.throttle = Throttle()  # BC online: 6,000 requests / 5 min, 5 concurrent per user
         progress(f"placing {config.orders} orders over {config.placement_seconds:.0f}s under faults")
         placed = place_orders_under_faults(stack, host, azurite, config, rng, faults, timers)
         progress(f"placed; faults so far {dict(faults)}")
         bc.error_rate = 0.0
         lowered.start()  # the backlog drains now: BC's limit binds
         for sku in UNKNOWN_SKUS:
-            stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
+            add_item(stack, sku)
         report = settle_and_verify(stack, placed, config, faults, timers)
     finally:
         lowered.end()
@@ -203,7 +209,7 @@ def run_chaos(config: ChaosConfig, workdir: Path) -> ChaosReport:
     report.seconds = round(time.monotonic() - started, 1)
     report.faults = dict(faults)
     host_log = read_host_log(workdir / "host.log")
-    report.throttling = throttling_cost(host_log, faults["bc_429"])
+    report.throttling = throttling_cost(host_log, faults[f"{config.erp}_429"])
     report.queue = {
         "peak_depth": watch.peak if watch else 0,
         "queued_by_webhook": host_log.webhook_queued,
@@ -246,7 +252,7 @@ def place_orders_under_faults(
                 repair.check_now.set()  # the health check re-enables and backfills
             action = schedule.get(i)
             if action == "expire_tokens":
-                faults["tokens_expired"] += stack.entra.expire_all_tokens()
+                faults["tokens_expired"] += expire_credentials(stack)
             elif action == "restart_azurite":
                 azurite.stop()
                 time.sleep(1.0)
@@ -274,6 +280,8 @@ class LoweredLimit:
         self.lock = threading.Lock()
 
     def start(self) -> None:
+        if self.stack.erp != "bc":
+            return  # only BC has service-protection limits to lower
         self.stack.bc.faults.config.throttle = LOWERED_LIMIT
         self.started = time.monotonic()
         self.timer = threading.Timer(self.seconds, self.end)
@@ -460,7 +468,7 @@ def settle_and_verify(
         missing = [o for o in paid if o["number"] not in documents]
         depth = queue_depth(app, "woo-events")
         queues_empty = depth == 0
-        progress(f"settling: {len(missing)} paid orders not in BC yet, queue depth {depth}")
+        progress(f"settling: {len(missing)} paid orders not in the ERP yet, queue depth {depth}")
         if not missing and queues_empty:
             break
         if time.monotonic() > deadline:
@@ -491,11 +499,12 @@ def settle_and_verify(
                 report.held_then_posted += 1
                 code = str(holds[0].data.get("outcome"))
                 report.held_then_posted_codes[code] = report.held_then_posted_codes.get(code, 0) + 1
-            if Decimal(str(found[0]["totalAmountIncludingTax"])) != Decimal(order["total"]):
+            if found[0] != Decimal(order["total"]):
                 report.total_mismatches += 1
-    faults["bc_injected_5xx"] = sum(v for k, v in stack.bc.faults.counters.items() if k.startswith("status_5"))
-    faults["bc_429"] = stack.bc.faults.counters["throttled_rate"] + stack.bc.faults.counters["throttled_concurrency"]
-    faults["bc_requests"] = stack.bc.faults.counters["requests"]
+    counters = stack.erp_emulator.faults.counters
+    faults[f"{stack.erp}_injected_5xx"] = sum(v for k, v in counters.items() if k.startswith("status_5"))
+    faults[f"{stack.erp}_429"] = counters["throttled_rate"] + counters["throttled_concurrency"]
+    faults[f"{stack.erp}_requests"] = counters["requests"]
     faults["duplicate_deliveries"] = sum(1 for d in stack.woo.deliveries() if d.get("copy", 1) and d.get("copy", 1) > 1)
     return report
 
@@ -504,11 +513,46 @@ def progress(message: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def documents_by_number(stack: Stack) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
+def documents_by_number(stack: Stack) -> dict[str, list[Decimal]]:
+    """The ERP's own documents by the Woo order number they carry: each one's total including tax."""
+    found: dict[str, list[Decimal]] = {}
+    if stack.erp == "gp":
+        from sandbox.gp import GpEmulator
+
+        gp = stack.erp_emulator
+        assert isinstance(gp, GpEmulator)
+        with gp.store.lock:
+            for doc in list(gp.company().entities["SalesOrder"].values()):
+                if not doc.get("IsVoided"):
+                    total = Decimal(str((doc.get("TotalAmount") or {}).get("Value", 0)))
+                    found.setdefault(str(doc.get("CustomerPONumber")), []).append(total)
+        return found
     for document in stack.bc.records("salesOrders"):
-        found.setdefault(document["externalDocumentNumber"], []).append(document)
+        total = Decimal(str(document["totalAmountIncludingTax"]))
+        found.setdefault(document["externalDocumentNumber"], []).append(total)
     return found
+
+
+def add_item(stack: Stack, sku: str) -> None:
+    """Someone adds the item the held orders wait for."""
+    if stack.erp == "gp":
+        from sandbox.gp import GpEmulator
+
+        assert isinstance(stack.erp_emulator, GpEmulator)
+        stack.erp_emulator.seed_item(sku, price=Decimal("25.00"), stock=Decimal(1000), description=f"New {sku}")
+        return
+    stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
+
+
+def expire_credentials(stack: Stack) -> int:
+    """BC: every token expires; GP (NTLM): every authenticated connection must authenticate again."""
+    if stack.erp == "gp":
+        from sandbox.gp import GpEmulator
+
+        assert isinstance(stack.erp_emulator, GpEmulator)
+        stack.erp_emulator.gate.forget_sessions()
+        return 1
+    return stack.entra.expire_all_tokens()
 
 
 def queue_depth(app: Any, name: str) -> int:
@@ -565,11 +609,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="placement window (default: orders/11)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, default=None, help="write the report here")
+    parser.add_argument("--erp", default="bc", help="the ERP kind whose emulator runs (bc, gp)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     # A SIGTERM (e.g. a test's timeout) unwinds normally, so the host and Azurite are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
-    config = ChaosConfig(orders=args.orders, seed=args.seed, placement_seconds=args.seconds or args.orders / 11)
+    config = ChaosConfig(
+        orders=args.orders, seed=args.seed, placement_seconds=args.seconds or args.orders / 11, erp=args.erp
+    )
     with tempfile.TemporaryDirectory(prefix="chaos-") as tmp:
         report = run_chaos(config, Path(tmp))
     print_report(report)

@@ -16,7 +16,6 @@ import pytest
 
 from sandbox.gp import GpEmulator
 from sandbox.gp.probe import GpProbe
-from sandbox.gp.wsdl import wsdl_path
 from shared.config import GpConnection, Settings
 from shared.erp.gp.adapter import GpAdapter
 from shared.erp.port import ErpConflict, event_source
@@ -53,6 +52,7 @@ def gp_adapter(
     return GpAdapter(Settings(**values), connection)
 
 
+@pytest.mark.gp
 class GpContract(ErpPortContract):
     transport = "soap"
 
@@ -135,7 +135,3 @@ class TestGpSba(GpContract):
     ) -> None:
         self._posted(probe, gp_emulator, "SHIP-3")
         assert erp.list_shipments_since(EPOCH) == []  # even posted, an RM invoice records no shipment
-
-
-def test_the_wsdl_is_read_from_the_reference() -> None:
-    assert wsdl_path().exists()

@@ -25,7 +25,7 @@ CUSTOMER_PO_LENGTH = 20  # CSTPONBR char(20) (facts §5)
 PRIMARY_ADDRESS = "PRIMARY"
 SHIP_ADDRESS = "SHIP TO"
 # RM distribution types (RMDTYPAL): GP's numbering, UNCONFIRMED against a server (not in the facts).
-RECEIVABLES, SALES, TRADE_DISCOUNT, FREIGHT, MISC, TAXES = 3, 9, 10, 11, 12, 13
+RECEIVABLES, SALES, FREIGHT, MISC, TAXES = 3, 9, 11, 12, 13
 GL_ROLES = ("receivables", "sales", "freight", "misc", "discount", "tax")
 
 SOP_INVOICE, SOP_ORDER, SOP_RETURN = "SalesInvoice", "SalesOrder", "SalesReturn"
@@ -264,18 +264,18 @@ def sop_document(
 def distributions(
     amounts: Amounts, accounts: Mapping[str, str], code: str, *, credit_memo: bool = False
 ) -> list[dict[str, Any]]:
-    """A balanced RM distribution: receivables against sales, freight, misc and tax (less discounts).
+    """A balanced RM distribution: receivables against sales (less discounts), freight, misc and tax.
 
     Empty when the receivables or sales account is not configured: GP then distributes from the customer's
     posting accounts (facts §5)."""
     if not (accounts.get("receivables") and accounts.get("sales")):
         return []
+    # A discount (a negative Woo fee) is netted into sales, so the lines sum to the document amount.
     parts = [
-        (SALES, accounts.get("sales"), amounts.sales),
+        (SALES, accounts.get("sales"), amounts.sales - amounts.discount),
         (FREIGHT, accounts.get("freight") or accounts.get("sales"), amounts.freight),
         (MISC, accounts.get("misc") or accounts.get("sales"), amounts.misc),
         (TAXES, accounts.get("tax") or accounts.get("sales"), amounts.tax),
-        (TRADE_DISCOUNT, accounts.get("discount") or accounts.get("sales"), -amounts.discount),
     ]
     rows: list[dict[str, Any]] = []
 
