@@ -107,8 +107,9 @@ def show_orders(console: Console, stack: Stack, placed: list[dict], timeout: flo
         if all(e is not None and e.state in ("posted", "held") for e in entries):
             break
         time.sleep(0.2)
-    table = Table(title="Demo orders: WooCommerce → Business Central")
-    for column in ("Woo order", "Woo total", "state", "BC document", "BC total", "note"):
+    erp = "BC" if stack.erp == "bc" else stack.erp.upper()
+    table = Table(title=f"Demo orders: WooCommerce → {stack.erp_kind.title}")
+    for column in ("Woo order", "Woo total", "state", f"{erp} document", f"{erp} total", "note"):
         table.add_column(column)
     for order in placed:
         entry = services().ledger.get("main", order["id"])
