@@ -126,6 +126,7 @@ class GpConnection(BaseModel):
     document_type: Literal["sop", "sop_order", "rm"] = "sop"
     sop_document_type_id: str = "STDINV"  # the SOP type id of invoices (STDORD-like for orders)
     sop_order_type_id: str = "STDORD"
+    sop_return_type_id: str = "STDRTN"  # SOP returns: refunds of item lines in the SOP modes
     document_number_prefix: str = "WOO"  # before the Woo order number in the GP document number
     batch_id: str = "WOO"  # the batch documents are saved into (BACHNUMB, 15 characters)
     post_batches: bool = False  # post the batch after each document (else a person posts it in GP)

@@ -122,7 +122,7 @@ def test_cancellation_deletes_the_unshipped_gp_order_and_flags_a_shipped_one(sta
     assert "shipped" in entry.attention and entry.state == OrderState.POSTED
 
 
-def test_a_refund_delivered_twice_is_one_receivables_credit_memo(stack: Stack, app: Services) -> None:
+def test_a_refund_delivered_twice_is_one_sop_return_of_the_item(stack: Stack, app: Services) -> None:
     order = stack.woo.place_order([("1900-S", 2)], pay=True, email="gp.refund@example.com")
     wait_for(lambda: posted(app, order))
     item = next(line["id"] for line in order["line_items"] if line["sku"] == "1900-S")
@@ -132,15 +132,12 @@ def test_a_refund_delivered_twice_is_one_receivables_credit_memo(stack: Stack, a
     stack.woo.flush_deliveries()
     company = gp(stack).company()
     with gp(stack).store.lock:
-        memos = [
-            m for m in company.entities["ReceivablesCreditMemo"].values() if order["number"] in m["CustomerPONumber"]
-        ]
-    (memo,) = memos
-    assert Decimal(memo["DocumentAmount"]["Value"]) == Decimal(refund["amount"])
-    rows = memo["Distributions"]["ReceivablesDistribution"]
-    debit = sum(Decimal(r["DebitAmount"]["Value"]) for r in rows)
-    credit = sum(Decimal(r["CreditAmount"]["Value"]) for r in rows)
-    assert debit == credit == Decimal(refund["amount"])  # the distribution balances to the document
+        returns = [r for r in company.entities["SalesReturn"].values() if order["number"] in r["CustomerPONumber"]]
+    (sop_return,) = returns
+    assert sop_return["CustomerPONumber"] == f"{order['number']}-R{refund['id']}"
+    assert Decimal(sop_return["TotalAmount"]["Value"]) == Decimal(refund["amount"])
+    (line,) = sop_return["Lines"]["SalesReturnLine"]
+    assert (line["ItemKey"]["Id"], line["Quantity"]["Value"]) == ("1900-S", 1)
 
 
 def test_shipments_and_stock_are_polled_from_gp(stack: Stack, app: Services) -> None:

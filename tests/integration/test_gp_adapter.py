@@ -16,7 +16,7 @@ from shared.config import GpConnection, Settings
 from shared.erp.gp.adapter import GpAdapter
 from shared.erp.port import DocumentKind, PermanentErpError
 from shared.model import Address, Customer, LineKind, Order, OrderLine
-from tests.contract.orders import buyer, order
+from tests.contract.orders import buyer, order, refund_of_line
 
 pytestmark = [pytest.mark.integration, pytest.mark.gp]
 
@@ -144,3 +144,30 @@ def test_a_customer_is_created_with_its_address_email_and_phone(gp: GpEmulator, 
     assert other.find_customer("nobody@example.com", "(555) 0100") == created
     erp.close()
     other.close()
+
+
+def test_a_refund_of_items_is_an_sop_return_and_an_amount_only_one_a_balanced_rm_credit_memo(
+    gp: GpEmulator, probe: GpProbe
+):
+    erp = adapter(gp, probe, document_type="sop_order", gl_accounts=ACCOUNTS)
+    probe.seed_item("RET-1", price=Decimal(15), stock=Decimal(10))
+    placed = order([("RET-1", 2, "15.00")])
+    document = erp.create_sales_document(placed, erp.create_customer(placed.customer))
+    items = refund_of_line(placed, quantity=1)
+    memo = erp.create_credit_memo(items, placed, document)
+    assert memo.id.startswith("SalesReturn:") and memo.total_including_tax == Decimal("15.00")
+    (line,) = gp.company(probe.company_id).entities["SalesReturn"][(memo.number,)]["Lines"]["SalesReturnLine"]
+    assert (line["ItemKey"]["Id"], line["Quantity"]["Value"]) == ("RET-1", Decimal(1))
+    amount_only = items.model_copy(update={"woo_refund_id": items.woo_refund_id + 1, "lines": (), "amount": Decimal(4)})
+    credit = erp.create_credit_memo(amount_only, placed, document)
+    assert credit.id.startswith("ReceivablesCreditMemo:") and credit.total_including_tax == Decimal(4)
+    rows = gp.company(probe.company_id).entities["ReceivablesCreditMemo"][(credit.number,)]["Distributions"]
+    debit = sum(Decimal(r["DebitAmount"]["Value"]) for r in rows["ReceivablesDistribution"])
+    credit_side = sum(Decimal(r["CreditAmount"]["Value"]) for r in rows["ReceivablesDistribution"])
+    assert debit == credit_side == Decimal(4)
+    found = erp.find_documents(
+        DocumentKind.CREDIT_MEMO, [memo.external_document_number, credit.external_document_number]
+    )
+    assert sorted(d.id for d in found) == sorted([memo.id, credit.id])
+    assert erp.find_credit_memo(credit.external_document_number) == credit
+    erp.close()

@@ -307,37 +307,66 @@ class GpAdapter:
 
     # ----------------------------------------------------------------------------------------- refunds
     def create_credit_memo(self, refund: Refund, order: Order, document: ErpDocument) -> ErpDocument:
+        """An SOP return of the refunded items (SOP modes), else a receivables credit memo (facts §2)."""
         external = credit_memo_number(order.external_number, refund.woo_refund_id)
         number = self._number(external)
         currency = order.currency if order.currency != self.connection.local_currency else None
-        obj = gp.rm_document(
-            number=number,
-            customer_id=document.customer_number,
-            batch_id=self.connection.batch_id,
-            external_number=external,
-            description=f"Woo refund {refund.woo_refund_id} of {order.number}",
-            day=gp.gp_date(refund.created_at),
-            amounts=gp.refund_amounts(refund, order),
-            currency=currency,
-            accounts=self._accounts(document.customer_number),
-            credit_memo=True,
-        )
+        accounts = self._accounts(document.customer_number)
         customer = ErpCustomer(number=document.customer_number, id=document.customer_number)
-        self._create_document(gp.RM_CREDIT_MEMO, obj, customer, currency, external[: gp.CUSTOMER_PO_LENGTH])
+        po = external[: gp.CUSTOMER_PO_LENGTH]
+        sop_return = None
+        if not self._rm and self.transport.supports(gp.SOP_RETURN) and refund.lines:
+            sku_map = self.connection.sku_map
+            keys = [rules.item_key(line.sku, sku_map) for line in refund.lines if line.sku]
+            sop_return = gp.sop_return(
+                refund,
+                order,
+                number=number,
+                external_number=external,
+                customer_id=document.customer_number,
+                items=self._existing_items(list(dict.fromkeys(keys))),
+                sku_map=sku_map,
+                document_type_id=self.connection.sop_return_type_id,
+                batch_id=self.connection.batch_id,
+                currency=currency,
+                accounts=accounts,
+            )
+        if sop_return is not None:
+            kind, source, obj = gp.SOP_RETURN, SOP_BATCH_SOURCE, sop_return
+        else:
+            kind, source = gp.RM_CREDIT_MEMO, RM_BATCH_SOURCE
+            obj = gp.rm_document(
+                number=number,
+                customer_id=document.customer_number,
+                batch_id=self.connection.batch_id,
+                external_number=external,
+                description=f"Woo refund {refund.woo_refund_id} of {order.number}",
+                day=gp.gp_date(refund.created_at),
+                amounts=gp.refund_amounts(refund, order),
+                currency=currency,
+                accounts=accounts,
+                credit_memo=True,
+            )
+        self._create_document(kind, obj, customer, currency, po)
         if self.connection.post_batches:
-            self.transport.post_batch(RM_BATCH_SOURCE, self.connection.batch_id)
-        created = self.transport.get(gp.RM_CREDIT_MEMO, {"Id": number})
+            self.transport.post_batch(source, self.connection.batch_id)
+        created = self.transport.get(kind, {"Id": number})
         if created is None:
-            raise PermanentErpError(f"GP did not keep the credit memo {number}")
-        return gp.erp_document(gp.RM_CREDIT_MEMO, created)
+            raise PermanentErpError(f"GP did not keep the credit document {number}")
+        return gp.erp_document(kind, created)
+
+    def _memo_kinds(self) -> list[str]:
+        sop = not self._rm and self.transport.supports(gp.SOP_RETURN)
+        return [gp.SOP_RETURN, gp.RM_CREDIT_MEMO] if sop else [gp.RM_CREDIT_MEMO]
 
     def find_credit_memo(self, external_document_number: str) -> ErpDocument | None:
-        if not self.transport.list(
-            gp.RM_CREDIT_MEMO, {"DocumentId": {"EqualValue": self._number(external_document_number)}}
-        ):
-            return None
-        found = self.transport.get(gp.RM_CREDIT_MEMO, {"Id": self._number(external_document_number)})
-        return gp.erp_document(gp.RM_CREDIT_MEMO, found) if found is not None else None
+        number = self._number(external_document_number)
+        for kind in self._memo_kinds():
+            if self.transport.list(kind, {"DocumentId": {"EqualValue": number}}):
+                found = self.transport.get(kind, {"Id": number})
+                if found is not None:
+                    return gp.erp_document(kind, found)
+        return None
 
     # ---------------------------------------------------------------------------------------- payments
     def _payment_number(self, external_number: str) -> str:
@@ -386,8 +415,11 @@ class GpAdapter:
     def find_documents(self, kind: DocumentKind, external_document_numbers: Sequence[str]) -> list[ErpDocument]:
         if not external_document_numbers:
             return []
-        gp_kind = self._kind_of(kind)
         wanted = list(dict.fromkeys(external_document_numbers))
+        if kind == DocumentKind.CREDIT_MEMO:  # found by their numbers, SOP returns and RM credit memos alike
+            numbers = {"DocumentId": {"Items": {"string": [self._number(number) for number in wanted]}}}
+            return [gp.erp_document(k, row) for k in self._memo_kinds() for row in self.transport.list(k, numbers)]
+        gp_kind = self._kind_of(kind)
         if gp_kind in gp.SOP_TYPES:
             criteria = {"CustomerPONumber": {"Items": {"string": wanted}}}
         else:
@@ -397,13 +429,14 @@ class GpAdapter:
     def document_totals(
         self, kind: DocumentKind, first_day: dt.date, last_day: dt.date
     ) -> Iterator[tuple[str, Decimal]]:
-        gp_kind = self._kind_of(kind)
+        kinds = self._memo_kinds() if kind == DocumentKind.CREDIT_MEMO else [self._kind_of(kind)]
         criteria = {
             "Date": {"From": gp.gp_date(first_day), "To": gp.gp_date(last_day) + dt.timedelta(days=1, microseconds=-1)}
         }
-        for row in self.transport.list(gp_kind, criteria):
-            document = gp.erp_document(gp_kind, row)
-            yield document.external_document_number, document.total_including_tax
+        for gp_kind in kinds:
+            for row in self.transport.list(gp_kind, criteria):
+                document = gp.erp_document(gp_kind, row)
+                yield document.external_document_number, document.total_including_tax
 
     # ---------------------------------------------------------------------------------- catalogue, stock
     def catalog_items(

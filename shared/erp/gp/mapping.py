@@ -341,6 +341,65 @@ def rm_document(
     return obj
 
 
+def sop_return(
+    refund: Refund,
+    order: Order,
+    *,
+    number: str,
+    external_number: str,
+    customer_id: str,
+    items: Mapping[str, str],
+    sku_map: Mapping[str, str],
+    document_type_id: str,
+    batch_id: str,
+    currency: str | None,
+    accounts: Mapping[str, str],
+) -> dict[str, Any] | None:
+    """The refund as an SOP return of its item lines, or None when it is not one (an amount-only refund, an item
+    GP does not have, or lines that do not add up to the refunded amount): then it is an RM credit memo."""
+    places = currency_places(order.currency)
+    code = currency or ""
+    lines: list[dict[str, Any]] = []
+    line_total = Decimal(0)
+    for line in refund.lines:
+        key = rules.item_key(line.sku, sku_map) if line.sku else ""
+        if not key or key not in items or line.quantity <= 0:
+            return None
+        amount = round_money(abs(line.total), places)
+        unit = (amount / abs(line.quantity)).quantize(Decimal("0.00001"))
+        if round_money(unit * abs(line.quantity), places) != amount:
+            return None
+        line_total += amount
+        gp_line: dict[str, Any] = {
+            "ItemKey": {"Id": items[key]},
+            "ItemDescription": line.name[:100] or None,
+            "Quantity": quantity(abs(line.quantity)),
+            "UnitPrice": unit_price(unit, code),
+        }
+        if accounts.get("sales"):
+            gp_line["ReturnsGLAccountKey"] = {"Id": accounts["sales"]}
+        lines.append(gp_line)
+    amounts = refund_amounts(refund, order)
+    if not lines or line_total != amounts.sales:
+        return None
+    obj: dict[str, Any] = {
+        "Key": {"Id": number},
+        "DocumentTypeKey": {"Type": "Return", "Id": document_type_id},
+        "CustomerKey": {"Id": customer_id},
+        "BatchKey": {"Id": batch_id},
+        "CustomerPONumber": external_number[:CUSTOMER_PO_LENGTH],
+        "Date": gp_date(refund.created_at),
+        "Comment": (refund.reason or f"Woo refund {refund.woo_refund_id}")[:30],
+        "FreightAmount": money(amounts.freight, code),
+        "MiscellaneousAmount": money(amounts.misc, code),
+        "TaxAmount": money(amounts.tax, code),
+        "Lines": {"SalesReturnLine": lines},
+    }
+    if currency:
+        obj["CurrencyKey"] = {"ISOCode": currency}
+    return obj
+
+
 def refund_amounts(refund: Refund, order: Order) -> Amounts:
     places = currency_places(order.currency)
     tax = round_money(refund.tax_amount, places)
