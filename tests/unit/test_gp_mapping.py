@@ -129,3 +129,33 @@ def test_the_sba_lists_are_filtered_as_the_web_services_criteria_would() -> None
     assert matches(row, {"CustomerPONumber": {"Items": {"string": ["9", "1"]}}})
     assert not matches(row, {"ModifiedDate": {"GreaterThan": dt.datetime(2026, 3, 2, 10, 0)}})
     assert matches(row, {"ModifiedDate": {"From": dt.datetime(2026, 3, 2, 10, 0)}})
+
+
+def test_a_gp_connection_builds_the_gp_adapter_without_calling_gp(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import GpConnection, Settings
+    from shared.erp.gp.adapter import GpAdapter
+    from shared.erp.gp.sba import SbaTransport
+    from shared.erp.gp.soap import SoapTransport
+    from shared.flows.services import build_erp
+
+    monkeypatch.setenv("ERPS__office__KIND", "gp")
+    monkeypatch.setenv("ERPS__office__URL", "https://gp.invalid")  # nothing answers there: no call is made
+    monkeypatch.setenv("ERPS__office__USERNAME", "CORP\\svc-woo")
+    monkeypatch.setenv("ERPS__office__SITES", "MAIN, WEST")
+    monkeypatch.setenv("ERPS__office__GL_ACCOUNTS", '{"": {"sales": "4100"}}')
+    settings = Settings()
+    connection = settings.connection("office")
+    assert isinstance(connection, GpConnection)
+    assert (connection.sites, connection.gl_accounts, connection.document_kind) == (
+        ["MAIN", "WEST"],
+        {"": {"sales": "4100"}},
+        "salesInvoice",
+    )
+    soap = build_erp(settings, "office")
+    assert isinstance(soap, GpAdapter) and isinstance(soap.transport, SoapTransport) and soap.calls == 0
+    monkeypatch.setenv("ERPS__office__TRANSPORT", "sba")
+    monkeypatch.setenv("ERPS__office__COMPANY_NAME", "Fabrikam, Inc.")
+    sba = build_erp(Settings(), "office")
+    assert isinstance(sba, GpAdapter) and isinstance(sba.transport, SbaTransport)
+    base_url = str(sba.transport.api.client.base_url)
+    assert base_url.endswith("/GPService/Tenants(DefaultTenant)/Companies(Fabrikam%2C%20Inc.)/")

@@ -23,7 +23,7 @@ from shared.erp.gp import sba_shapes as shapes
 from shared.erp.gp.errors import GpRefused, account_refused
 from shared.erp.gp.transport import Criteria, GpObject
 from shared.erp.port import PermanentErpError, TransientErpError
-from shared.http import ApiClient, PermanentHttpError, TransientHttpError
+from shared.http import ApiClient, CallLimiter, PermanentHttpError, TransientHttpError
 
 CUSTOM_ACTION_HEADER = "GP-Custom-Action"
 POSTING = "PostingServices/System/Batches"
@@ -118,6 +118,10 @@ class SbaTransport:
     @property
     def calls(self) -> int:
         return self.api.calls
+
+    def limit(self, limiter: CallLimiter) -> None:
+        """Hold one of the connection's slots around each request (shared/storage/erp_slots.py)."""
+        self.api.limiter = limiter
 
     def close(self) -> None:
         self.api.close()

@@ -37,7 +37,7 @@ from shared.config import GpConnection
 from shared.erp.gp.errors import GpRefused, account_refused
 from shared.erp.gp.transport import Criteria, GpObject
 from shared.erp.port import ErpError, PermanentErpError, TransientErpError
-from shared.http import NOT_PROCESSED_STATUSES, ApiClient, PermanentHttpError, TransientHttpError
+from shared.http import NOT_PROCESSED_STATUSES, ApiClient, CallLimiter, PermanentHttpError, TransientHttpError
 
 GP_NS = "http://schemas.microsoft.com/dynamics/gp/2006/01"
 DYN_NS = "http://schemas.microsoft.com/dynamics/2006/01"
@@ -94,10 +94,34 @@ class SoapTransport:
         self.api = api
         self.posting = posting
         self.path = connection.soap_path.lstrip("/")
-        self.client, self.enums = load_wsdl(self._wsdl_file())
-        service = next(iter(self.client.wsdl.services.values()))
-        self.binding = next(iter(service.ports.values())).binding
+        self._loaded: tuple[zeep.Client, dict[str, str], Any] | None = None
         self._policies: dict[str, Any] = {}
+
+    def _wsdl(self) -> tuple[zeep.Client, dict[str, str], Any]:
+        """The WSDL's model, read at the first call (building the adapter does no I/O)."""
+        if self._loaded is None:
+            client, enums = load_wsdl(self._wsdl_file())
+            service = next(iter(client.wsdl.services.values()))
+            self._loaded = (client, enums, next(iter(service.ports.values())).binding)
+        return self._loaded
+
+    @property
+    def client(self) -> zeep.Client:
+        return self._wsdl()[0]
+
+    @property
+    def enums(self) -> dict[str, str]:
+        return self._wsdl()[1]
+
+    @property
+    def binding(self) -> Any:
+        return self._wsdl()[2]
+
+    def limit(self, limiter: CallLimiter) -> None:
+        """Hold one of the connection's slots around each request (shared/storage/erp_slots.py)."""
+        self.api.limiter = limiter
+        if self.posting is not None:
+            self.posting.limiter = limiter
 
     @property
     def calls(self) -> int:
@@ -199,16 +223,20 @@ class SoapTransport:
 
     def create(self, kind: str, obj: GpObject) -> None:
         operation = f"Create{kind}"
-        self.call(operation, self.build(kind, obj), self._context(), self._write_policy(operation), read=False)
+        policy = self._write_policy(operation)
+        self.call(operation, self.build(kind, obj), self._context(), policy, read=False)
 
     def delete(self, kind: str, key: Mapping[str, Any]) -> None:
         operation = f"Delete{kind}"
-        self.call(operation, dict(key), self._context(), self._write_policy(operation), read=False)
+        policy = self._write_policy(operation)
+        self.call(operation, dict(key), self._context(), policy, read=False)
 
     def _write_policy(self, operation: str) -> Any:
-        """The policy a write needs (read once per operation). A transient failure of that read is reported
-        as the write's, ambiguous: the caller then looks before writing again, which is always safe."""
+        """The policy a write needs (read once per operation; the WSDL too, at the first call). A transient
+        failure of those reads is reported as the write's, ambiguous: the caller then looks before writing
+        again, which is always safe."""
         try:
+            self._wsdl()
             return self._policy(operation)
         except TransientErpError as exc:
             if exc.status in NOT_PROCESSED_STATUSES:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from shared.http import CallLimiter
+
 GpObject = dict[str, Any]
 Criteria = Mapping[str, Mapping[str, Any]]  # member → restriction (``{"EqualValue": ...}``, ``{"Items": [...]}``)
 
@@ -43,6 +45,10 @@ class GpTransport(Protocol):
 
     def post_batch(self, source: str, batch_id: str) -> None:
         """Post a batch (``Sales Entry``, ``RM_Sales``, ``RM_Cash``) through the SBA posting service."""
+        ...
+
+    def limit(self, limiter: CallLimiter) -> None:
+        """Hold one of the connection's slots around each request (the cross-instance ERP limit)."""
         ...
 
     def close(self) -> None: ...
