@@ -376,6 +376,15 @@ def check_connections(settings: Settings) -> None:
         if len(prefix) + LONGEST_ORDER_NUMBER > EXTERNAL_NUMBER_LENGTH:
             room = EXTERNAL_NUMBER_LENGTH - LONGEST_ORDER_NUMBER
             problems.append(f"WOO_STORES__{store_id}__DOCUMENT_PREFIX is longer than {room} characters")
+        connection = connections.get(settings.connection_of(store_id))
+        if isinstance(connection, GpConnection):  # GP's document and PO numbers are 20 characters
+            used = len(connection.document_number_prefix) + len(prefix) + LONGEST_ORDER_NUMBER
+            if used > GP_DOCUMENT_NUMBER_LENGTH:
+                problems.append(
+                    f"the GP document number of WOO_STORES__{store_id}__DOCUMENT_PREFIX + the connection's "
+                    f"DOCUMENT_NUMBER_PREFIX + a {LONGEST_ORDER_NUMBER}-digit order number is longer than "
+                    f"GP's {GP_DOCUMENT_NUMBER_LENGTH} characters: shorten the prefixes"
+                )
     for connection_id in connections:
         sharing = settings.stores_of(connection_id)
         prefixes = [settings.woo_stores[store].document_prefix.upper() for store in sharing]

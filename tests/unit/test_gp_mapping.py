@@ -18,7 +18,8 @@ pytestmark = pytest.mark.gp
 
 def test_document_numbers_fit_gp_and_customer_numbers_are_stable_per_email() -> None:
     assert gp.document_number("WOO", "1001") == "WOO1001"
-    assert len(gp.document_number("WOO-LONG-PREFIX-", "123456789012")) == gp.DOCUMENT_NUMBER_LENGTH
+    with pytest.raises(gp.NumberTooLong, match="DOCUMENT_NUMBER_PREFIX"):  # never truncated into a collision
+        gp.document_number("WOO-LONG-PREFIX-", "123456789012")
     first = gp.customer_id_for("Ada@Example.com ")
     assert first == gp.customer_id_for("ada@example.com") and len(first) <= gp.CUSTOMER_ID_LENGTH
     assert first != gp.customer_id_for("grace@example.com")
@@ -159,3 +160,22 @@ def test_a_gp_connection_builds_the_gp_adapter_without_calling_gp(monkeypatch: p
     assert isinstance(sba, GpAdapter) and isinstance(sba.transport, SbaTransport)
     base_url = str(sba.transport.api.client.base_url)
     assert base_url.endswith("/GPService/Tenants(DefaultTenant)/Companies(Fabrikam%2C%20Inc.)/")
+
+
+def test_start_up_refuses_prefixes_that_leave_no_room_in_gps_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import ConfigError, Settings, check_connections
+
+    for name, value in {
+        "URL": "https://shop.example.com",
+        "ERP": "office",
+        "CONSUMER_KEY": "ck",
+        "CONSUMER_SECRET": "cs",
+    }.items():
+        monkeypatch.setenv(f"WOO_STORES__main__{name}", value)
+    monkeypatch.setenv("WOO_STORES__main__WEBHOOK_SECRET", "whs")
+    monkeypatch.setenv("ERPS__office__KIND", "gp")
+    check_connections(Settings())  # WOO + a 12-digit order number fits
+    monkeypatch.setenv("WOO_STORES__main__DOCUMENT_PREFIX", "SHOP-")
+    monkeypatch.setenv("ERPS__office__DOCUMENT_NUMBER_PREFIX", "WOO-")
+    with pytest.raises(ConfigError, match="longer than GP's 20 characters"):
+        check_connections(Settings())

@@ -102,7 +102,10 @@ class GpAdapter:
         return {"rm": gp.RM_INVOICE, "sop_order": gp.SOP_ORDER}.get(self.connection.document_type, gp.SOP_INVOICE)
 
     def _number(self, external_number: str) -> str:
-        return gp.document_number(self.connection.document_number_prefix, external_number)
+        try:
+            return gp.document_number(self.connection.document_number_prefix, external_number)
+        except gp.NumberTooLong as exc:
+            raise PermanentErpError(str(exc), code="number_too_long") from exc
 
     # ------------------------------------------------------------------------------------- customers
     def find_customer(self, email: str, phone: str | None = None) -> ErpCustomer | None:
@@ -370,7 +373,7 @@ class GpAdapter:
 
     # ---------------------------------------------------------------------------------------- payments
     def _payment_number(self, external_number: str) -> str:
-        return gp.document_number(self.connection.document_number_prefix, f"{external_number}-P")
+        return self._number(f"{external_number}-P")
 
     def record_payment(self, order: Order, document: ErpDocument, amount: Decimal) -> ErpPayment:
         if not self.connection.checkbook_id:

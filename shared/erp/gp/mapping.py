@@ -75,9 +75,19 @@ def array(value: Any, member: str) -> list[dict[str, Any]]:
     return []
 
 
+class NumberTooLong(ValueError):
+    """A GP document number would exceed GP's 20 characters (never truncated: two would collide)."""
+
+
 def document_number(prefix: str, external_number: str) -> str:
     """The GP document number of a Woo order (or refund): the connection's prefix and the external number."""
-    return f"{prefix}{external_number}".upper()[:DOCUMENT_NUMBER_LENGTH]
+    number = f"{prefix}{external_number}".upper()
+    if len(number) > DOCUMENT_NUMBER_LENGTH:
+        raise NumberTooLong(
+            f"GP document number {number} is longer than {DOCUMENT_NUMBER_LENGTH} characters: shorten the "
+            "connection's DOCUMENT_NUMBER_PREFIX or the store's DOCUMENT_PREFIX"
+        )
+    return number
 
 
 def gp_date(moment: dt.datetime | dt.date) -> dt.datetime:
