@@ -108,6 +108,16 @@ def matches(obj: Mapping[str, Any], criteria: Criteria) -> bool:
     return True
 
 
+def _single_key(criteria: Criteria) -> str | None:
+    """The key when the criteria are one equality on it (``Id``, ``DocumentId``, ``ItemId``)."""
+    if len(criteria) != 1:
+        return None
+    ((member, restriction),) = criteria.items()
+    if member not in ("Id", "DocumentId", "ItemId") or set(restriction) != {"EqualValue"}:
+        return None
+    return str(restriction["EqualValue"])
+
+
 class SbaTransport:
     name = "sba"
 
@@ -157,6 +167,10 @@ class SbaTransport:
         raise PermanentErpError(f"GP's SBA has no {kind} resource: use the SOAP transport for it")
 
     def list(self, kind: str, criteria: Criteria) -> list[GpObject]:
+        keyed = _single_key(criteria)
+        if keyed is not None and kind in KINDS - {"CustomerAddress", "Pricing"}:
+            found = self.get(kind, {"Id": keyed})  # one keyed GET instead of the whole list
+            return [found] if found is not None and matches(found, criteria) else []
         if kind == "Customer":
             rows = [shapes.customer_from_json(b) for b in (self._json("GET", shapes.CUSTOMERS) or {}).get("value", [])]
         elif kind == "Item":
