@@ -7,6 +7,10 @@ arriving in Business Central. Runs until Ctrl-C.
 Writes `.sandbox/local.settings.json` (the settings the stack runs with: use it with the CLI's
 `--settings`, or as local.settings.json for `func start`) and `.sandbox/host-keys.json` (the host's keys).
 
+`--store-url https://… --consumer-key … --consumer-secret …` runs the connector against the merchant's own
+(staging) WooCommerce instead of the store emulator, with the ERP emulator of `--erp` (sandbox/own_store.py);
+`--public-url` is a tunnel to this machine for the store's webhooks.
+
 `--emulators-only` runs Azurite and the emulators without the local host, on fixed ports (Azurite
 10000-10002, WooCommerce 8443, Business Central 8444, Entra ID 8445), for `func start` on its default
 port 7071: the settings file then matches that stack for as long as it runs.
@@ -133,7 +137,16 @@ def main() -> None:
         action="store_true",
         help="Azurite and the emulators on fixed ports, no local host: for `func start` (port 7071)",
     )
+    own = parser.add_argument_group("your own store (a staging WooCommerce) instead of the store emulator")
+    own.add_argument("--store-url", help="the store's home URL, https://…")
+    own.add_argument("--consumer-key", help="a REST API key of the store (ck_…), Read/Write")
+    own.add_argument("--consumer-secret", help="its secret (cs_…)")
+    own.add_argument("--public-url", default="", help="a tunnel URL reaching this machine, for the store's webhooks")
     args = parser.parse_args()
+    if args.store_url:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        run_own_store(args, Console())
+        return
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console = Console()
     if args.emulators_only:
@@ -186,6 +199,71 @@ def main() -> None:
             stack.stop()
             if azurite is not None:
                 azurite.stop()
+        console.print("Stopped.")
+
+
+def run_own_store(args: argparse.Namespace, console: Console) -> None:
+    from sandbox.own_store import (
+        OwnStoreStack,
+        StoreAccess,
+        StoreProblem,
+        check_store,
+        store_reaches_host,
+        watch_orders,
+    )
+    from shared.http import HttpError
+
+    if not (args.consumer_key and args.consumer_secret):
+        console.print("[red]error:[/] --store-url needs --consumer-key and --consumer-secret (a Read/Write REST key)")
+        raise SystemExit(2)
+    if args.emulators_only:
+        console.print("[red]error:[/] --store-url runs the local host; it does not go with --emulators-only")
+        raise SystemExit(2)
+    access = StoreAccess(args.store_url, args.consumer_key, args.consumer_secret)
+    try:
+        with console.status(f"Checking {access.url}..."):
+            environment = check_store(access)
+        wanted = DEFAULT_PORTS
+        ports = StackPorts(_free(wanted.host), 0, _free(wanted.bc), _free(wanted.entra))
+        stack = OwnStoreStack(ports=ports, erp=args.erp, access=access, public_url=args.public_url)
+        with console.status("Starting Azurite, the ERP emulator and the Functions host..."):
+            stack.start()
+    except (StoreProblem, HttpError) as problem:
+        console.print(f"[red]error:[/] {problem}")
+        if "stack" in locals():
+            stack.stop()
+        raise SystemExit(2) from None
+    try:
+        write_run_files(stack, os.environ["SANDBOX_MASTER_KEY"])
+        version = environment.get("version") or "?"
+        console.print(f"[bold green]Connector running[/] against {access.url} (WooCommerce {version})")
+        console.print(f"  Functions host      {stack.host.url}/api  (settings: {shown(SETTINGS_FILE)})")
+        erp, emulator = stack.erp_kind, stack.erp_emulator
+        console.print(f"  {erp.title:<20}{erp.api_url(emulator)}: {stack.seeded} items from the store's SKUs")
+        if stack.skipped_skus:
+            console.print(
+                f"  [yellow]Not items[/] (longer than an item number; orders with them will be held): "
+                f"{', '.join(stack.skipped_skus)}"
+            )
+        console.print(f"  Webhooks            {len(stack.created_webhooks)} created, delivering to "
+                      f"{stack.webhook_url.split('?', 1)[0]}")  # fmt: skip
+        if not store_reaches_host(access, args.public_url):
+            console.print(
+                "  [yellow]The store cannot reach this machine[/] at 127.0.0.1: its webhooks will fail, and orders "
+                "arrive through the backfill (every 15 minutes). Give --public-url (a tunnel to port "
+                f"{stack.ports.host}) for orders at once."
+            )
+        console.print("Place an order in the store; it shows here as it posts. Press Ctrl-C to stop.")
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        watcher = threading.Thread(target=watch_orders, args=(console, stopped), daemon=True)
+        watcher.start()
+        with contextlib.suppress(KeyboardInterrupt):
+            stopped.wait()
+        stopped.set()
+    finally:
+        with console.status("Stopping (deleting the webhooks this run created)..."):
+            stack.stop()
         console.print("Stopped.")
 
 

@@ -1,6 +1,7 @@
 """The operator CLI: `python -m shared.cli <command>`, or `connector <command>` once installed.
 
-Commands: `status`, `held`, `poison`, `replay`, `backfill --since`, `reconcile --date`, `audit <store/order>`.
+Commands: `status`, `held`, `poison`, `replay`, `backfill --since`, `reconcile --date`, `audit <store/order>`,
+`readiness` (shared/readiness_cli.py).
 
 Storage: `--connection-string` (else the `AzureWebJobsStorage` setting), or `--account-name` to sign in
 with DefaultAzureCredential (`az login`, a managed identity...) as `AzureWebJobsStorage__accountName`
@@ -30,6 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
+from shared import mapping_cli, readiness_cli
 from shared.config import ConfigError, check_app_settings, load_settings
 from shared.erp.port import ErpError
 from shared.flows.operations import OperationsError, known_store, parse_order_ref, stores_in_scope
@@ -454,6 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_scope.add_argument("--erp", metavar="CONNECTION", help=erp_help)
     audit = add("audit", cmd_audit, "the audit trail of one order")
     audit.add_argument("order", metavar="STORE/ORDER", help="e.g. main/1234")
+    mapping_cli.register(add)
+    readiness_cli.add_arguments(add("readiness", readiness_cli.cmd_readiness, readiness_cli.HELP))
     return parser
 
 

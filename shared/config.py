@@ -86,6 +86,7 @@ class BcConnection(BaseModel):
     subscription_renew_hours: int = 36
     max_concurrency: int = 5  # BC's concurrent requests per user (facts: dynamics.md §1.6)
     ca_bundle: str = ""  # extra CA certificates for this ERP (PEM path or text), added to the system trust
+    mapping_file: str = ""  # the connection's mapping (YAML; relative to the app root); "" = the kind's default
 
     @property
     def records_payments(self) -> bool:
@@ -138,6 +139,7 @@ class GpConnection(BaseModel):
     checkbook_id: str = ""  # record each paid order's payment as a cash receipt into this checkbook
     local_currency: str = "USD"
     sku_map: dict[str, str] = Field(default_factory=dict)
+    mapping_file: str = ""  # GP takes no mapping file yet (services.connection_mapping refuses one)
     max_concurrency: int = 4  # GP has no documented limit: keep the on-premises server comfortable
     ca_bundle: str = ""  # the GP server's (corporate) CA, PEM path or text, added to the system trust
 
@@ -220,6 +222,9 @@ class Settings(BaseSettings):
     bc_refund_account: str = ""  # G/L account for refunds of an amount without lines (and items BC no longer has)
     bc_post_credit_memos: bool = False  # post credit memos right after creating them
     bc_payment_journal: str = ""  # code of a customer payment journal (e.g. CASHRCPT): record Woo payments there
+    bc_mapping_file: str = (
+        ""  # the mapping file (README "Mapping your own fields"); "" = shared/erp/bc/default_mapping.yaml
+    )
 
     # Customers: match by e-mail then phone and create when unknown, or book every order to one customer.
     customer_matching: Literal["email_then_phone", "default_customer"] = "email_then_phone"

@@ -196,6 +196,8 @@ class Customer(BaseModel):
     last_name: str = ""
     company: str = ""
     billing: Address = Address()
+    meta: tuple[MetaEntry, ...] = ()
+    """The checkout's ``meta_data`` (custom checkout fields such as a VAT number), for mapped customer fields."""
 
     @property
     def full_name(self) -> str:

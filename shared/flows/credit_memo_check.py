@@ -60,7 +60,7 @@ def classify_credit_memo(
             ExceptionKind.CREDIT_MEMO_MISMATCH,
             store,
             order_id,
-            erp_value=str(memo_total),
+            erp_value=format(memo_total, "f"),
             detail=f"ERP credit memo {memo_number}: WooCommerce has no such refund on the order",
         )
     difference = memo_total - refunded
@@ -70,9 +70,9 @@ def classify_credit_memo(
         ExceptionKind.CREDIT_MEMO_MISMATCH,
         store,
         order_id,
-        woo_value=str(refunded),
-        erp_value=str(memo_total),
-        difference=str(difference),
+        woo_value=format(refunded, "f"),
+        erp_value=format(memo_total, "f"),
+        difference=format(difference, "f"),
         detail=f"ERP credit memo {memo_number} total differs from the money the Woo refund returned",
     )
 

@@ -112,9 +112,12 @@ def process_order_event(event: WooEvent, services: Services) -> None:
         return
     if entry is None or entry.state == OrderState.RECEIVED:
         services.audit.record(subject, "received", order.status, topic=event.topic, delivery=event.delivery_id or "")
-    if order.status in services.settings.paid_statuses:
+    rules = services.status_rules(event.store)  # the connection's mapping may say which statuses post or cancel
+    if rules is not None and order.status in rules.ignore:
+        return
+    if order.status in (rules.post if rules is not None else services.settings.paid_statuses):
         post_order(order, payload, entry, services, message_id=event.message_id)
-    elif order.status == "cancelled":
+    elif order.status in (rules.cancel if rules is not None else ("cancelled",)):
         cancel_order(order, payload, entry, services)
     elif order.status == "refunded":
         refund_order(order, payload, entry, services)

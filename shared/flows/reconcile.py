@@ -46,6 +46,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from shared.erp.port import DocumentKind, ErpDocument, ErpError
 from shared.flows.credit_memo_check import check_credit_memo_totals
+from shared.flows.day_totals import ORDER_TOTAL_FIELDS, DayTotals
 from shared.flows.paging import batches, in_order, prefetched
 from shared.flows.poison import list_poison
 from shared.flows.reconcile_classify import (
@@ -56,9 +57,11 @@ from shared.flows.reconcile_classify import (
     created_on,
     day_bounds,
     expected_stock,
+    explained_by_lag,
     failed_check,
     held_exception,
     order_number,
+    plain,
     poison_exception,
 )
 from shared.flows.report import (
@@ -91,7 +94,7 @@ CALLS_LEFT_TO_ORDERS = 2
 INDEX_DAYS_AROUND = 1  # ERP documents dated this many days either side of the day are indexed
 LEDGER_DETAIL_LIMIT = 500  # missing orders whose ledger state is looked up for the detail, per store
 POISON_LIMIT = 1000  # poison messages listed per queue; more are counted
-ORDER_FIELDS = "id,number,status,total,currency,date_created_gmt,date_paid_gmt"
+ORDER_FIELDS = f"id,number,status,total,currency,date_created_gmt,date_paid_gmt,{ORDER_TOTAL_FIELDS}"
 REFUND_FIELDS = "id,parent_id,amount,date_created_gmt"
 PRODUCT_FIELDS = "id,sku,type,manage_stock,stock_quantity,parent_id"
 CHECK_ERRORS = (TransientHttpError, PermanentHttpError, ErpError, AzureError)
@@ -148,7 +151,14 @@ def reconcile_day(
     """
     scoped = [s.lower() for s in stores] if stores else None
     store_ids = scoped or list(services.settings.woo_stores)
-    report = Report(day=day, stores=tuple(store_ids), generated_at=datetime.now(UTC), sample_limit=sample_limit)
+    report = Report(
+        day=day,
+        stores=tuple(store_ids),
+        generated_at=datetime.now(UTC),
+        sample_limit=sample_limit,
+        paid_statuses=_posted_statuses(services, store_ids),
+        tolerance=services.settings.total_tolerance,
+    )
     spool = _CsvSpool()
 
     def add(exception: ReconciliationException) -> None:
@@ -158,17 +168,19 @@ def reconcile_day(
     try:
         held_keys = _check_held(services, store_ids, report, add)
         _guarded("", "orders needing attention", add, partial(_check_attention, services, store_ids, add))
+        unposted: dict[str, set[int]] = {}  # paid orders of the day without an ERP document, by store
         indexes: dict[str, DocumentIndex] = {}  # one per ERP connection, shared by the stores posting to it
         for store in store_ids:
             connection = services.settings.connection_of(store)
             if connection not in indexes:
                 indexes[connection] = _index_or_empty(services, connection, day)
             index = indexes[connection]
-            check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress)
+            check = partial(_check_orders, services, store, day, held_keys, index, report, add, progress, unposted)
             _guarded(store, "orders", add, check)
             _guarded(store, "refunds", add, partial(_check_refunds, services, store, day, report, add))
             _guarded(store, "credit memo totals", add, partial(check_credit_memo_totals, services, store, day, add))
-            _guarded(store, "stock", add, partial(_check_stock, services, store, report, add))
+            pending = unposted.get(store, set()) | {order for held_store, order in held_keys if held_store == store}
+            _guarded(store, "stock", add, partial(_check_stock, services, store, report, add, pending))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
         _write_blobs(services, report, spool)
@@ -176,6 +188,18 @@ def reconcile_day(
         spool.close()
     _log_summary(report)
     return report
+
+
+def _posted_statuses(services: Services, stores: Sequence[str]) -> tuple[str, ...]:
+    """The Woo statuses that post an order, for the report's note: each store's connection's mapping (else
+    PAID_STATUSES), in the settings' order."""
+    statuses: list[str] = []
+    for store in stores:
+        rules = services.status_rules(store)
+        for status in rules.post if rules is not None else services.settings.paid_statuses:
+            if status not in statuses:
+                statuses.append(status)
+    return tuple(statuses)
 
 
 def _index_or_empty(services: Services, connection: str, day: date) -> DocumentIndex:
@@ -311,6 +335,7 @@ def _check_orders(
     report: Report,
     add: Callable[[ReconciliationException], None],
     progress: Progress | None,
+    unposted_orders: dict[str, set[int]],
 ) -> None:
     """The day's orders, page by page: a few pages (Woo read + ERP lookups) in flight at a time, as many as
     the store's ERP connection allows (:func:`page_workers`)."""
@@ -326,10 +351,11 @@ def _check_orders(
     }
     first, pages, total = woo.page("orders", 1, **params)
     budget = _Budget(LEDGER_DETAIL_LIMIT)
+    unposted = unposted_orders.setdefault(store, set())
 
     def check_page(number: int) -> tuple[int, list[ReconciliationException]]:
         orders = first if number == 1 else woo.page("orders", number, **params)[0]
-        return _check_order_page(services, store, day, orders, held_keys, budget, index)
+        return _check_order_page(services, store, day, orders, held_keys, budget, index, report.totals, unposted)
 
     checked = 0
     workers = page_workers(services, store)
@@ -351,11 +377,14 @@ def _check_order_page(
     held_keys: set[tuple[str, int]],
     budget: _Budget,
     index: DocumentIndex,
+    totals: DayTotals | None = None,
+    unposted: set[int] | None = None,
 ) -> tuple[int, list[ReconciliationException]]:
     """One page of orders: totals from the index; the ERP is asked only about orders the index does not
     have (posted on another day, invoiced, never posted) and, for the detail, about the exceptions."""
     settings = services.settings
-    paid = list(settings.paid_statuses)
+    rules = services.status_rules(store)  # the statuses the connection's mapping posts, else PAID_STATUSES
+    paid = list(rules.post if rules is not None else settings.paid_statuses)
     compared = {*paid, "refunded"}
     orders = [order for order in page if created_on(order, day)]
     wanted = [order for order in orders if order.get("status") in compared]
@@ -384,6 +413,10 @@ def _check_order_page(
             docs = [ErpDocument("", "", number, index.kind, index.total(number) or Decimal(0))]
         else:
             docs = []
+        if totals is not None:
+            totals.add_order(order, [doc.total_including_tax for doc in docs])
+        if unposted is not None and not docs and order.get("status") in paid:
+            unposted.add(order_id)  # its units are sold in Woo, still available in the ERP
         exception = classify_order(
             store,
             order,
@@ -427,10 +460,10 @@ def _check_refunds(
         parents = sorted({int(refund["parent_id"]) for refund in page})
         if not parents:
             continue
-        numbers = {
-            int(order["id"]): order_number(order, services.settings.store(store).document_prefix)
-            for order in woo.list_orders(include=",".join(map(str, parents)), _fields="id,number")
-        }
+        parent_orders = list(woo.list_orders(include=",".join(map(str, parents)), _fields="id,number,currency"))
+        prefix = services.settings.store(store).document_prefix
+        numbers = {int(order["id"]): order_number(order, prefix) for order in parent_orders}
+        currencies = {int(order["id"]): str(order.get("currency") or "") for order in parent_orders}
         expected = {
             int(refund["id"]): credit_memo_number(
                 numbers.get(int(refund["parent_id"]), str(refund["parent_id"])), refund["id"]
@@ -440,9 +473,12 @@ def _check_refunds(
         memos = _group(services.erp_of(store).find_documents(DocumentKind.CREDIT_MEMO, sorted(set(expected.values()))))
         for refund in page:
             parent = int(refund["parent_id"])
-            exception = classify_refund(
-                store, parent, numbers.get(parent, str(parent)), refund, memos.get(expected[int(refund["id"])], [])
+            found = memos.get(expected[int(refund["id"])], [])
+            currency = currencies.get(parent) or services.settings.store(store).currency
+            report.totals.add_refund(
+                currency, to_money(refund.get("amount") or "0"), [m.total_including_tax for m in found]
             )
+            exception = classify_refund(store, parent, numbers.get(parent, str(parent)), refund, found)
             if exception is not None:
                 add(_with_refund_ledger_state(services, store, parent, int(refund["id"]), exception))
 
@@ -463,14 +499,26 @@ def _with_refund_ledger_state(
 
 
 def _check_stock(
-    services: Services, store: str, report: Report, add: Callable[[ReconciliationException], None]
+    services: Services,
+    store: str,
+    report: Report,
+    add: Callable[[ReconciliationException], None],
+    pending_orders: set[int] | None = None,
 ) -> None:
-    """Every product and variation that manages its own stock against its ERP item (small on purpose)."""
+    """Every product and variation that manages its own stock against its ERP item (small on purpose).
+
+    Woo lower than the ERP by no more than the units of paid orders the ERP has not taken off yet
+    (``pending_orders``: held, or of the day and not posted; and the open ERP orders where they are not
+    subtracted) is the normal lag: shown as explained, not as an exception."""
     settings = services.settings
     if not settings.stock_sync:
         return
     items = {item.number: item for item in services.erp_of(store).catalog_items()}
     on_open_orders = open_order_quantities(services, store, items.values(), stock=True)
+    lag = _pending_units(services, store, sorted(pending_orders or ()))
+    if not settings.stock_subtract_open_orders and any(item.stock_tracked for item in items.values()):
+        for number, units in services.erp_of(store).open_order_quantities().items():
+            lag[number] = lag.get(number, Decimal(0)) + units
     woo = services.woo(store)
     for product in woo.list_products(_fields=PRODUCT_FIELDS):
         candidates = [product]
@@ -488,8 +536,31 @@ def _check_stock(
                 continue
             report.skus_checked += 1
             exception = classify_stock(store, sku, candidate.get("stock_quantity"), expected, item_number=number)
-            if exception is not None:
+            if exception is None:
+                continue
+            if explained_by_lag(exception, lag.get(number, Decimal(0))):
+                pending = lag[number]
+                report.explain(replace(exception, detail=f"{plain(pending)} units in paid orders not yet in the ERP"))
+            else:
                 add(exception)
+
+
+def _pending_units(services: Services, store: str, order_ids: Sequence[int]) -> dict[str, Decimal]:
+    """Units by ERP item number in these Woo orders (the paid ones), 100 orders a call."""
+    units: dict[str, Decimal] = defaultdict(Decimal)
+    sku_map = services.settings.connection_of_store(store).sku_map
+    paid = set(services.settings.paid_statuses)
+    woo = services.woo(store)
+    for start in range(0, len(order_ids), BATCH):
+        include = ",".join(map(str, order_ids[start : start + BATCH]))
+        for order in woo.list_orders(include=include, _fields="id,status,line_items"):
+            if order.get("status") not in paid:
+                continue
+            for line in order.get("line_items") or []:
+                sku = str(line.get("sku") or "").strip()
+                if sku:
+                    units[item_number_of(sku, sku_map)] += Decimal(str(line.get("quantity") or 0))
+    return dict(units)
 
 
 def _check_poison(

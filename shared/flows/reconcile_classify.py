@@ -54,7 +54,8 @@ def classify_order(
     status = str(order.get("status") or "")
     number = order_number(order, prefix)
     order_id = str(order.get("id") or number)
-    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(str(order.get("currency") or "")))
+    currency = str(order.get("currency") or "")
+    woo_total = round_money(to_money(order.get("total") or "0"), currency_places(currency))
     label = f"order #{number}" if number != order_id else "order"
     if not documents:
         if status not in paid_statuses or held:
@@ -63,9 +64,10 @@ def classify_order(
             ExceptionKind.MISSING_ORDER,
             store,
             order_id,
-            woo_value=str(woo_total),
+            woo_value=format(woo_total, "f"),
             detail=f"{label} is {status} in WooCommerce; no ERP sales order or invoice has external "
             f"document number {number}",
+            currency=currency,
         )
     if len(documents) > 1:
         numbers = ", ".join(sorted(doc.number for doc in documents))
@@ -73,7 +75,7 @@ def classify_order(
             ExceptionKind.DUPLICATE_DOCUMENT,
             store,
             order_id,
-            woo_value=str(woo_total),
+            woo_value=format(woo_total, "f"),
             erp_value=numbers,
             detail=f"{label}: {len(documents)} ERP documents carry external document number {number}",
         )
@@ -86,10 +88,11 @@ def classify_order(
         ExceptionKind.TOTAL_MISMATCH,
         store,
         order_id,
-        woo_value=str(woo_total),
-        erp_value=str(erp_total),
-        difference=str(difference),
+        woo_value=format(woo_total, "f"),
+        erp_value=format(erp_total, "f"),
+        difference=format(difference, "f"),
         detail=f"{label}: ERP {document.kind} {document.number} total differs from the Woo total",
+        currency=currency,
     )
 
 
@@ -120,6 +123,11 @@ def expected_stock(
     return 0 if item.blocked else available_to_sell(on_hand, stock_buffer(settings, sku, item.number))
 
 
+def plain(quantity: Decimal) -> str:
+    """A quantity as people write it: ``100``, ``2.5`` (never ``1E+2``, which ``normalize()`` gives)."""
+    return format(quantity.normalize() if quantity == quantity.to_integral() else quantity, "f")
+
+
 def classify_stock(
     store: str, sku: str, woo_quantity: Any, expected: int, *, item_number: str = ""
 ) -> ReconciliationException | None:
@@ -140,11 +148,21 @@ def classify_stock(
         ExceptionKind.STOCK_DRIFT,
         store,
         sku=sku,
-        woo_value=str(actual.normalize() if actual == actual.to_integral() else actual),
+        woo_value=plain(actual),
         erp_value=str(expected),
-        difference=str(difference.normalize() if difference == difference.to_integral() else difference),
+        difference=plain(difference),
         detail=f"WooCommerce shows {actual:f}, the ERP has {expected} available to sell{item}; {why}",
     )
+
+
+def explained_by_lag(drift: ReconciliationException, pending_units: Decimal) -> bool:
+    """Whether a stock drift is only the normal lag: WooCommerce shows less, by no more than the units of
+    paid orders the ERP has not taken off its available to sell yet (not posted, or not shipped)."""
+    try:
+        difference = Decimal(drift.difference)
+    except ArithmeticError:
+        return False
+    return difference < 0 and -difference <= pending_units
 
 
 def held_exception(held: HeldOrder) -> ReconciliationException:

@@ -13,8 +13,11 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
+
+from shared.flows.day_totals import COLUMNS, DayTotals, cell, format_money
 
 
 class ExceptionKind(StrEnum):
@@ -42,7 +45,8 @@ class KindInfo:
 KINDS: dict[ExceptionKind, KindInfo] = {
     ExceptionKind.TOTAL_MISMATCH: KindInfo(
         "Total mismatch",
-        "The ERP document total differs from the Woo order total by more than TOTAL_TOLERANCE.",
+        "The ERP document total differs from the Woo order total by more than the allowed difference "
+        "(the connector's total tolerance, 0.01 unless set otherwise).",
         "#c0392b",
     ),
     ExceptionKind.MISSING_ORDER: KindInfo(
@@ -83,7 +87,8 @@ KINDS: dict[ExceptionKind, KindInfo] = {
     ),
     ExceptionKind.STOCK_DRIFT: KindInfo(
         "Stock drift",
-        "Woo stock differs from the ERP's available-to-sell (inventory minus buffer).",
+        "Woo stock differs from the ERP's available to sell (its inventory, less the units on open ERP sales "
+        "orders and the units held back as a buffer).",
         "#16a085",
     ),
     ExceptionKind.CHECK_FAILED: KindInfo(
@@ -94,6 +99,17 @@ KINDS: dict[ExceptionKind, KindInfo] = {
 }
 
 CSV_COLUMNS = ("kind", "store", "order", "sku", "woo_value", "erp_value", "difference", "detail")
+HEADINGS = {
+    "kind": "exception",
+    "store": "store",
+    "order": "Woo order id",
+    "sku": "SKU",
+    "woo_value": "WooCommerce",
+    "erp_value": "ERP",
+    "difference": "difference",
+    "detail": "what happened",
+}
+"""The HTML table's column headings (the CSV keeps the column names)."""
 _NUMERIC_COLUMNS = frozenset({"woo_value", "erp_value", "difference"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -110,6 +126,8 @@ class ReconciliationException:
     erp_value: str = ""
     difference: str = ""
     detail: str = ""
+    currency: str = ""
+    """The currency of the money columns, when they are money (the HTML shows it; the CSV keeps plain numbers)."""
 
     def values(self) -> dict[str, str]:
         return {name: str(getattr(self, name)) for name in CSV_COLUMNS}
@@ -172,11 +190,19 @@ class Report:
     sample_limit: int = 500
     csv_blob: str = ""
     html_blob: str = ""
+    totals: DayTotals = field(default_factory=DayTotals)
+    explained_drift: list[ReconciliationException] = field(default_factory=list)
+    paid_statuses: tuple[str, ...] = ("processing", "completed")
+    tolerance: Decimal = Decimal("0.01")
 
     def add(self, exception: ReconciliationException) -> None:
         self.counts[exception.kind] = self.counts.get(exception.kind, 0) + 1
         if len(self.sample) < self.sample_limit:
             self.sample.append(exception)
+
+    def explain(self, drift: ReconciliationException) -> None:
+        """A stock drift that is only the normal lag: shown apart, not an exception (the CSV has none)."""
+        self.explained_drift.append(drift)
 
     @property
     def total(self) -> int:
@@ -204,6 +230,8 @@ class Report:
             "oldest_held": format_age(self.oldest_held) if self.oldest_held is not None else None,
             "csv_blob": self.csv_blob,
             "html_blob": self.html_blob,
+            "totals": self.totals.summary(),
+            "stock_drift_explained": len(self.explained_drift),
         }
 
 
@@ -252,9 +280,42 @@ def bar_chart_svg(counts: Mapping[ExceptionKind, int], *, width: int = 640) -> s
     return "".join(parts)
 
 
+def _as_money(value: str, currency: str) -> str:
+    """``120.00`` → ``120.00 USD``; a value that is not an amount (empty, document numbers) stays as it is."""
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        return value
+    return format_money(amount, currency) if value else value
+
+
 def _cell(value: str, numeric: bool = False) -> str:
     css = ' class="num"' if numeric else ""
     return f"<td{css}>{html.escape(value)}</td>"
+
+
+def totals_html(report: Report) -> str:
+    """The day's totals side by side: one column per currency, one row per figure, in plain words."""
+    e = html.escape
+    rows = report.totals.rows()
+    if not rows:
+        return "<h2>The day's totals</h2><p>No paid orders and no refunds that day.</p>"
+    out = ["<h2>The day's totals</h2>", '<table class="totals"><tr><th></th>']
+    out.extend(f"<th>{e(row.currency)}</th>" for row in rows)
+    out.append("</tr>")
+    for name, heading, is_money in COLUMNS:
+        cells = "".join(_cell(cell(row, name, is_money), True) for row in rows)
+        out.append(f"<tr><th>{e(heading)}</th>{cells}</tr>")
+    out.append("</table>")
+    statuses = " or ".join(report.paid_statuses)
+    out.append(
+        f'<p class="note">Paid orders are the orders created that day (UTC) whose WooCommerce status is {e(statuses)}, '
+        "and those refunded since; refunds are those made that day. The ERP figures are the sales documents and "
+        "credit memos carrying those orders' and refunds' numbers. An order whose ERP total differs from its "
+        f"WooCommerce total by more than {e(str(report.tolerance))} is listed below as a total mismatch. "
+        "Payments are not compared here (the ERP is asked about them order by order, when the order is posted).</p>"
+    )
+    return "".join(out)
 
 
 def render_html(report: Report) -> str:
@@ -274,27 +335,31 @@ def render_html(report: Report) -> str:
         out.append(
             '<p class="verdict clean">Clean day: no exceptions. Every paid order of the day is in the ERP with a '
             "matching total, every refund has its credit memo, nothing is held, no message is in a poison queue "
-            "and stock matches.</p>"
+            "and stock matches (or differs only by paid orders not yet in the ERP).</p>"
         )
     else:
         noun = "exception needs" if report.total == 1 else "exceptions need"
         out.append(f'<p class="verdict alert">{report.total} {noun} attention.</p>')
-    out.append('<h2>Summary</h2><table class="summary"><tr><th>kind</th><th>count</th><th>what it means</th></tr>')
+    out.append('<h2>Summary</h2><table class="summary"><tr><th>exception</th><th>count</th><th>what it means</th></tr>')
     for kind in ExceptionKind:
         info = KINDS[kind]
         out.append(f"<tr><td>{e(info.title)}</td>{_cell(str(report.count(kind)), True)}<td>{e(info.meaning)}</td></tr>")
     out.append("</table>")
+    out.append(totals_html(report))
     if report.oldest_held is not None:
         out.append(f'<p class="note">The oldest held order has waited {e(format_age(report.oldest_held))}.</p>')
     if not report.clean:
         out.append("<h2>Exceptions by kind</h2>")
         out.append(bar_chart_svg(report.counts))
         out.append('<h2>Exceptions</h2><table class="exceptions"><tr>')
-        out.extend(f"<th>{e(name)}</th>" for name in CSV_COLUMNS)
+        out.extend(f"<th>{e(HEADINGS[name])}</th>" for name in CSV_COLUMNS)
         out.append("</tr>")
         for exception in report.sample:
             values = exception.values()
             values["kind"] = KINDS[exception.kind].title
+            if exception.currency:
+                for name in _NUMERIC_COLUMNS:
+                    values[name] = _as_money(values[name], exception.currency)
             out.append(
                 "<tr>" + "".join(_cell(values[name], name in _NUMERIC_COLUMNS) for name in CSV_COLUMNS) + "</tr>"
             )
@@ -304,5 +369,26 @@ def render_html(report: Report) -> str:
                 f'<p class="note">Showing the first {len(report.sample)} of {report.total} exceptions; '
                 f"the CSV ({e(report.csv_blob or 'beside this page')}) has them all.</p>"
             )
+    out.append(explained_drift_html(report))
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def explained_drift_html(report: Report) -> str:
+    """Stock that differs only by the normal lag, apart from the drift a person must look at."""
+    if not report.explained_drift:
+        return ""
+    out = [
+        f"<h2>Stock drift explained by orders not yet in the ERP ({len(report.explained_drift)})</h2>",
+        '<p class="note">WooCommerce shows fewer units than the ERP has available to sell, by no more than the '
+        "units of paid orders the ERP has not taken off yet (orders held or not yet posted, and, where open ERP "
+        "orders are not subtracted, orders not yet shipped). Nothing to do: it evens out as they post and ship.</p>",
+        '<table class="explained"><tr><th>SKU</th><th>WooCommerce</th><th>ERP</th><th>difference</th><th>why</th></tr>',
+    ]
+    for drift in report.explained_drift[: report.sample_limit]:
+        out.append(
+            f"<tr>{_cell(drift.sku)}{_cell(drift.woo_value, True)}{_cell(drift.erp_value, True)}"
+            f"{_cell(drift.difference, True)}{_cell(drift.detail)}</tr>"
+        )
+    out.append("</table>")
+    return "".join(out)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shared.config import DEFAULT_CONNECTION, ConfigError, Settings, check_app_settings, get_settings
 from shared.erp.port import ErpPort
 from shared.events import WooEvent
+from shared.mapping.spec import MappingError, MappingProblem, MappingSpec, StatusRules
 from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
 from shared.storage.ledger import Ledger
@@ -63,6 +64,39 @@ def build_erp(settings: Settings, connection_id: str, blobs: Callable[[], BlobSe
     raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 
+def connection_mapping(settings: Settings, connection_id: str, file: str | None = None) -> MappingSpec:
+    """The mapping of one ERP connection (the file its setting names, or ``file``; else its kind's
+    default), checked against that ERP's writable fields. Raises :class:`MappingError`."""
+    connection = settings.connection(connection_id)
+    if connection.kind == "bc":
+        from shared.erp.bc.mapping_file import connection_mapping as bc_connection_mapping
+
+        return bc_connection_mapping(connection, file)
+    # A kind whose adapter applies no mapping yet: no rules (PAID_STATUSES post), and no file may be named.
+    if file or getattr(connection, "mapping_file", ""):
+        raise MappingError(file or "mapping", [MappingProblem(1, f"{connection.kind} connections take no mapping yet")])
+    return MappingSpec()
+
+
+def mapping_setting(settings: Settings, connection_id: str) -> str:
+    """The app-setting name of a connection's mapping file."""
+    explicit = connection_id.lower() in {key.lower() for key in settings.erps}
+    return f"ERPS__{connection_id}__MAPPING_FILE" if explicit else "BC_MAPPING_FILE"
+
+
+def check_mappings(settings: Settings) -> Settings:
+    """Every connection's mapping fits its ERP; else a start-up error naming the setting, line and reason."""
+    problems = []
+    for connection_id in settings.connections():
+        try:
+            connection_mapping(settings, connection_id)
+        except MappingError as exc:
+            problems.append(f"{mapping_setting(settings, connection_id)}: {exc}")
+    if problems:
+        raise ConfigError("Unusable mapping: " + "; ".join(problems))
+    return settings
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -70,6 +104,7 @@ class Services:
     erp_factory: Callable[[str], ErpPort] | None = None
     _woo: dict[str, WooClient] = field(default_factory=dict)
     _erps: dict[str, ErpPort] = field(default_factory=dict)
+    _mappings: dict[str, MappingSpec] = field(default_factory=dict)
     # (store, Woo product id) → the product's SKU, for spotting variations that inherit it.
     parent_skus: dict[tuple[str, int], str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -120,6 +155,14 @@ class Services:
                 factory = self.erp_factory or (lambda cid: build_erp(self.settings, cid, lambda: self.blobs))
                 self._erps[connection_id] = factory(connection_id)
             return self._erps[connection_id]
+
+    def status_rules(self, store: str) -> StatusRules | None:
+        """The status rules of the mapping of the store's connection (None: PAID_STATUSES post, cancelled cancels)."""
+        connection_id = self.settings.connection_of(store)
+        with self._lock:
+            if connection_id not in self._mappings:
+                self._mappings[connection_id] = connection_mapping(self.settings, connection_id)
+            return self._mappings[connection_id].statuses
 
     def erp_of(self, store: str) -> ErpPort:
         """The adapter of the connection a store's orders post to."""
@@ -214,7 +257,7 @@ def services() -> Services:
     global _services
     with _services_lock:
         if _services is None:
-            _services = bootstrap(check_app_settings(get_settings()))
+            _services = bootstrap(check_mappings(check_app_settings(get_settings())))
         return _services
 
 

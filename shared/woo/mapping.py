@@ -366,6 +366,7 @@ def order_from_woo(payload: Mapping[str, Any], store: str) -> Order:
         last_name=billing.last_name,
         company=billing.company,
         billing=billing,
+        meta=root.meta(),
     )
     coupons = tuple(
         CouponLine(

@@ -36,6 +36,7 @@ from shared.erp.bc.mapping import (
     required_item_keys,
     sales_document_payload,
 )
+from shared.erp.bc.mapping_file import connection_mapping
 from shared.erp.bc.subscriptions import BcSubscriptions, resource_path
 from shared.erp.port import (
     DocumentKind,
@@ -65,6 +66,7 @@ FILTER_CHUNK = 20  # item numbers per $filter (OR on one field is allowed; keep 
 
 def document_options(connection: BcConnection) -> BcDocumentOptions:
     return BcDocumentOptions(
+        mapping=connection_mapping(connection),
         document_kind=DocumentKind(connection.document_kind),
         post_invoice=connection.post_invoices,
         local_currency=connection.local_currency,
@@ -102,7 +104,9 @@ class BcAdapter:
         )
         self.client = BcClient(self.api, connection)
         self.options = document_options(connection)
-        self.customer_options = BcCustomerOptions(local_currency=connection.local_currency)
+        self.customer_options = BcCustomerOptions(
+            local_currency=connection.local_currency, mapping=self.options.mapping
+        )
         self.refund_account = connection.refund_account or None
         self.post_credit_memos = connection.post_credit_memos
         self.payment_journal = connection.payment_journal

@@ -42,13 +42,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.erp import rules
+from shared.erp.bc.schema import bc_target_schema
 from shared.erp.port import DocumentKind, ErpCustomer, ErpDocument, ErpItem
 from shared.erp.rules import expected_amount_excluding_tax, expected_total
+from shared.mapping.apply import comment_texts, customer_fields, document_fields, line_fields
+from shared.mapping.spec import MappingSpec, load_mapping
 from shared.model import (
     Address,
     Customer,
@@ -65,6 +70,7 @@ from shared.model import (
 )
 
 __all__ = [
+    "DEFAULT_MAPPING_FILE",
     "EXTERNAL_DOCUMENT_NUMBER_MAX",
     "MAX_LENGTH",
     "BcCustomerOptions",
@@ -83,6 +89,7 @@ __all__ = [
     "can_be_item_number",
     "credit_memo_payload",
     "customer_payload",
+    "default_mapping",
     "erp_item_key",
     "expected_amount_excluding_tax",
     "expected_line_amount_total",
@@ -157,6 +164,15 @@ class ItemNumberTooLong(BcMappingError):
 ITEM_NUMBER_MAX = 20
 """BC item numbers are Code20 (``lineObjectNumber`` MaxLength 20 in ``$metadata``)."""
 
+DEFAULT_MAPPING_FILE = Path(__file__).with_name("default_mapping.yaml")
+"""The mapping a BC connection uses when it names none: today's behaviour (README "Mapping your own fields")."""
+
+
+@lru_cache(maxsize=1)
+def default_mapping() -> MappingSpec:
+    """The packaged default mapping (:data:`DEFAULT_MAPPING_FILE`), read once."""
+    return load_mapping(DEFAULT_MAPPING_FILE)
+
 
 class BcLineType(StrEnum):
     """``lineType`` values of salesOrderLine / salesInvoiceLine (enum ``invoiceLineAggLineType``)."""
@@ -218,7 +234,10 @@ class BcDocumentOptions(BaseModel):
     """Copy the billing address to the sell-to fields (for one shared guest customer). Not the name:
     ``customerName`` is read-only (``Editable = false`` on the APIV2 sales document pages)."""
     coupon_comment: bool = True
-    """Add a comment line listing the coupon codes."""
+    """Keep the mapping's comments that list the coupon codes (False drops them)."""
+    mapping: MappingSpec | None = None
+    """The connection's mapping (checked against :func:`~shared.erp.bc.schema.bc_target_schema` at
+    start-up); None: :func:`default_mapping`."""
     skip_zero_shipping: bool = True
     """Leave out shipping lines that cost nothing (free shipping)."""
 
@@ -243,6 +262,8 @@ class BcCustomerOptions(BaseModel):
     payment_terms_id: str | None = None
     payment_method_id: str | None = None
     shipment_method_id: str | None = None
+    mapping: MappingSpec | None = None
+    """The connection's mapping, for its ``customer`` fields; None: :func:`default_mapping`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +436,7 @@ def customer_payload(customer: Customer, options: BcCustomerOptions, currency: s
     ):
         if value:
             body[key] = value
+    body.update(customer_fields(options.mapping or default_mapping(), bc_target_schema(), customer))
     return body
 
 
@@ -552,6 +574,10 @@ def sales_document_payload(
         _put_whole(header, "email", order.billing.email or order.customer.email)
         _put_whole(header, "phoneNumber", order.billing.phone or order.customer.phone)
 
+    mapping = options.mapping or default_mapping()
+    schema = bc_target_schema(kind)
+    header.update(document_fields(mapping, schema, order))
+
     lines: list[dict[str, Any]] = []
     for line, ref in resolved:
         unit_price, discount = rules.line_amounts(line, places)
@@ -570,6 +596,7 @@ def sales_document_payload(
         tax_code = options.tax_code_map.get(line.tax_class)
         if tax_code:
             body["taxCode"] = tax_code
+        body.update(line_fields(mapping, schema, order, line))
         lines.append(body)
 
     for line in order.shipping_lines:
@@ -591,10 +618,12 @@ def sales_document_payload(
             )
         )
 
+    if not options.coupon_comment:
+        kept = tuple(rule for rule in mapping.comments if "coupon_codes" not in rule.sources)
+        mapping = mapping.model_copy(update={"comments": kept})
     comments: list[str] = []
-    if options.coupon_comment and order.coupons:
-        comments.extend(split_comment("Coupons: " + ", ".join(order.coupon_codes), MAX_LENGTH["description"]))
-    comments.extend(split_comment(order.customer_note, MAX_LENGTH["description"]))
+    for text in comment_texts(mapping, order):
+        comments.extend(split_comment(text, MAX_LENGTH["description"]))
     lines.extend({"lineType": BcLineType.COMMENT.value, "description": text} for text in comments)
 
     for index, body in enumerate(lines, start=1):

@@ -1,0 +1,31 @@
+"""A BC connection's mapping: the file ``BC_MAPPING_FILE`` (``ERPS__<connection>__MAPPING_FILE``) names, or
+the packaged default, checked against BC's writable fields for the connection's document kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.config import BcConnection
+from shared.erp.bc.mapping import default_mapping
+from shared.erp.bc.schema import bc_target_schema
+from shared.mapping.check import checked
+from shared.mapping.spec import MappingSpec, load_mapping
+
+__all__ = ["APP_ROOT", "connection_mapping", "mapping_path"]
+
+APP_ROOT = Path(__file__).resolve().parents[3]
+"""The function app's root (where ``function_app.py`` is): relative mapping paths start here."""
+
+
+def mapping_path(setting: str) -> Path:
+    path = Path(setting).expanduser()
+    return path if path.is_absolute() else APP_ROOT / path
+
+
+def connection_mapping(connection: BcConnection, file: str | None = None) -> MappingSpec:
+    """The connection's checked mapping (``file`` instead of its setting, for ``connector mapping check``).
+
+    Raises :class:`~shared.mapping.spec.MappingError` naming each problem's line."""
+    chosen = connection.mapping_file if file is None else file
+    spec = load_mapping(mapping_path(chosen)) if chosen else default_mapping()
+    return checked(spec, bc_target_schema(connection.document_kind))
