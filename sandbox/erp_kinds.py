@@ -95,7 +95,7 @@ KINDS: dict[str, ErpKind] = {
         start=_start_gp,
         seed=catalog.seed_gp,
         settings=_gp_settings,
-        api_url=lambda gp: gp.base_url + "/DynamicsGPWebServices/DynamicsGPService.asmx",
+        api_url=lambda gp: gp.base_url,  # Web Services under /DynamicsGPWebServices, SBA under /GPService
     ),
 }
 ERP_KINDS: list[str] = list(KINDS)
