@@ -122,6 +122,21 @@ param functionFailureThreshold int = 0
 @description('Put the function app into a new virtual network (subnet delegated to Microsoft.App/environments), for an ERP reached over a private network (Dynamics GP on premises). Needs the Microsoft.App resource provider.')
 param vnetEnabled bool = false
 
+@description('Address space of that virtual network (it must not overlap the merchant\'s on-premises ranges).')
+param vnetAddressPrefix string = '10.60.0.0/24'
+
+@description('The app\'s integration subnet inside it: a /26 leaves room for about 40 instance IPs.')
+param appSubnetPrefix string = '10.60.0.0/26'
+
+@description('A GatewaySubnet inside it for the merchant\'s VPN or ExpressRoute gateway (a /27 or larger, e.g. 10.60.0.224/27); empty: none (the gateway lives in a peered hub, or there is none yet).')
+param gatewaySubnetPrefix string = ''
+
+@description('A private DNS zone linked to that network for the ERP\'s host names (e.g. corp.example.com); empty: none (the names resolve publicly or through the hub\'s DNS).')
+param erpPrivateDnsZone string = ''
+
+@description('A records in that zone for the ERP server: [{name, ipv4Address}], e.g. name gp, ipv4Address 10.1.2.3.')
+param erpPrivateDnsRecords array = []
+
 @description('Optional object id of a user or group who may read and rotate the secrets (Key Vault Secrets Officer).')
 param secretsOfficerPrincipalId string = ''
 
@@ -298,6 +313,11 @@ module network 'modules/network.bicep' = if (vnetEnabled) {
     name: names.vnet
     location: location
     tags: allTags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    gatewaySubnetPrefix: gatewaySubnetPrefix
+    erpPrivateDnsZone: erpPrivateDnsZone
+    erpPrivateDnsRecords: erpPrivateDnsRecords
   }
 }
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sandbox.bc import BcEmulator
+    from sandbox.gp import GpEmulator
     from sandbox.woo import WooEmulator
 
 
@@ -56,3 +57,19 @@ def seed(woo: WooEmulator, bc: BcEmulator) -> None:
     woo.add_variable_product(VARIABLE_PARENT[1], VARIABLE_PARENT[0], variations, attribute="Colour")
     for variation in VARIATIONS:
         bc.add_item(variation.sku, variation.name, variation.price, inventory=variation.stock)
+
+
+def seed_gp(woo: WooEmulator, gp: GpEmulator) -> None:
+    """The same catalogue in Dynamics GP: items with a site quantity and a RETAIL price level. GP's tax is what
+    the connector sends (the document's tax amount), so Woo's tax rate is the only one to set."""
+    woo.add_tax_rate(TAX_PERCENT, "Sales tax", shipping=True)
+    for product in SIMPLE:
+        woo.add_product(product.name, product.sku, product.price, stock_quantity=product.stock, manage_stock=True)
+        gp.seed_item(product.sku, price=product.price, stock=Decimal(product.stock), description=product.name)
+    variations = [
+        {"sku": v.sku, "regular_price": v.price, "option": v.name.rsplit(" - ", 1)[1], "stock_quantity": v.stock}
+        for v in VARIATIONS
+    ]
+    woo.add_variable_product(VARIABLE_PARENT[1], VARIABLE_PARENT[0], variations, attribute="Colour")
+    for variation in VARIATIONS:
+        gp.seed_item(variation.sku, price=variation.price, stock=Decimal(variation.stock), description=variation.name)

@@ -1,9 +1,12 @@
 """The fault-injection run: place orders while everything that can go wrong does, then prove from the
 ERP's own state that no paid order was lost or doubled.
 
-`python -m sandbox.chaos [--orders 1000] [--erp bc|fo]` (`make chaos`); the CI-sized run (500 orders) is a
+`python -m sandbox.chaos [--orders 1000] [--erp bc|fo|gp]` (`make chaos`); the CI-sized run (500 orders) is a
 test per ERP kind. What is said of BC below holds for F&O with its own limits (`ERP_PROFILES`): no per-user
 limit (removed in 10.0.36), resource-based throttling answering 429 with Retry-After while the limit is lowered.
+With `--erp gp` the ERP is the Dynamics GP emulator: the same faults, except that GP has no documented
+throttling (no 429s, no lowered limit) and "tokens expire" means every NTLM-authenticated connection must
+authenticate again.
 
 Faults, spread over the placement window:
 - every webhook delivered 1–3 times, some concurrently;
@@ -70,7 +73,7 @@ class ErpProfile:
     """How the run drives one ERP kind's emulator: its limits, and how it reads and seeds the ERP."""
 
     online: Callable[[], Throttle | None]  # the ERP's own limits during the run
-    lowered: Throttle  # the limit that binds during the drain
+    lowered: Throttle | None  # the limit that binds during the drain (None: the ERP documents no limit)
 
 
 ERP_PROFILES: dict[str, ErpProfile] = {
@@ -81,6 +84,8 @@ ERP_PROFILES: dict[str, ErpProfile] = {
         online=lambda: None,
         lowered=Throttle(requests_per_window=40, window_seconds=10.0, concurrent=52, retry_after_seconds=1),
     ),
+    # GP: no documented throttling (facts dynamics-gp.md): nothing to lower, no 429s
+    "gp": ErpProfile(online=lambda: None, lowered=None),
 }
 
 
@@ -95,21 +100,27 @@ def erp_add_item(stack: Stack, sku: str) -> None:
         fo.warehouse.seed_product(company, sku, Decimal("25.00"), f"New {sku}")
         fo.warehouse.move_stock(company, sku, Decimal(1000))
         return
+    if stack.erp == "gp":
+        from sandbox.gp import GpEmulator
+
+        assert isinstance(stack.erp_emulator, GpEmulator)
+        stack.erp_emulator.seed_item(sku, price=Decimal("25.00"), stock=Decimal(1000), description=f"New {sku}")
+        return
     stack.bc.add_item(sku, f"New {sku}", Decimal("25.00"), inventory=1000)
 
 
 @dataclass
 class ChaosConfig:
     orders: int = 1000
+    erp: str = "bc"  # the ERP kind (sandbox/erp_kinds.py)
     seed: int = 42
     placement_seconds: float = 90.0
     kills: int = 3
-    bc_error_rate: float = 0.2  # the ERP's 5xx rate (BC or F&O)
+    bc_error_rate: float = 0.2  # the ERP's 5xx rate (any kind)
     unknown_sku_orders: int = 6
     lease_seconds: int = 15
     settle_timeout: float = 420.0
     lowered_seconds: float = 30.0  # LOWERED_LIMIT from the end of the placement; then BC's own limits
-    erp: str = "bc"  # the ERP kind (sandbox/erp_kinds.py)
 
 
 @dataclass
@@ -286,7 +297,7 @@ def place_orders_under_faults(
                 repair.check_now.set()  # the health check re-enables and backfills
             action = schedule.get(i)
             if action == "expire_tokens":
-                faults["tokens_expired"] += stack.entra.expire_all_tokens()
+                faults["tokens_expired"] += expire_credentials(stack)
             elif action == "restart_azurite":
                 azurite.stop()
                 time.sleep(1.0)
@@ -547,7 +558,7 @@ def progress(message: str) -> None:
 
 
 def documents_by_number(stack: Stack) -> dict[str, list[Decimal]]:
-    """The ERP's sales orders from its own records: external number → their totals including tax."""
+    """The ERP's own documents by the Woo order number they carry: each one's total including tax."""
     found: dict[str, list[Decimal]] = {}
     if stack.erp == "fo":
         from sandbox.fo import FoEmulator
@@ -558,10 +569,32 @@ def documents_by_number(stack: Stack) -> dict[str, list[Decimal]]:
         for header in fo.store.rows(company, "SalesOrderHeadersV2"):
             found.setdefault(str(header["CustomersOrderReference"]), []).append(Decimal(header["OrderTotalAmount"]))
         return found
+    if stack.erp == "gp":
+        from sandbox.gp import GpEmulator
+
+        gp = stack.erp_emulator
+        assert isinstance(gp, GpEmulator)
+        with gp.store.lock:
+            for doc in list(gp.company().entities["SalesOrder"].values()):
+                if not doc.get("IsVoided"):
+                    total = Decimal(str((doc.get("TotalAmount") or {}).get("Value", 0)))
+                    found.setdefault(str(doc.get("CustomerPONumber")), []).append(total)
+        return found
     for document in stack.bc.records("salesOrders"):
         total = Decimal(str(document["totalAmountIncludingTax"]))
         found.setdefault(document["externalDocumentNumber"], []).append(total)
     return found
+
+
+def expire_credentials(stack: Stack) -> int:
+    """BC: every token expires; GP (NTLM): every authenticated connection must authenticate again."""
+    if stack.erp == "gp":
+        from sandbox.gp import GpEmulator
+
+        assert isinstance(stack.erp_emulator, GpEmulator)
+        stack.erp_emulator.gate.forget_sessions()
+        return 1
+    return stack.entra.expire_all_tokens()
 
 
 def queue_depth(app: Any, name: str) -> int:

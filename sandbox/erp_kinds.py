@@ -1,4 +1,4 @@
-"""The ERP emulators a sandbox stack can run, by kind (`bc`, `fo`; `gp` joins here).
+"""The ERP emulators a sandbox stack can run, by kind (`bc`, `fo`, `gp`).
 
 Each kind names its emulator, how to start and seed it, and the connector settings that point the
 default ERP connection at it. `Stack(erp=...)` and `python -m sandbox --erp ...` pick one.
@@ -14,6 +14,7 @@ from sandbox import catalog
 from sandbox.bc import BcEmulator
 from sandbox.entra import EntraEmulator
 from sandbox.fo import demo as fo_demo
+from sandbox.gp import GpEmulator
 from sandbox.lifecycle import Emulator
 from sandbox.woo import WooEmulator
 
@@ -52,6 +53,34 @@ def _bc_settings(bc: BcEmulator, entra: EntraEmulator, client_id: str, client_se
     }
 
 
+GP_USER, GP_PASSWORD, GP_DOMAIN = "gpuser", "Sandbox-GP-Password01", "GPDOM"
+
+
+def _start_gp(entra: EntraEmulator, port: int) -> Emulator:  # GP authenticates with NTLM, not Entra ID
+    gp = GpEmulator(users={GP_USER: GP_PASSWORD}, domain=GP_DOMAIN)
+    gp.start(port)
+    return gp
+
+
+def _gp_settings(gp: GpEmulator, entra: EntraEmulator, client_id: str, client_secret: str) -> dict[str, str]:
+    """An `ERPS__gp__*` connection on the emulator's sample company: Web Services, SOP orders (shipments are
+    their transfers to invoices), a batch posted by a person, GL accounts for the default class."""
+    prefix = "ERPS__gp__"
+    values = {
+        "KIND": "gp",
+        "TRANSPORT": "soap",
+        "URL": gp.base_url,
+        "COMPANY_ID": str(gp.default_company.id),
+        "COMPANY_NAME": gp.default_company.name,
+        "USERNAME": f"{GP_DOMAIN}\\{GP_USER}",
+        "PASSWORD": GP_PASSWORD,
+        "DOCUMENT_TYPE": "sop_order",
+        "BATCH_ID": "WOO",
+        "GL_ACCOUNTS": '{"": {"receivables": "000-1200-00", "sales": "000-4100-00", "tax": "000-2300-00"}}',
+    }
+    return {prefix + name: value for name, value in values.items()}
+
+
 KINDS: dict[str, ErpKind] = {
     "bc": ErpKind(
         kind="bc",
@@ -68,6 +97,14 @@ KINDS: dict[str, ErpKind] = {
         seed=fo_demo.seed,
         settings=fo_demo.settings,
         api_url=lambda fo: fo.data_url,
+    ),
+    "gp": ErpKind(
+        kind="gp",
+        title="Dynamics GP",
+        start=_start_gp,
+        seed=catalog.seed_gp,
+        settings=_gp_settings,
+        api_url=lambda gp: gp.base_url,  # Web Services under /DynamicsGPWebServices, SBA under /GPService
     ),
 }
 ERP_KINDS: list[str] = list(KINDS)

@@ -220,7 +220,20 @@ def _seed_fo(emulator: Any, items: list[StoreItem]) -> list[str]:
     return skipped
 
 
-SEEDERS: dict[str, Callable[[Any, list[StoreItem]], list[str]]] = {"bc": _seed_bc, "fo": _seed_fo}
+GP_ITEM_NUMBER_LENGTH = 30  # ITEMNMBR char(31) (shared/erp/gp/mapping.py)
+
+
+def _seed_gp(emulator: Any, items: list[StoreItem]) -> list[str]:
+    skipped = []
+    for item in items:
+        if len(item.sku) > GP_ITEM_NUMBER_LENGTH:
+            skipped.append(item.sku)
+            continue
+        emulator.seed_item(item.sku.upper(), price=item.price, stock=item.stock, description=item.name[:100])
+    return skipped
+
+
+SEEDERS: dict[str, Callable[[Any, list[StoreItem]], list[str]]] = {"bc": _seed_bc, "fo": _seed_fo, "gp": _seed_gp}
 """How each ERP emulator takes the store's SKUs as items (returns the SKUs it could not take)."""
 
 

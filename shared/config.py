@@ -190,6 +190,78 @@ class FoConnection(BaseModel):
         }
 
 
+GP_DOCUMENT_NUMBER_LENGTH = 20  # GP's SOP/RM document numbers (SOPNUMBE char(21), DOCNUMBR char(21)); CSTPONBR is 20
+
+
+class GpConnection(BaseModel):
+    """One Dynamics GP company, on premises: `ERPS__<id>__KIND=gp` and `ERPS__<id>__<FIELD>`.
+
+    ``transport`` picks GP Web Services (SOAP, legacy endpoint) or the Service Based Architecture (REST, GP 2015+),
+    whichever the merchant has enabled; both authenticate with NTLM as ``username`` (``DOMAIN\\user``)."""
+
+    kind: Literal["gp"] = "gp"
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower_kind(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    transport: Literal["soap", "sba"] = "soap"
+    url: str = ""  # the GP web server, e.g. https://gp.office.example.com (or :48620 for Web Services)
+    soap_path: str = "/DynamicsGPWebServices/DynamicsGPService.asmx"
+    wsdl: str = ""  # a local copy of the legacy WSDL; empty: read `<url><soap_path>?wsdl` at start
+    tenant: str = "DefaultTenant"  # SBA tenant
+    company_id: int = -1  # Web Services CompanyKey.Id
+    company_name: str = ""  # SBA company (display name)
+    username: str = ""  # DOMAIN\user, a GP user with Web Services / SBA rights
+    password: SecretStr = SecretStr("")
+    # SOP sales invoice, SOP sales order (shipments are its transfers to invoices) or receivables (RM) invoice
+    document_type: Literal["sop", "sop_order", "rm"] = "sop"
+    sop_document_type_id: str = "STDINV"  # the SOP type id of invoices (STDORD-like for orders)
+    sop_order_type_id: str = "STDORD"
+    sop_return_type_id: str = "STDRTN"  # SOP returns: refunds of item lines in the SOP modes
+    document_number_prefix: str = "WOO"  # before the Woo order number in the GP document number
+    batch_id: str = "WOO"  # the batch documents are saved into (BACHNUMB, 15 characters)
+    post_batches: bool = False  # post the batch after each document (else a person posts it in GP)
+    price_level: str = "RETAIL"
+    sites: Annotated[list[str], NoDecode] = Field(default_factory=list)  # sites counted for stock; empty: all
+    customer_class: str = ""  # the class new customers get
+    gl_accounts: dict[str, dict[str, str]] = Field(default_factory=dict)  # class → role → GL account
+    customer_gl_accounts: dict[str, dict[str, str]] = Field(default_factory=dict)  # customer → role → account
+    checkbook_id: str = ""  # record each paid order's payment as a cash receipt into this checkbook
+    local_currency: str = "USD"
+    sku_map: dict[str, str] = Field(default_factory=dict)
+    mapping_file: str = ""  # GP takes no mapping file yet (services.connection_mapping refuses one)
+    max_concurrency: int = 4  # GP has no documented limit: keep the on-premises server comfortable
+    ca_bundle: str = ""  # the GP server's (corporate) CA, PEM path or text, added to the system trust
+
+    @field_validator("sites", mode="before")
+    @classmethod
+    def _split_sites(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def document_kind(self) -> Literal["salesOrder", "salesInvoice"]:
+        """The port's document kind: SOP and RM invoices are invoices, SOP orders orders."""
+        return "salesOrder" if self.document_type == "sop_order" else "salesInvoice"
+
+    @property
+    def records_payments(self) -> bool:
+        return bool(self.checkbook_id)
+
+    @property
+    def required(self) -> dict[str, str]:
+        company = self.company_name if self.transport == "sba" else str(self.company_id)
+        return {
+            "url": self.url,
+            "username": self.username,
+            "password": self.password.get_secret_value(),
+            "company_name" if self.transport == "sba" else "company_id": company,
+        }
+
+
 def _kind_of(value: object) -> str:
     """A connection's kind (`ERPS__<id>__KIND`, any case); `bc` when not given, as before there were kinds."""
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
@@ -198,9 +270,10 @@ def _kind_of(value: object) -> str:
 
 # One ERP connection, by its kind (`ERPS__<id>__KIND`).
 ErpConnection = Annotated[
-    Annotated[BcConnection, Tag("bc")] | Annotated[FoConnection, Tag("fo")],
+    Annotated[BcConnection, Tag("bc")] | Annotated[FoConnection, Tag("fo")] | Annotated[GpConnection, Tag("gp")],
     Discriminator(_kind_of),
 ]
+CONNECTION_MODELS: tuple[type[BaseModel], ...] = (BcConnection, FoConnection, GpConnection)
 
 
 class Settings(BaseSettings):
@@ -403,8 +476,7 @@ def app_setting_names(store_id: str = "<store>") -> list[str]:
 
 
 def connection_setting_names(connection_id: str = "<connection>") -> list[str]:
-    names = [*BcConnection.model_fields]
-    names += [name for name in FoConnection.model_fields if name not in names]
+    names = dict.fromkeys(name for model in CONNECTION_MODELS for name in model.model_fields)
     return [f"ERPS__{connection_id}__{name.upper()}" for name in names]
 
 
@@ -421,6 +493,15 @@ def check_connections(settings: Settings) -> None:
         if len(prefix) + LONGEST_ORDER_NUMBER > EXTERNAL_NUMBER_LENGTH:
             room = EXTERNAL_NUMBER_LENGTH - LONGEST_ORDER_NUMBER
             problems.append(f"WOO_STORES__{store_id}__DOCUMENT_PREFIX is longer than {room} characters")
+        connection = connections.get(settings.connection_of(store_id))
+        if isinstance(connection, GpConnection):  # GP's document and PO numbers are 20 characters
+            used = len(connection.document_number_prefix) + len(prefix) + LONGEST_ORDER_NUMBER
+            if used > GP_DOCUMENT_NUMBER_LENGTH:
+                problems.append(
+                    f"the GP document number of WOO_STORES__{store_id}__DOCUMENT_PREFIX + the connection's "
+                    f"DOCUMENT_NUMBER_PREFIX + a {LONGEST_ORDER_NUMBER}-digit order number is longer than "
+                    f"GP's {GP_DOCUMENT_NUMBER_LENGTH} characters: shorten the prefixes"
+                )
     for connection_id in connections:
         sharing = settings.stores_of(connection_id)
         prefixes = [settings.woo_stores[store].document_prefix.upper() for store in sharing]

@@ -232,11 +232,13 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         content: bytes | None = None,
+        is_answer: Callable[[httpx.Response], bool] | None = None,
     ) -> httpx.Response:
         """Send a request; return a 2xx response or raise a classified HttpError.
 
         ``idempotent`` overrides the method's default, e.g. for a POST that only reads (an OData `$batch` of GETs).
-        ``content`` is a raw body (a multipart `$batch`) sent instead of ``json``.
+        ``content`` is a raw body (instead of ``json``); ``is_answer`` says which error responses are the
+        server's answer to hand back as they are (a SOAP fault travels as HTTP 500).
         """
         method = method.upper()
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -257,7 +259,7 @@ class ApiClient:
                 self._wait_or_raise(attempt, None, message)
                 continue
             status = response.status_code
-            if status < 400:
+            if status < 400 or (is_answer is not None and is_answer(response)):
                 return response
             if status == 401 and self.tokens is not None and not refreshed:
                 refreshed = True
@@ -288,9 +290,7 @@ class ApiClient:
             merged["Authorization"] = f"Bearer {self.tokens.token(refresh=refresh)}"
         self.calls += 1
         with self.limiter.slot() if self.limiter is not None else nullcontext():
-            if content is not None:
-                return self.client.request(method, path, params=params, content=content, headers=merged)
-            return self.client.request(method, path, params=params, json=json, headers=merged)
+            return self.client.request(method, path, params=params, json=json, content=content, headers=merged)
 
     def _wait_or_raise(
         self, attempt: int, retry_after: float | None, message: str, *, status: int | None = None, body: Any = None

@@ -264,7 +264,7 @@ resource "azurerm_virtual_network" "app" {
   resource_group_name = var.resource_group_name
   location            = local.location
   tags                = var.tags
-  address_space       = ["10.60.0.0/24"]
+  address_space       = [var.vnet_address_prefix]
 }
 
 resource "azurerm_subnet" "app_integration" {
@@ -273,7 +273,7 @@ resource "azurerm_subnet" "app_integration" {
   name                 = "app-integration" # Flex: no underscores in the subnet name
   resource_group_name  = var.resource_group_name
   virtual_network_name = azurerm_virtual_network.app[0].name
-  address_prefixes     = ["10.60.0.0/26"] # about 40 instance IPs
+  address_prefixes     = [var.app_subnet_prefix] # a /26: about 40 instance IPs
 
   delegation {
     name = "flex-consumption"
@@ -282,4 +282,40 @@ resource "azurerm_subnet" "app_integration" {
       actions = ["Microsoft.Network/virtualNetworks/subnets/join/action"]
     }
   }
+}
+
+resource "azurerm_subnet" "gateway" {
+  #checkov:skip=CKV2_AZURE_31: Azure does not support an NSG on a GatewaySubnet (the VPN/ExpressRoute gateway's subnet).
+  count                = var.vnet_enabled && var.gateway_subnet_prefix != "" ? 1 : 0
+  name                 = "GatewaySubnet" # the name Azure requires for a virtual network gateway
+  resource_group_name  = var.resource_group_name
+  virtual_network_name = azurerm_virtual_network.app[0].name
+  address_prefixes     = [var.gateway_subnet_prefix]
+}
+
+resource "azurerm_private_dns_zone" "erp" {
+  count               = var.vnet_enabled && var.erp_private_dns_zone != "" ? 1 : 0
+  name                = var.erp_private_dns_zone
+  resource_group_name = var.resource_group_name
+  tags                = var.tags
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "erp" {
+  count                 = var.vnet_enabled && var.erp_private_dns_zone != "" ? 1 : 0
+  name                  = "${local.names.vnet}-link"
+  resource_group_name   = var.resource_group_name
+  private_dns_zone_name = azurerm_private_dns_zone.erp[0].name
+  virtual_network_id    = azurerm_virtual_network.app[0].id
+  registration_enabled  = false
+  tags                  = var.tags
+}
+
+resource "azurerm_private_dns_a_record" "erp" {
+  for_each            = var.vnet_enabled && var.erp_private_dns_zone != "" ? { for r in var.erp_private_dns_records : r.name => r.ipv4_address } : {}
+  name                = each.key
+  zone_name           = azurerm_private_dns_zone.erp[0].name
+  resource_group_name = var.resource_group_name
+  ttl                 = 300
+  records             = [each.value]
+  tags                = var.tags
 }

@@ -229,6 +229,39 @@ variable "vnet_enabled" {
   default     = false
 }
 
+variable "vnet_address_prefix" {
+  description = "Address space of that virtual network (it must not overlap the merchant's on-premises ranges)."
+  type        = string
+  default     = "10.60.0.0/24"
+}
+
+variable "app_subnet_prefix" {
+  description = "The app's integration subnet inside it: a /26 leaves room for about 40 instance IPs."
+  type        = string
+  default     = "10.60.0.0/26"
+}
+
+variable "gateway_subnet_prefix" {
+  description = "A GatewaySubnet inside it for the merchant's VPN or ExpressRoute gateway (a /27 or larger); empty: none."
+  type        = string
+  default     = ""
+}
+
+variable "erp_private_dns_zone" {
+  description = "A private DNS zone linked to that network for the ERP's host names (e.g. corp.example.com); empty: none."
+  type        = string
+  default     = ""
+}
+
+variable "erp_private_dns_records" {
+  description = "A records in that zone for the ERP server: [{ name, ipv4_address }], e.g. name gp, ipv4_address 10.1.2.3."
+  type = list(object({
+    name         = string
+    ipv4_address = string
+  }))
+  default = []
+}
+
 variable "secrets_officer_principal_id" {
   description = "Optional object id of a user or group who may read and rotate the secrets (Key Vault Secrets Officer)."
   type        = string

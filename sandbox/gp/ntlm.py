@@ -71,10 +71,10 @@ class NtlmGate:
         self.user_file = user_file
         self.exempt_paths = exempt_paths
         self.idle_seconds = idle_seconds
-        self.always_unauthorized = False  # the account lost its rights: every request answers 401
+        self.always_unauthorized = False  # the account lost its rights: every handshake ends in 401
         self._connections: dict[tuple[str, int], _Connection] = {}
         self._lock = threading.Lock()
-        self.counters = {"challenges": 0, "handshakes": 0, "rejected": 0}
+        self.counters = {"challenges": 0, "negotiations": 0, "handshakes": 0, "rejected": 0}
 
     def forget_sessions(self) -> None:
         """Every connection must authenticate again (the credentials' session is gone)."""
@@ -96,11 +96,11 @@ class NtlmGate:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_paths):
             await self.app(scope, receive, send)
             return
-        if self.always_unauthorized:
-            self.counters["rejected"] += 1
-            await _unauthorized(send)
-            return
         conn = self._connection(scope)
+        if self.always_unauthorized:
+            # The account lost its rights (or its password changed): IIS cannot know that before the type-3
+            # answer, so it still challenges and sends the type-2 challenge, and refuses the type-3 (§1.2).
+            conn.user = None
         header = _header(scope, b"authorization")
         if conn.user is not None and not header:
             await self._serve(conn.user, scope, receive, send)
@@ -123,6 +123,7 @@ class NtlmGate:
         message_type = int.from_bytes(token[8:12], "little") if len(token) >= 12 else 0
         if message_type == 1:
             conn.user = None
+            self.counters["negotiations"] += 1
             try:
                 with self._user_file_env():
                     conn.context = spnego.server(protocol="negotiate")
@@ -134,6 +135,9 @@ class NtlmGate:
             await _respond(send, 401, [(b"www-authenticate", value.encode())], b"")
             return
         if message_type == 3 and conn.context is not None:
+            if self.always_unauthorized:
+                await self._reject(conn, send)
+                return
             try:
                 with self._user_file_env():
                     conn.context.step(token)

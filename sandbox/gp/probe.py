@@ -5,8 +5,9 @@ emulator may run in this process or another. One probe drives one GP company: :m
 
 GP specifics behind the neutral words: a *blocked* customer is a customer on hold (``Customer.IsOnHold``);
 the *carrier* of a shipment is recorded as the SOP document's shipping method; ``TOKEN_EXPIRED`` means every
-NTLM-authenticated connection must authenticate again (GP has no tokens); ``tokens_issued`` counts completed
-NTLM handshakes. Item numbers are upper case, as GP item numbers are typed.
+NTLM-authenticated connection must authenticate again (GP has no tokens); ``tokens_issued`` counts NTLM
+handshakes started (type-1 tokens), whose type-1 legs are not counted as requests. Item numbers are upper
+case, as GP item numbers are typed.
 """
 
 from __future__ import annotations
@@ -126,10 +127,16 @@ class GpProbe:
         counters = response.json()
         faults: dict[str, int] = counters["faults"]
         ntlm: dict[str, int] = counters["ntlm"]
+        # NTLM in the probe's neutral words: a credential is "issued" when a client starts a handshake (its
+        # type-1 token); the type-1 leg is the handshake's, not a request of its own; "unauthorized" counts the
+        # requests answered with a challenge or a refusal.
+        negotiations = int(ntlm.get("negotiations", 0))
         return RequestLog(
-            requests=int(faults.get("requests", 0)),
-            unauthorized=int(ntlm.get("rejected", 0)) + int(faults.get("status_401", 0)),
-            tokens_issued=int(ntlm.get("handshakes", 0)),
+            requests=int(faults.get("requests", 0)) - negotiations,
+            unauthorized=int(ntlm.get("challenges", 0))
+            + int(ntlm.get("rejected", 0))
+            + int(faults.get("status_401", 0)),
+            tokens_issued=negotiations,
             by_operation={str(k): int(v) for k, v in counters["operations"].items()},
         )
 

@@ -110,6 +110,12 @@ class SbaApi:
             return JSONResponse(self._json(company, kind, self.service.read_object(company, kind, tuple(key))))
         if kind == "Item":
             return _error(405, "Items are read-only here.", "MethodNotAllowed")
+        if kind == "CashReceipt":
+            if method != "POST" or key is not None:
+                return _error(405, "Method not allowed on this resource.", "MethodNotAllowed")
+            receipt = shapes.cash_receipt_object(body, company.currency)
+            self.service.create_object(company, kind, receipt)
+            return JSONResponse(shapes.cash_receipt_json(receipt), status_code=201)
         if method == "POST" and key is None:
             obj = shapes.customer_object(body) if kind == "Customer" else shapes.address_object(body)
             self.service.create_object(company, kind, obj)
@@ -129,6 +135,8 @@ class SbaApi:
             return shapes.customer_json(obj)
         if kind == "CustomerAddress":
             return shapes.address_json(obj)
+        if kind == "CashReceipt":
+            return shapes.cash_receipt_json(obj)
         item_id = (obj.get("Key") or {}).get("Id")
         prices = [p for k, p in company.entities["Pricing"].items() if k[:1] == (item_id,)]
         return shapes.item_json(obj, prices)

@@ -26,6 +26,7 @@ RESOURCES: dict[str, tuple[str, int]] = {
     "Microsoft/Dynamics/GP/Sales/CustomerAddresses": ("CustomerAddress", 2),
     "Microsoft/Dynamics/GP/Inventory/Items": ("Item", 1),
     "Microsoft/Dynamics/GP/Sales/ReceivablesTransactions": ("Receivables", 2),
+    "Microsoft/Dynamics/GP/Sales/CashReceipts": ("CashReceipt", 1),
 }
 RM_TYPES = {"Invoice": "ReceivablesInvoice", "CreditMemo": "ReceivablesCreditMemo", "Return": "ReceivablesReturn"}
 
@@ -37,6 +38,13 @@ def error_body(message: str, code: str) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, dt.datetime) else None
+
+
+def _parse_date(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None) if value else None
+    except ValueError:
+        return None
 
 
 def _amount(value: Any) -> float | None:
@@ -59,6 +67,7 @@ def customer_json(obj: dict[str, Any]) -> dict[str, Any]:
         "IsActive": obj.get("IsActive"),
         "IsOnHold": obj.get("IsOnHold"),
         "DefaultAddressId": _id(obj.get("DefaultAddressKey")),
+        "CurrencyId": (obj.get("CurrencyKey") or {}).get("ISOCode"),
         "Addresses": [address_json(a) for a in addresses],
         "ModifiedDate": _iso(obj.get("ModifiedDate")),
     }
@@ -71,6 +80,7 @@ def customer_object(body: dict[str, Any]) -> dict[str, Any]:
         "ClassKey": {"Id": body["ClassId"]} if body.get("ClassId") else None,
         "IsOnHold": body.get("IsOnHold"),
         "IsActive": body.get("IsActive"),
+        "CurrencyKey": {"ISOCode": body["CurrencyId"]} if body.get("CurrencyId") else None,
     }
 
 
@@ -159,6 +169,8 @@ def receivables_json(obj: dict[str, Any], rm_type: str) -> dict[str, Any]:
         "DocumentAmount": _amount(obj.get("DocumentAmount")),
         "Status": obj.get("TransactionState"),
         "IsVoided": obj.get("IsVoided"),
+        "CurrencyId": (obj.get("CurrencyKey") or {}).get("ISOCode"),
+        "ModifiedDate": _iso(obj.get("ModifiedDate")),
         "Distributions": [
             {
                 "AccountNumber": _id(d.get("GLAccountKey")),
@@ -192,10 +204,41 @@ def receivables_object(body: dict[str, Any], currency: str) -> dict[str, Any]:
         "BatchKey": {"Id": body.get("BatchId")},
         "CustomerPONumber": body.get("CustomerPONumber"),
         "Description": body.get("Description"),
+        "Date": _parse_date(body.get("DocumentDate")),
+        "CurrencyKey": {"ISOCode": body["CurrencyId"]} if body.get("CurrencyId") else None,
         "SalesAmount": amount("SalesAmount"),
         "FreightAmount": amount("FreightAmount"),
         "MiscellaneousAmount": amount("MiscellaneousAmount"),
         "TaxAmount": amount("TaxAmount"),
         "TradeDiscountAmount": amount("TradeDiscountAmount"),
         "Distributions": {"ReceivablesDistribution": distributions} if distributions else None,
+    }
+
+
+# ---- cash receipts ---------------------------------------------------------------------------------
+def cash_receipt_json(obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ReceiptNumber": _id(obj.get("Key")),
+        "CustomerId": _id(obj.get("CustomerKey")),
+        "BatchId": _id(obj.get("BatchKey")),
+        "CheckbookId": _id(obj.get("BankAccountKey")),
+        "ReceiptDate": _iso(obj.get("Date")),
+        "Amount": _amount(obj.get("Amount")),
+        "Description": obj.get("Description"),
+        "Reference": obj.get("CheckCardNumber"),
+        "Status": obj.get("TransactionState"),
+    }
+
+
+def cash_receipt_object(body: dict[str, Any], currency: str) -> dict[str, Any]:
+    amount = body.get("Amount")
+    return {
+        "Key": {"Id": body.get("ReceiptNumber")},
+        "CustomerKey": {"Id": body.get("CustomerId")},
+        "BatchKey": {"Id": body.get("BatchId")},
+        "BankAccountKey": {"Id": body["CheckbookId"]} if body.get("CheckbookId") else None,
+        "Date": _parse_date(body.get("ReceiptDate")),
+        "Amount": money(Decimal(str(amount)), currency) if amount is not None else None,
+        "Description": body.get("Description"),
+        "CheckCardNumber": body.get("Reference"),
     }

@@ -186,6 +186,9 @@ class SoapService:
         if kind == "Customer":
             if not _id(obj.get("Key")):
                 raise GpFault("Customer Id is required.", properties=("Key",))
+            currency = str((obj.get("CurrencyKey") or {}).get("ISOCode") or "")
+            if currency and not company.knows_currency(currency):
+                raise GpFault(f"The currency {currency} is not set up.", properties=("CurrencyKey",))
             _fill(kind, obj, "IsActive", True)
             _fill(kind, obj, "IsOnHold", False)
             return

@@ -33,7 +33,9 @@ def key_tuple(key: Any) -> KeyTuple:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    """GP's row time stamps (DEX_ROW_TS, SQL Server ``datetime``) to the millisecond, without a zone."""
+    moment = dt.datetime.now(dt.UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000, tzinfo=None)
 
 
 @dataclass

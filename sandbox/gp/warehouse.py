@@ -1,7 +1,9 @@
 """The warehouse and back office of the emulated GP: stock movements, price changes, holds, currencies and
 shipments, as people or other GP modules would make them (the connector only polls; facts §4: GP has no webhooks).
 
-A shipment of a SOP document records its tracking numbers on the document (``SalesDocument.TrackingNumbers``,
+A shipment of a SOP order is transferred to an SOP invoice for the shipped quantities (GP's "Transfer to
+invoice"; the invoice number is the shipment's, its ``OriginalSalesDocumentKey`` the order). A shipment of a SOP
+document records its tracking numbers on the document (``SalesDocument.TrackingNumbers``,
 ``SalesTrackingNumber.Key.Id``), sets ``ActualShipDate``, adds ``QuantityFulfilled`` to its lines and takes the
 quantities off the site's on-hand stock. Shipping carrier names are not part of GP's SOP object (the shipping
 method is ``ShippingMethodKey``); the carrier given is recorded as the document's shipping method.
@@ -115,8 +117,12 @@ def ship(
     stamp = now()
     doc["ActualShipDate"] = stamp
     doc["ModifiedDate"] = doc["LastModifiedDate"] = stamp
+    if kind == "SalesOrder":
+        number = _transfer_to_invoice(company, doc, shipped, carrier, tracking_number, stamp)
+    else:
+        number = company.next_number("SHP")
     shipment = Shipment(
-        number=company.next_number("SHP"),
+        number=number,
         document_id=document_id,
         quantities=shipped,
         carrier=carrier,
@@ -124,6 +130,70 @@ def ship(
     )
     company.shipments.append(shipment)
     return shipment
+
+
+def _transfer_to_invoice(
+    company: Company,
+    order: dict[str, Any],
+    shipped: Mapping[str, Decimal],
+    carrier: str,
+    tracking_number: str,
+    stamp: Any,
+) -> str:
+    """What GP's "Transfer to invoice" does with a fulfilled order: an SOP invoice for the shipped quantities,
+    pointing back at the order (``OriginalSalesDocumentKey``/``OriginalSalesDocumentType``), carrying the
+    shipment's tracking number; the order keeps the rest. Returns the invoice number (the shipment's)."""
+    number = company.next_number("INV")
+    currency = company.currency
+    prices = {
+        str((line.get("ItemKey") or {}).get("Id")): line.get("UnitPrice")
+        for line in ((order.get("Lines") or {}).get("SalesOrderLine")) or []
+    }
+    lines = []
+    total = Decimal(0)
+    for item_id, qty in shipped.items():
+        price = _qty(prices.get(item_id))
+        amount = (qty * price).quantize(Decimal("0.01"))
+        total += amount
+        lines.append(
+            {
+                "ItemKey": {"Id": item_id},
+                "Quantity": {"Value": qty, "DecimalDigits": 0},
+                "QuantityFulfilled": {"Value": qty, "DecimalDigits": 0},
+                "UnitPrice": prices.get(item_id),
+                "TotalAmount": {"Currency": currency, "Value": amount, "DecimalDigits": 2},
+            }
+        )
+    order_id = str((order.get("Key") or {}).get("Id"))
+    company.entities["SalesInvoice"][(number,)] = {
+        "Key": {"Id": number},
+        "Type": "Invoice",
+        "DocumentTypeKey": {"Type": "Invoice", "Id": "STDINV"},
+        "CustomerKey": order.get("CustomerKey"),
+        "CustomerName": order.get("CustomerName"),
+        "CustomerPONumber": order.get("CustomerPONumber"),
+        "BatchKey": order.get("BatchKey"),
+        "CurrencyKey": order.get("CurrencyKey"),
+        "Date": stamp,
+        "OriginalSalesDocumentKey": {"Id": order_id},
+        "OriginalSalesDocumentType": "Order",
+        "ShippingMethodKey": {"Id": carrier} if carrier else None,
+        "TrackingNumbers": (
+            {"SalesTrackingNumber": [{"Key": {"SalesDocumentKey": {"Id": number}, "Id": tracking_number}}]}
+            if tracking_number
+            else None
+        ),
+        "ActualShipDate": stamp,
+        "TransactionState": "Work",
+        "IsVoided": False,
+        "Lines": {"SalesInvoiceLine": lines},
+        "LineTotalAmount": {"Currency": currency, "Value": total, "DecimalDigits": 2},
+        "TotalAmount": {"Currency": currency, "Value": total, "DecimalDigits": 2},
+        "CreatedDate": stamp,
+        "ModifiedDate": stamp,
+        "LastModifiedDate": stamp,
+    }
+    return number
 
 
 __all__ = ["SOP_KINDS", "NotFound", "NothingToShip", "find_sop", "move_stock", "set_hold", "set_price", "ship"]

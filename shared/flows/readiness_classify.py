@@ -26,7 +26,11 @@ from shared.mapping.suggestions import Candidate, suggest_items
 from shared.model import HoldCode, HoldReason, Order, Product, currency_places, round_money
 from shared.woo.mapping import IGNORED_ORDER_STATUSES
 
-ITEM_NUMBER_LENGTH: dict[str, int] = {"bc": 20, "fo": 20}  # F&O: ItemId (20, unconfirmed)
+ITEM_NUMBER_LENGTH: dict[str, int] = {
+    "bc": 20,
+    "fo": 20,
+    "gp": 30,
+}  # F&O: ItemId (20, unconfirmed); GP: ITEMNMBR char(31)
 """The longest item number each ERP kind holds (BC: Code20, ``lineObjectNumber`` MaxLength 20 in
 ``$metadata``, facts dynamics.md). A kind not listed yet is checked against BC's 20, the shortest."""
 DEFAULT_ITEM_NUMBER_LENGTH = 20

@@ -76,6 +76,15 @@ def build_erp(
                 blobs(), f"fo-{connection.client_id or connection_id}", connection.max_concurrency
             )
         return fo
+    if connection.kind == "gp":
+        from shared.erp.gp.adapter import GpAdapter
+
+        gp = GpAdapter(settings, connection)  # no I/O until the first call (the WSDL is read then)
+        if blobs is not None and connection.max_concurrency > 0:  # keep the on-premises server comfortable
+            from shared.storage.erp_slots import ErpSlots
+
+            gp.transport.limit(ErpSlots(blobs(), f"gp-{connection_id}", connection.max_concurrency))
+        return gp
     raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 

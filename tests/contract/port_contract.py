@@ -56,9 +56,6 @@ class ErpPortContract:
     not (F&O: no change date on released products or on-hand, a delivery date on packing slips): then delta
     reads return everything that may have changed and the flows compare with what they last pushed/applied."""
 
-    email_case_gap: str = ""
-    """Why this adapter's e-mail match does not ignore case yet (a known gap, run as a strict xfail), or ""."""
-
     @pytest.fixture
     def probe(self) -> ErpProbe:
         raise NotImplementedError("an ERP's contract class provides a probe on a fresh connection")
@@ -103,9 +100,7 @@ class ErpPortContract:
         by_phone = erp.find_customer("other@example.com", "555-0101")
         assert by_phone is not None and by_phone.number == "CUST-1"
 
-    def test_the_email_match_ignores_case(self, erp: Erp, probe: ErpProbe, request: pytest.FixtureRequest):
-        if self.email_case_gap:
-            request.applymarker(pytest.mark.xfail(strict=True, reason=self.email_case_gap))
+    def test_the_email_match_ignores_case(self, erp: Erp, probe: ErpProbe):
         probe.seed_customer("CUST-2", email="Mixed.Case@Example.com")
         found = erp.find_customer("mixed.case@example.com")
         assert found is not None and found.number == "CUST-2"

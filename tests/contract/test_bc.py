@@ -59,11 +59,6 @@ def bc_settings(bc: BcEmulator, entra: EntraEmulator, company_id: str, **overrid
 @pytest.mark.bc
 @pytest.mark.integration
 class TestBc(ErpPortContract):
-    email_case_gap = (
-        "the port promises a case-insensitive e-mail match; the BC adapter filters with `email eq` as given "
-        "(facts/dynamics.md §1.4 does not say whether BC's `eq` ignores case; the emulator's does not)"
-    )
-
     @pytest.fixture
     def probe(self, bc_emulators: tuple[BcEmulator, EntraEmulator]) -> Iterator[BcProbe]:
         bc, entra = bc_emulators
@@ -85,3 +80,11 @@ class TestBc(ErpPortContract):
         adapter = BcAdapter(settings)
         yield adapter
         adapter.close()
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="the port promises a case-insensitive e-mail match; the BC adapter filters with `email eq` as given "
+        "(facts/dynamics.md §1.4 does not say whether BC's `eq` ignores case; the emulator's does not)",
+    )
+    def test_the_email_match_ignores_case(self, erp: BcAdapter, probe: BcProbe) -> None:
+        super().test_the_email_match_ignores_case(erp, probe)

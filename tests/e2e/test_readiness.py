@@ -79,8 +79,19 @@ def _fo_company(erp: Erp) -> tuple[ErpProbe, dict[str, str]]:
     return probe, {"ERPS__fo__DATA_AREA_ID": probe.data_area_id, "ERPS__fo__CROSS_COMPANY": "true"}
 
 
+def _gp_company(erp: Erp) -> tuple[ErpProbe, dict[str, str]]:
+    from sandbox.gp.probe import GpProbe
+
+    probe = GpProbe.new_company(erp.emulator.base_url, ca_bundle=str(ensure_tls_files().ca_bundle))
+    return probe, {"ERPS__gp__COMPANY_ID": str(probe.company_id), "ERPS__gp__COMPANY_NAME": probe.company_name}
+
+
 # A new ERP kind adds how to get a company of its own and the settings naming it.
-NEW_COMPANY: dict[str, Callable[[Erp], tuple[ErpProbe, dict[str, str]]]] = {"bc": _bc_company, "fo": _fo_company}
+NEW_COMPANY: dict[str, Callable[[Erp], tuple[ErpProbe, dict[str, str]]]] = {
+    "bc": _bc_company,
+    "fo": _fo_company,
+    "gp": _gp_company,
+}
 
 
 @pytest.fixture
@@ -225,12 +236,14 @@ class PlantedRun:
     out: Path
     storage_before: dict[str, int]
     erp_writes_before: dict[str, int]
+    kind: str = "bc"  # the ERP kind the run was against
 
 
 # No fee target, and no tax class mapped but the standard one, in each kind's settings
 PLANTED_SETTINGS: dict[str, dict[str, str]] = {
     "bc": {"BC_FEE_NUMBER": "", "BC_TAX_CODE_MAP": '{"": "TAXABLE"}'},
     "fo": {"ERPS__fo__FEE_ITEM": ""},
+    "gp": {},  # GP posts freight and fees as document amounts: nothing to leave unset
 }
 
 
@@ -258,7 +271,7 @@ def planted(
         monkeypatch.setenv(key, value)
     code = main(["readiness", "--out", str(tmp_path / "report"), "--json"])
     summary = json.loads(capsys.readouterr().out)
-    return PlantedRun(code, summary, tmp_path / "report", storage_before, erp_before)
+    return PlantedRun(code, summary, tmp_path / "report", storage_before, erp_before, erp.kind)
 
 
 def test_planted_store_gives_each_finding_and_writes_nothing(
@@ -268,7 +281,6 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
     probe = company[0]
     assert code == 1, summary
     assert summary["ready"] is False
-    assert summary["orders"] == {"post": 5, "hold": 4, "fail": 1, "skip": 1}
     findings = summary["findings"]
     expected = {
         "unknown_sku": (1, 1),
@@ -285,12 +297,21 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
         "totals_do_not_add_up": (1, 1),
         "stock_differs": (1, 0),
     }
+    orders = {"post": 5, "hold": 4, "fail": 1, "skip": 1}
+    if planted.kind == "gp":
+        # GP takes freight and fees as document amounts (no charge number to map) and the document's tax amount
+        # (no tax classes to map); its item numbers have 30 characters, so the long SKU is simply unknown.
+        for kind in ("charge_without_mapping", "tax_class_without_mapping", "sku_too_long"):
+            del expected[kind]
+        expected["unknown_sku"] = (2, 2)
+        orders = {"post": 6, "hold": 4, "fail": 0, "skip": 1}
+    assert summary["orders"] == orders
     assert {kind: (f["count"], f["orders"]) for kind, f in findings.items()} == expected
 
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
     by_kind = {row["kind"]: row for row in rows if row["section"] == "finding"}
-    assert by_kind["unknown_sku"]["subject"] == "SHELF-WALNUT"
-    assert by_kind["unknown_sku"]["suggestions"].startswith("SHELF-WALNT Walnut Shelf")
+    (walnut,) = [row for row in rows if row["kind"] == "unknown_sku" and row["subject"] == "SHELF-WALNUT"]
+    assert walnut["suggestions"].startswith("SHELF-WALNT Walnut Shelf")
     assert by_kind["stock_differs"]["subject"] == "LAMP"
     assert "WooCommerce shows 10, the ERP has 7" in by_kind["stock_differs"]["detail"]
     assert by_kind["several_customers"]["subject"] == "DUP-MAIL / DUP-PHONE"
@@ -348,10 +369,15 @@ def test_the_report_opens_in_headless_chromium(planted: PlantedRun, tmp_path: Pa
     dom = chromium("--dump-dom", page, profile=tmp_path / "profile").stdout
     body = re.sub(r"<style>.*?</style>", " ", dom, flags=re.S)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))  # what the page shows
-    assert "Not ready: 5 of 11 orders would be held or fail, and 9 finding(s) block go-live." in text
+    if planted.kind == "gp":  # no charge_without_mapping on GP (freight is a document amount)
+        assert "Not ready: 4 of 11 orders would be held or fail, and 8 finding(s) block go-live." in text
+        assert "ready: 6 (54.5%)" in text
+        assert len(re.findall(r'<rect class="bar"', dom)) == 5  # ready, 3 held reasons, skipped
+    else:
+        assert "Not ready: 5 of 11 orders would be held or fail, and 9 finding(s) block go-live." in text
+        assert "ready: 5 (45.5%)" in text  # the chart's share of ready orders
+        assert len(re.findall(r'<rect class="bar"', dom)) == 7  # ready, 5 held or failing reasons, skipped
     assert "707.00 USD" in text and "100.00 EUR" in text  # the order totals per currency
-    assert "ready: 5 (45.5%)" in text  # the chart's share of ready orders
-    assert len(re.findall(r'<rect class="bar"', dom)) == 7  # ready, 5 held or failing reasons, skipped
     assert not re.search(r"\b\d+(\.\d+)?[eE][+-]?\d+\b", text), "a number in scientific notation"
 
 

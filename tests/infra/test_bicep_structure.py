@@ -150,8 +150,8 @@ def test_instance_cap_is_valid_everywhere_and_the_erp_limit_does_not_rely_on_it(
 
 def test_optional_network_follows_the_flex_pattern(infra: Infra) -> None:
     network = infra.file("modules/network.bicep")
-    vnet = network.one("Microsoft.Network/virtualNetworks")
-    (subnet,) = vnet["properties"]["subnets"]
+    network.one("Microsoft.Network/virtualNetworks")
+    subnet = network.var("appSubnet")
     delegations = subnet["properties"]["delegations"]
     assert [d["properties"]["serviceName"] for d in delegations] == ["Microsoft.App/environments"]
     assert "_" not in network.var("appSubnetName")

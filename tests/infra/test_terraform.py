@@ -309,7 +309,10 @@ BICEP_TO_TERRAFORM = {
     "Microsoft.KeyVault/vaults": "azurerm_key_vault",
     "Microsoft.KeyVault/vaults/secrets": "azurerm_key_vault_secret",
     "Microsoft.ManagedIdentity/userAssignedIdentities": "azurerm_user_assigned_identity",
-    "Microsoft.Network/virtualNetworks": "azurerm_virtual_network",  # with its subnet (azurerm_subnet)
+    "Microsoft.Network/virtualNetworks": "azurerm_virtual_network",  # with its subnets (azurerm_subnet)
+    "Microsoft.Network/privateDnsZones": "azurerm_private_dns_zone",  # the GP host name, privately
+    "Microsoft.Network/privateDnsZones/virtualNetworkLinks": "azurerm_private_dns_zone_virtual_network_link",
+    "Microsoft.Network/privateDnsZones/A": "azurerm_private_dns_a_record",
     "Microsoft.OperationalInsights/workspaces": "azurerm_log_analytics_workspace",
     "Microsoft.OperationalInsights/workspaces/savedSearches": "azurerm_log_analytics_saved_search",
     "Microsoft.Storage/storageAccounts": "azurerm_storage_account",

@@ -43,3 +43,13 @@ def test_readme_configuration_reference_lists_every_setting() -> None:
 
 def test_local_settings_json_is_git_ignored() -> None:
     assert "local.settings.json" in (REPO / ".gitignore").read_text().split()
+
+
+def test_readme_configuration_reference_lists_every_gp_connection_setting() -> None:
+    from shared.config import GpConnection
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([^`]+)`", section, flags=re.MULTILINE))
+    missing = [f"ERPS__<connection>__{name.upper()}" for name in GpConnection.model_fields]
+    assert [name for name in missing if name not in listed] == []

@@ -12,14 +12,15 @@ from sandbox.erp_kinds import ERP_KINDS, UnknownErpKind, erp_kind
 from sandbox.stack import REPO, Stack
 
 
-def test_the_kinds_start_with_business_central_and_include_finance_and_operations() -> None:
-    assert ERP_KINDS[0] == "bc" and "fo" in ERP_KINDS
+def test_the_kinds_are_business_central_finance_and_operations_and_gp() -> None:
+    assert ERP_KINDS == ["bc", "fo", "gp"]
     assert erp_kind("bc").title == "Business Central"
     assert erp_kind("fo").title == "Finance & Operations"
+    assert erp_kind("gp").title == "Dynamics GP"
 
 
 def test_an_unknown_kind_fails_when_the_stack_is_made_listing_the_kinds() -> None:
-    with pytest.raises(UnknownErpKind, match=r"unknown ERP kind 'sap': the sandbox has bc"):
+    with pytest.raises(UnknownErpKind, match=r"unknown ERP kind 'sap': the sandbox has bc, gp"):
         Stack(erp="sap")
     assert Stack().erp_kind.kind == "bc"  # the default
 
@@ -36,6 +37,6 @@ def test_the_run_command_takes_the_erp_kind() -> None:
         )
 
     shown = run("--help")
-    assert shown.returncode == 0 and "--erp {bc,fo" in shown.stdout
+    assert shown.returncode == 0 and "--erp {bc,fo,gp}" in shown.stdout
     refused = run("--erp", "sap")
     assert refused.returncode == 2 and "invalid choice: 'sap' (choose from" in refused.stderr

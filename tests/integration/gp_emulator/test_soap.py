@@ -378,3 +378,13 @@ def test_reference_lists_for_polling(gp: GpEmulator, soap: Client, company: Comp
     assert list(changed or []) == []
     unchanged_or_later = soap.service.GetItemList({"ModifiedDate": between(From=since)}, ctx)
     assert [i.Key.Id for i in unchanged_or_later] == ["WIDGET"]
+
+
+def test_a_customer_in_a_currency_not_set_up_is_refused(soap: Client, company: Company) -> None:
+    """GP keeps a customer's currency only when the company has it set up (as it does for documents)."""
+    with pytest.raises(SoapFault) as refused:
+        create(soap, company, "Customer", {"Key": {"Id": "YEN0001"}, "Name": "Yen", "CurrencyKey": {"ISOCode": "JPY"}})
+    assert any("JPY" in message for message in validation_messages(soap, company, refused.value))
+    company.foreign_currencies.add("JPY")
+    create(soap, company, "Customer", {"Key": {"Id": "YEN0001"}, "Name": "Yen", "CurrencyKey": {"ISOCode": "JPY"}})
+    assert soap.service.GetCustomerByKey({"Id": "YEN0001"}, context(soap, company)).CurrencyKey.ISOCode == "JPY"
