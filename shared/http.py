@@ -20,6 +20,7 @@ import os
 import random
 import ssl
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -202,7 +203,11 @@ class ApiClient:
         verify: str | bool | Sequence[str] | ssl.SSLContext = True,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        connection_per_thread: bool = False,
     ) -> None:
+        """``connection_per_thread``: each thread gets a client (and connection pool) of its own, for
+        connection-oriented authentication (NTLM): a handshake's legs must travel on one connection, and a
+        pool shared by threads can hand the connection the challenge came on to another thread between them."""
         self.name = name
         self.policy = policy or RetryPolicy()
         self.tokens = tokens
@@ -210,17 +215,43 @@ class ApiClient:
         self.calls = 0
         # Holds a slot around each request when set: the cross-instance ERP limit (shared/storage/erp_slots.py).
         self.limiter: CallLimiter | None = None
-        self.client = httpx.Client(
-            base_url=base_url.rstrip("/") + "/",
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            auth=auth,
+        self._client_options: dict[str, Any] = {
+            "base_url": base_url.rstrip("/") + "/",
+            "timeout": httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            "auth": auth,
             # Extra CA bundles (a path, PEM text, or several) are added to the default trust as a context.
-            verify=verify if isinstance(verify, bool | ssl.SSLContext) else tls_context(_bundles(verify)),
-            headers=dict(headers or {}),
-        )
+            "verify": verify if isinstance(verify, bool | ssl.SSLContext) else tls_context(_bundles(verify)),
+            "headers": dict(headers or {}),
+        }
+        self._per_thread = connection_per_thread
+        self._thread = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._clients_lock = threading.Lock()
+        self._shared: httpx.Client | None = None if connection_per_thread else httpx.Client(**self._client_options)
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._shared is not None:
+            return self._shared
+        client: httpx.Client | None = getattr(self._thread, "client", None)
+        if client is None:
+            client = httpx.Client(**self._client_options)
+            self._thread.client = client
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
+    @client.setter
+    def client(self, client: httpx.Client) -> None:
+        self._shared = client
 
     def close(self) -> None:
-        self.client.close()
+        if self._shared is not None:
+            self._shared.close()
+        with self._clients_lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def request(
         self,

@@ -171,3 +171,23 @@ def test_a_refund_of_items_is_an_sop_return_and_an_amount_only_one_a_balanced_rm
     assert sorted(d.id for d in found) == sorted([memo.id, credit.id])
     assert erp.find_credit_memo(credit.external_document_number) == credit
     erp.close()
+
+
+def test_many_threads_authenticate_at_once_each_handshake_on_its_own_connection(gp: GpEmulator, probe: GpProbe):
+    """The queue functions share one adapter across worker threads. NTLM authenticates a connection, so
+    a handshake whose legs were spread over a shared pool's connections was refused as a bad account
+    (seen under load in CI): every thread must get through its own handshake."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    erp = adapter(gp, probe)
+    probe.seed_item("THREADS-1", price=Decimal(5), stock=Decimal(3))
+    gp.gate.forget_sessions()
+
+    def read(_: int) -> int:
+        return len(erp.catalog_items(["THREADS-1"]))
+
+    for _ in range(3):  # every connection authenticates again each round, all threads at once
+        gp.gate.forget_sessions()
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            assert list(pool.map(read, range(48))) == [1] * 48
+    erp.close()

@@ -20,7 +20,7 @@ def test_the_kinds_are_business_central_finance_and_operations_and_gp() -> None:
 
 
 def test_an_unknown_kind_fails_when_the_stack_is_made_listing_the_kinds() -> None:
-    with pytest.raises(UnknownErpKind, match=r"unknown ERP kind 'sap': the sandbox has bc, gp"):
+    with pytest.raises(UnknownErpKind, match=r"unknown ERP kind 'sap': the sandbox has bc, fo, gp"):
         Stack(erp="sap")
     assert Stack().erp_kind.kind == "bc"  # the default
 

@@ -56,6 +56,7 @@ def build_transport(settings: Settings, connection: GpConnection) -> GpTransport
             policy=RetryPolicy(max_attempts=settings.http_max_attempts),
             auth=NtlmAuth(connection.username, connection.password.get_secret_value()),
             verify=[bundle for bundle in (settings.sandbox_ca_bundle, connection.ca_bundle) if bundle],
+            connection_per_thread=True,  # NTLM authenticates a connection: one handshake, one connection
         )
 
     from shared.erp.gp.sba import SbaTransport, company_url
