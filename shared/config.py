@@ -156,7 +156,7 @@ class FoConnection(BaseModel):
     payment_method: str = ""  # PaymentMethodName on payment journal lines ("" = none)
     max_concurrency: int = Field(default=5, ge=0, le=100)
     ca_bundle: str = ""
-    mapping_file: str = ""  # F&O takes no mapping file yet (services.connection_mapping refuses one)
+    mapping_file: str = ""  # the connection's mapping (YAML, relative to the app root); "" = the F&O default
 
     @property
     def charge_targets(self) -> tuple[str, str]:

@@ -96,6 +96,10 @@ def connection_mapping(settings: Settings, connection_id: str, file: str | None 
         from shared.erp.bc.mapping_file import connection_mapping as bc_connection_mapping
 
         return bc_connection_mapping(connection, file)
+    if connection.kind == "fo":
+        from shared.erp.fo.mapping_file import connection_mapping as fo_connection_mapping
+
+        return fo_connection_mapping(connection, file)
     # A kind whose adapter applies no mapping yet: no rules (PAID_STATUSES post), and no file may be named.
     if file or getattr(connection, "mapping_file", ""):
         raise MappingError(file or "mapping", [MappingProblem(1, f"{connection.kind} connections take no mapping yet")])

@@ -122,6 +122,11 @@ def check_mapping(spec: MappingSpec, schema: TargetSchema) -> list[MappingProble
     for section in sections:
         for name, rule in getattr(spec, section).items():
             problems += _rule_problems(spec, section, name, rule, schema)
+    if schema.no_comments:
+        problems += [
+            MappingProblem(spec.line_of("comments", index), f"comments: {schema.no_comments}")
+            for index in range(len(spec.comments))
+        ]
     return sorted(problems, key=lambda problem: problem.line)
 
 

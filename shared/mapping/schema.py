@@ -66,6 +66,8 @@ class TargetSchema:
     customer: TargetEntity
     comment_length: int | None = None
     """The longest comment line the ERP takes (free text is split into lines of at most this)."""
+    no_comments: str = ""
+    """Why the ERP's document takes no ``comments`` (empty: it does); a mapping with comments is refused."""
 
     def entity(self, section: Section) -> TargetEntity:
         entity: TargetEntity = getattr(self, section)
