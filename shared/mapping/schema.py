@@ -42,6 +42,8 @@ class TargetField:
     enum: tuple[str, ...] = ()
     writable: bool = True
     owned: str = ""
+    unsupported: str = ""
+    """Why this connection cannot write the field although the ERP has it (e.g. its transport does not carry it)."""
 
 
 @dataclass(frozen=True, slots=True)
