@@ -156,7 +156,7 @@ class FoConnection(BaseModel):
     payment_method: str = ""  # PaymentMethodName on payment journal lines ("" = none)
     max_concurrency: int = Field(default=5, ge=0, le=100)
     ca_bundle: str = ""
-    mapping_file: str = ""  # F&O takes no mapping file yet (services.connection_mapping refuses one)
+    mapping_file: str = ""  # the connection's mapping (YAML, relative to the app root); "" = the F&O default
 
     @property
     def charge_targets(self) -> tuple[str, str]:
@@ -231,7 +231,7 @@ class GpConnection(BaseModel):
     checkbook_id: str = ""  # record each paid order's payment as a cash receipt into this checkbook
     local_currency: str = "USD"
     sku_map: dict[str, str] = Field(default_factory=dict)
-    mapping_file: str = ""  # GP takes no mapping file yet (services.connection_mapping refuses one)
+    mapping_file: str = ""  # the connection's mapping (YAML, relative to the app root); "" = the GP default
     max_concurrency: int = 4  # GP has no documented limit: keep the on-premises server comfortable
     ca_bundle: str = ""  # the GP server's (corporate) CA, PEM path or text, added to the system trust
 

@@ -46,7 +46,7 @@ def cmd_mapping(args: argparse.Namespace, out: Console, err: Console) -> int:
         args.file = str(Path(args.file).expanduser().resolve())  # --file is relative to where the command runs
     results: list[dict[str, Any]] = []
     for connection_id in connections:
-        file = args.file or getattr(settings.connection(connection_id), "mapping_file", "")  # F&O: none yet
+        file = args.file or settings.connection(connection_id).mapping_file
         where = file or "(the default mapping)"
         try:
             spec = connection_mapping(settings, connection_id, args.file)

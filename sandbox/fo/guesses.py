@@ -282,6 +282,7 @@ READ_ONLY_PROPERTIES = frozenset(
         "OrderCreationDateTime",
         "FullPrimaryAddress",
         "FormattedDelveryAddress",
+        "FormattedInvoiceAddress",  # formatted like FormattedDelveryAddress (facts §2.2: read-only)
         "IsPosted",
         "CustomerName",
         "LineCreationSequenceNumber",

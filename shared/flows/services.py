@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shared.config import DEFAULT_CONNECTION, ConfigError, Settings, check_app_settings, get_settings
 from shared.erp.port import ErpPort
 from shared.events import WooEvent
-from shared.mapping.spec import MappingError, MappingProblem, MappingSpec, StatusRules
+from shared.mapping.spec import MappingError, MappingSpec, StatusRules
 from shared.mapping.suggestions import Candidate
 from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
@@ -96,10 +96,15 @@ def connection_mapping(settings: Settings, connection_id: str, file: str | None 
         from shared.erp.bc.mapping_file import connection_mapping as bc_connection_mapping
 
         return bc_connection_mapping(connection, file)
-    # A kind whose adapter applies no mapping yet: no rules (PAID_STATUSES post), and no file may be named.
-    if file or getattr(connection, "mapping_file", ""):
-        raise MappingError(file or "mapping", [MappingProblem(1, f"{connection.kind} connections take no mapping yet")])
-    return MappingSpec()
+    if connection.kind == "fo":
+        from shared.erp.fo.mapping_file import connection_mapping as fo_connection_mapping
+
+        return fo_connection_mapping(connection, file)
+    if connection.kind == "gp":
+        from shared.erp.gp.mapping_file import connection_mapping as gp_connection_mapping
+
+        return gp_connection_mapping(connection, file)
+    raise ConfigError(f"ERP connection {connection_id!r} has an unknown kind {connection.kind!r}")
 
 
 def mapping_setting(settings: Settings, connection_id: str) -> str:

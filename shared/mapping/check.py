@@ -16,6 +16,7 @@ from shared.mapping.spec import FieldRule, MappingError, MappingProblem, Mapping
 
 __all__ = ["check_mapping", "checked"]
 
+_ISO_DATE = "%Y-%m-%d"
 _DATE_SOURCES = frozenset({"created_at", "paid_at"})
 _WRITABLE_TYPES = frozenset({FieldType.TEXT, FieldType.DATE, FieldType.GUID, FieldType.ENUM})
 
@@ -53,6 +54,8 @@ def _rule_problems(
         return [MappingProblem(at, f"{name!r} on {entity.name} is read-only: the ERP computes it")]
     if target.owned:
         return [MappingProblem(at, f"{name!r} on {entity.name} is set by the connector ({target.owned})")]
+    if target.unsupported:
+        return [MappingProblem(at, f"{name!r} on {entity.name} is {target.unsupported}")]
     if target.type not in _WRITABLE_TYPES:
         return [
             MappingProblem(
@@ -72,6 +75,8 @@ def _rule_problems(
         and not reads_dates
     ):
         problems.append(MappingProblem(at, f"{name!r} is a date: add a date transform (e.g. {{date: '%d/%m/%Y'}})"))
+    if target.type == FieldType.DATE and any(t.op == "date" and t.output != _ISO_DATE for t in rule.transforms):
+        problems.append(MappingProblem(at, f"{name!r} is a date: it takes YYYY-MM-DD (leave out the date's to)"))
     if rule.const is not None and not ops:
         problem = _fits_type(rule.const, target)
         if problem:
@@ -122,6 +127,11 @@ def check_mapping(spec: MappingSpec, schema: TargetSchema) -> list[MappingProble
     for section in sections:
         for name, rule in getattr(spec, section).items():
             problems += _rule_problems(spec, section, name, rule, schema)
+    if schema.no_comments:
+        problems += [
+            MappingProblem(spec.line_of("comments", index), f"comments: {schema.no_comments}")
+            for index in range(len(spec.comments))
+        ]
     return sorted(problems, key=lambda problem: problem.line)
 
 

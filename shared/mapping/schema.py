@@ -42,6 +42,8 @@ class TargetField:
     enum: tuple[str, ...] = ()
     writable: bool = True
     owned: str = ""
+    unsupported: str = ""
+    """Why this connection cannot write the field although the ERP has it (e.g. its transport does not carry it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class TargetSchema:
     customer: TargetEntity
     comment_length: int | None = None
     """The longest comment line the ERP takes (free text is split into lines of at most this)."""
+    no_comments: str = ""
+    """Why the ERP's document takes no ``comments`` (empty: it does); a mapping with comments is refused."""
 
     def entity(self, section: Section) -> TargetEntity:
         entity: TargetEntity = getattr(self, section)

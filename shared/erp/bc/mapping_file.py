@@ -3,23 +3,14 @@ the packaged default, checked against BC's writable fields for the connection's 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from shared.config import BcConnection
 from shared.erp.bc.mapping import default_mapping
 from shared.erp.bc.schema import bc_target_schema
 from shared.mapping.check import checked
+from shared.mapping.files import APP_ROOT, mapping_path
 from shared.mapping.spec import MappingSpec, load_mapping
 
 __all__ = ["APP_ROOT", "connection_mapping", "mapping_path"]
-
-APP_ROOT = Path(__file__).resolve().parents[3]
-"""The function app's root (where ``function_app.py`` is): relative mapping paths start here."""
-
-
-def mapping_path(setting: str) -> Path:
-    path = Path(setting).expanduser()
-    return path if path.is_absolute() else APP_ROOT / path
 
 
 def connection_mapping(connection: BcConnection, file: str | None = None) -> MappingSpec:

@@ -46,6 +46,7 @@ from shared.erp.fo.mapping import (
     return_order_plan,
     round_total,
 )
+from shared.erp.fo.mapping_file import connection_mapping
 from shared.erp.port import (
     DocumentKind,
     ErpConflict,
@@ -91,6 +92,7 @@ def fo_options(connection: FoConnection) -> FoOptions:
         dimension_map=connection.dimension_map,
         country_map={k.upper(): v for k, v in connection.country_map.items()},
         return_reason_code=connection.return_reason_code,
+        mapping=connection_mapping(connection),
     )
 
 

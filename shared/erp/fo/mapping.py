@@ -1,7 +1,9 @@
 """Woo model ↔ F&O entity bodies (pure: no I/O). Property names from the CDM export (facts §2).
 
 Decisions shared with the other ERPs (which item a line is, which lines hold the order, how a line's
-amounts split) come from :mod:`shared.erp.rules`; this module only writes them in F&O's words.
+amounts split) come from :mod:`shared.erp.rules`; this module only writes them in F&O's words. The
+connection's mapping (:attr:`FoOptions.mapping`, checked against :func:`~shared.erp.fo.schema.fo_target_schema`)
+adds its fields last, over the connector's, on the order header, each item line and a new customer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import Any
 from shared.erp import rules
 from shared.erp.fo import guesses
 from shared.erp.fo.countries import country_region_id
+from shared.erp.fo.schema import fo_target_schema
 from shared.erp.port import DocumentKind, ErpCustomer, ErpDocument, ErpItem
+from shared.mapping.apply import mapped_fields
+from shared.mapping.schema import Section
+from shared.mapping.spec import MappingSpec
 from shared.model import (
     Address,
     Customer,
@@ -59,6 +65,17 @@ class FoOptions:
     dimension_map: Mapping[str, str] = field(default_factory=dict)
     country_map: Mapping[str, str] = field(default_factory=dict)
     return_reason_code: str = ""
+    mapping: MappingSpec | None = None
+    """The connection's checked mapping (``shared/erp/fo/mapping_file.py``); None: no rules, which is what the
+    packaged default mapping (``default_mapping.yaml``) says."""
+
+
+def _mapped(
+    options: FoOptions, section: Section, source: Order | Customer, line: OrderLine | None = None
+) -> dict[str, str]:
+    if options.mapping is None:
+        return {}
+    return mapped_fields(options.mapping, fo_target_schema(), section, source, line)
 
 
 def _text(value: str | None, limit: int = NAME_MAX) -> str:
@@ -134,6 +151,7 @@ def customer_payload(customer: Customer, options: FoOptions, currency: str | Non
     if phone:
         body["PrimaryContactPhone"] = phone
     body.update(_address("Address", billing, options, state_key="AddressState"))
+    body.update(_mapped(options, "customer", customer))
     return body
 
 
@@ -237,12 +255,14 @@ def order_plan(
         header.update(delivery, IsDeliveryAddressOrderSpecific="Yes")
         if name:
             header["DeliveryAddressName"] = name
+    header.update(_mapped(options, "document", order))
     lines: list[dict[str, Any]] = []
     for line, item in resolved:
         unit, discount = rules.line_amounts(line, places)
         body = _line(item.number, line.quantity, unit, line.name, options, line)
         if discount:
             body["LineDiscountAmount"] = (discount / line.quantity).quantize(UNIT_PLACES)
+        body.update(_mapped(options, "line", order, line))
         lines.append(body)
     for charge, item_number, what in (
         *((line, options.shipping_item, "shipping") for line in order.shipping_lines),

@@ -27,6 +27,7 @@ from shared.config import GpConnection, Settings
 from shared.erp import rules
 from shared.erp.gp import mapping as gp
 from shared.erp.gp.errors import GpRefused
+from shared.erp.gp.mapping_file import gp_mapping
 from shared.erp.gp.ntlm import NtlmAuth
 from shared.erp.gp.transport import GpObject, GpTransport
 from shared.erp.port import (
@@ -81,6 +82,7 @@ class GpAdapter:
         self.settings = settings
         self.connection = connection
         self.transport = transport or build_transport(settings, connection)
+        self.mapping = gp_mapping(connection)  # checked at start-up too (services.check_mappings)
         self._emails: dict[str, str] = {}
         self._phones: dict[str, str] = {}
         self._seen: dict[str, object] = {}  # customer number -> the ModifiedDate its addresses were indexed at
@@ -162,7 +164,7 @@ class GpAdapter:
 
     def create_customer(self, customer: Customer, currency: str | None = None) -> ErpCustomer:
         number = gp.customer_id_for(customer.email)
-        obj = gp.customer_object(customer, number, self.connection.customer_class, currency)
+        obj = gp.customer_object(customer, number, self.connection.customer_class, currency, self.mapping)
         try:
             self.transport.create("Customer", obj)
         except GpRefused as refused:
@@ -222,6 +224,8 @@ class GpAdapter:
                 amounts=amounts,
                 currency=currency,
                 accounts=accounts,
+                order=order,
+                mapping=self.mapping,
             )
         else:
             obj = gp.sop_document(
@@ -236,6 +240,7 @@ class GpAdapter:
                 batch_id=self.connection.batch_id,
                 currency=currency,
                 accounts=accounts,
+                mapping=self.mapping,
             )
         self._create_document(kind, obj, customer, currency, order.external_number)
         if self.connection.post_batches:

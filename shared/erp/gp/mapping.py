@@ -1,7 +1,9 @@
 """Woo orders, buyers and refunds as GP Web Services objects, and GP objects as the port's types. No I/O.
 
 Objects are plain dicts in the shape of the WSDL types (facts: dynamics-gp.md §2, §2.1); the transports send
-them as they are (SOAP) or translate them (SBA, :mod:`shared.erp.gp.sba_shapes`).
+them as they are (SOAP) or translate them (SBA, :mod:`shared.erp.gp.sba_shapes`). The connection's mapping
+(:class:`GpMapping`, checked against :func:`~shared.erp.gp.schema.gp_target_schema`) adds its fields last, over
+the connector's, on the order's document, its item lines and a new customer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from typing import Any
 
 from shared.erp import rules
 from shared.erp.port import DocumentKind, ErpCustomer, ErpDocument, ErpItem, ErpPayment
+from shared.mapping.apply import mapped_fields
+from shared.mapping.schema import FieldType, Section, TargetSchema
+from shared.mapping.spec import MappingSpec
 from shared.model import Customer, Order, OrderLine, Refund, Shipment, ShipmentLine, currency_places, round_money
 
 CUSTOMER_ID_LENGTH = 15  # CUSTNMBR char(15)
@@ -96,6 +101,42 @@ def gp_date(moment: dt.datetime | dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
+# ------------------------------------------------------------------------------------------- mapping
+@dataclass(frozen=True)
+class GpMapping:
+    """A connection's checked mapping and the schema it was checked against (its document type, its transport)."""
+
+    spec: MappingSpec
+    schema: TargetSchema
+
+
+def put_mapped(
+    obj: dict[str, Any],
+    mapping: GpMapping | None,
+    section: Section,
+    source: Order | Customer,
+    line: OrderLine | None = None,
+) -> dict[str, Any]:
+    """``obj`` with the mapping's fields for ``section`` written in: ``ShippingMethodKey.Id`` as a key
+    ``{"Id": …}``, ``UserDefined.Text01`` one level down, dates as GP's date-only ``datetime``."""
+    if mapping is None:
+        return obj
+    entity = mapping.schema.entity(section)
+    for name, value in mapped_fields(mapping.spec, mapping.schema, section, source, line).items():
+        written: Any = value
+        if entity.fields[name].type == FieldType.DATE:
+            written = gp_date(dt.date.fromisoformat(value))  # the check holds date targets to YYYY-MM-DD
+        *parents, leaf = name.split(".")
+        node = obj
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[leaf] = written
+    return obj
+
+
 # ------------------------------------------------------------------------------------------ customers
 def customer_id_for(email: str) -> str:
     """A customer number for a Woo buyer, the same for the same e-mail (a retry finds what it created)."""
@@ -103,7 +144,9 @@ def customer_id_for(email: str) -> str:
     return ("W" + digest)[:12]
 
 
-def customer_object(customer: Customer, customer_id: str, class_id: str, currency: str | None) -> dict[str, Any]:
+def customer_object(
+    customer: Customer, customer_id: str, class_id: str, currency: str | None, mapping: GpMapping | None = None
+) -> dict[str, Any]:
     name = (customer.billing.company or customer.full_name or customer.email)[:64]
     obj: dict[str, Any] = {
         "Key": {"Id": customer_id},
@@ -117,7 +160,7 @@ def customer_object(customer: Customer, customer_id: str, class_id: str, currenc
         obj["ClassKey"] = {"Id": class_id}
     if currency:
         obj["CurrencyKey"] = {"ISOCode": currency}
-    return obj
+    return put_mapped(obj, mapping, "customer", customer)
 
 
 def address_object(customer: Customer, customer_id: str, address_id: str = PRIMARY_ADDRESS) -> dict[str, Any]:
@@ -233,6 +276,7 @@ def sop_document(
     batch_id: str,
     currency: str | None,
     accounts: Mapping[str, str],
+    mapping: GpMapping | None = None,
 ) -> dict[str, Any]:
     amounts, priced = order_amounts(order, lines)
     code = currency or ""
@@ -250,7 +294,7 @@ def sop_document(
             gp_line["SalesGLAccountKey"] = {"Id": accounts["sales"]}
         if accounts.get("discount"):
             gp_line["DiscountGLAccountKey"] = {"Id": accounts["discount"]}
-        gp_lines.append(gp_line)
+        gp_lines.append(put_mapped(gp_line, mapping, "line", order, line))
     obj: dict[str, Any] = {
         "Key": {"Id": number},
         "DocumentTypeKey": {"Type": SOP_TYPES[kind], "Id": document_type_id},
@@ -268,7 +312,7 @@ def sop_document(
     }
     if currency:
         obj["CurrencyKey"] = {"ISOCode": currency}
-    return obj
+    return put_mapped(obj, mapping, "document", order)
 
 
 def distributions(
@@ -329,7 +373,10 @@ def rm_document(
     currency: str | None,
     accounts: Mapping[str, str],
     credit_memo: bool = False,
+    order: Order | None = None,
+    mapping: GpMapping | None = None,
 ) -> dict[str, Any]:
+    """A receivables invoice (or credit memo); with ``order`` and ``mapping``, the mapping's document fields."""
     code = currency or ""
     rows = distributions(amounts, accounts, code, credit_memo=credit_memo)
     obj: dict[str, Any] = {
@@ -348,7 +395,7 @@ def rm_document(
     }
     if currency:
         obj["CurrencyKey"] = {"ISOCode": currency}
-    return obj
+    return put_mapped(obj, mapping, "document", order) if order is not None else obj
 
 
 def sop_return(

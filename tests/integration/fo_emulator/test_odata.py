@@ -403,3 +403,29 @@ def test_negative_sales_order_line_is_a_credit(client: httpx.Client, control: ht
     line = {"dataAreaId": company, "SalesOrderNumber": header["SalesOrderNumber"], "ItemNumber": "NEG"}
     created = client.post("SalesOrderLines", json={**line, "OrderedSalesQuantity": -3})
     assert created.status_code == 201 and created.json()["LineAmount"] == -15
+
+
+@pytest.mark.parametrize(
+    ("prop", "reason"),
+    [
+        ("PurchaseOrderNumber", "does not exist"),
+        ("FormattedInvoiceAddress", "read-only"),
+        ("OrderTotalAmount", "read-only"),
+    ],
+)
+def test_the_entities_a_mapping_writes_refuse_unknown_and_read_only_properties(
+    client: httpx.Client, control: httpx.Client, company: str, prop: str, reason: str
+) -> None:
+    """What a mapping may write is checked against shared/erp/fo/schema.py; the emulator refuses the rest, so an
+    e2e that posts a mapped field proves the field is one F&O takes."""
+    seed(control, company, customers=[{"CustomerAccount": "MAP-1"}], products=[{"ItemNumber": "MAP", "SalesPrice": 2}])
+    header = {"dataAreaId": company, "OrderingCustomerAccountNumber": "MAP-1", "SalesOrderNumber": "MAP-SO"}
+    refused = client.post("SalesOrderHeadersV2", json={**header, prop: "x"})
+    assert refused.status_code == 400 and reason in refused.json()["error"]["message"]
+    assert client.post("SalesOrderHeadersV2", json={**header, "RequestedReceiptDate": "2026-12-24"}).status_code == 201
+    line = {"dataAreaId": company, "SalesOrderNumber": "MAP-SO", "ItemNumber": "MAP", "OrderedSalesQuantity": 1}
+    assert client.post("SalesOrderLines", json={**line, "SalesOrderLineStatus": "Invoiced"}).status_code == 400
+    assert client.post("SalesOrderLines", json={**line, "OrderLineReference": "For Ann"}).status_code == 201
+    customer = {"dataAreaId": company, "CustomerGroupId": "30", "PartyType": "Person"}
+    assert client.post("CustomersV3", json={**customer, "FullPrimaryAddress": "x"}).status_code == 400
+    assert client.post("CustomersV3", json={**customer, "TaxExemptNumber": "DE1"}).status_code == 201
