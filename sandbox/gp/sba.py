@@ -21,7 +21,7 @@ from sandbox.gp import sba_shapes as shapes
 from sandbox.gp import warehouse
 from sandbox.gp.posting import BatchAlreadyPosted, BatchNotFound, post_batch
 from sandbox.gp.soap import GpFault, SoapService
-from sandbox.gp.store import Company, GpStore, now
+from sandbox.gp.store import Company, GpStore
 
 POSTING_RESOURCE = "PostingServices/System/Batches"
 CUSTOM_ACTION_HEADER = "GP-Custom-Action"
@@ -162,8 +162,7 @@ class SbaApi:
         for level, _, price in update.prices:
             warehouse.set_price(company, item_id, price, level)
         if update.description is not None:
-            item["Description"] = update.description
-            item["ModifiedDate"] = item["LastModifiedDate"] = now()
+            warehouse.rename_item(company, item_id, update.description)
         return JSONResponse(self._json(company, "Item", self.service.read_object(company, "Item", (item_id,))))
 
     def _receivables(self, method: str, company: Company, key: list[str] | None, body: dict[str, Any]) -> Response:

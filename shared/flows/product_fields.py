@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from shared.config import two_way_fields
-from shared.erp.port import ErpError, ErpItem, item_field_writer
+from shared.erp.port import ErpError, ErpItem, TransientErpError, item_field_writer
 from shared.flows.catalogue import woo_catalogue
 from shared.flows.product_fields_plan import Action, Synced, decide, name_value, price_value
 from shared.flows.services import Services
@@ -136,9 +136,18 @@ def sync_store(services: Services, store: str) -> FieldSyncReport:
                     name=to_erp.get("name"),
                     unit_price=_decimal(to_erp.get("price")),
                 )
-            except ErpError as exc:
+            except ErpError as exc:  # the snapshot stays: the next run sees the same change and tries again
                 report.failed += [f"{number} {name}: {exc.message}" for name in to_erp]
                 log.warning("product sync: writing %s to item %s failed: %s", sorted(to_erp), number, exc.message)
+                services.audit.record(
+                    f"product:{connection_id}/{number}",
+                    "product_sync",
+                    "erp_update_failed",
+                    store=store,
+                    fields=",".join(sorted(to_erp)),
+                    error=exc.message[:500],
+                    transient=isinstance(exc, TransientErpError),
+                )
             else:
                 for name, value in to_erp.items():
                     after[name] = (value, value)
