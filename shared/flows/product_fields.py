@@ -16,8 +16,9 @@ One run per store (on the stock timer, after the stock push):
 3. A conflict (both sides changed since the last sync) overwrites nothing: it is kept in the table (``connector
    conflicts``, ``connector status``), written to the audit trail and logged as ``product_field_conflict``
    once per change of values, and ends when the two sides agree again.
-4. Writes that fail leave the snapshot as it was, so the next run tries again; ERP writes are audited
-   (subject ``product:<connection>/<item>``).
+4. Writes that fail leave the snapshot as it was, so the next run tries again; after a transient ERP failure
+   the run writes nothing more to the ERP. ERP writes and their failures are audited (subject
+   ``product:<connection>/<item>``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from shared.config import two_way_fields
-from shared.erp.port import ErpError, ErpItem, TransientErpError, item_field_writer
+from shared.erp.port import ErpError, ErpItem, ItemFieldWrites, TransientErpError, item_field_writer
 from shared.flows.catalogue import woo_catalogue
 from shared.flows.product_fields_plan import Action, Synced, decide, name_value, price_value
 from shared.flows.services import Services
@@ -98,6 +99,7 @@ def sync_store(services: Services, store: str) -> FieldSyncReport:
     standing = {(c.item, c.field): c for c in table.conflicts(connection_id) if c.store == store}
     now = datetime.now(UTC).isoformat()
     woo_writes: list[_WooWrite] = []
+    erp_down = False  # a transient failure: the rest of the run writes nothing more to the ERP
 
     for pair in pairs:
         number = pair.item.number
@@ -129,38 +131,10 @@ def sync_store(services: Services, store: str) -> FieldSyncReport:
             else:
                 assert decision.value is not None
                 to_erp[name] = decision.value
-        if to_erp:
-            try:
-                writer.write_item_fields(
-                    number,
-                    name=to_erp.get("name"),
-                    unit_price=_decimal(to_erp.get("price")),
-                )
-            except ErpError as exc:  # the snapshot stays: the next run sees the same change and tries again
-                report.failed += [f"{number} {name}: {exc.message}" for name in to_erp]
-                log.warning("product sync: writing %s to item %s failed: %s", sorted(to_erp), number, exc.message)
-                services.audit.record(
-                    f"product:{connection_id}/{number}",
-                    "product_sync",
-                    "erp_update_failed",
-                    store=store,
-                    fields=",".join(sorted(to_erp)),
-                    error=exc.message[:500],
-                    transient=isinstance(exc, TransientErpError),
-                )
-            else:
-                for name, value in to_erp.items():
-                    after[name] = (value, value)
-                    report.to_erp.append(f"{number} {name}")
-                services.audit.record(
-                    f"product:{connection_id}/{number}",
-                    "product_sync",
-                    "erp_updated",
-                    store=store,
-                    fields=",".join(sorted(to_erp)),
-                    **{f"{name}_was": pair.values[name][0] or "" for name in to_erp},
-                    **{f"{name}_now": value for name, value in to_erp.items()},
-                )
+        if to_erp and erp_down:
+            report.failed += [f"{number} {name}: not tried, the ERP is unavailable" for name in to_erp]
+        elif to_erp:
+            erp_down = not _write_to_erp(services, writer, report, store, connection_id, pair, to_erp, after)
         if to_woo:
             write = Write(
                 pair.product.woo_product_id,
@@ -197,6 +171,51 @@ def sync_store(services: Services, store: str) -> FieldSyncReport:
             len(report.failed),
         )
     return report
+
+
+def _write_to_erp(
+    services: Services,
+    writer: ItemFieldWrites,
+    report: FieldSyncReport,
+    store: str,
+    connection_id: str,
+    pair: _Pair,
+    to_erp: dict[str, str],
+    after: dict[str, tuple[str, str]],
+) -> bool:
+    """Write the fields to the ERP item, audited; ``after`` takes them when it worked. False: the ERP is down."""
+    number = pair.item.number
+    subject = f"product:{connection_id}/{number}"
+    fields = ",".join(sorted(to_erp))
+    try:
+        writer.write_item_fields(number, name=to_erp.get("name"), unit_price=_decimal(to_erp.get("price")))
+    except ErpError as exc:  # the snapshot stays: the next run sees the same change and tries again
+        transient = isinstance(exc, TransientErpError)
+        report.failed += [f"{number} {name}: {exc.message}" for name in to_erp]
+        log.warning("product sync: writing %s to item %s failed: %s", fields, number, exc.message)
+        services.audit.record(
+            subject,
+            "product_sync",
+            "erp_update_failed",
+            store=store,
+            fields=fields,
+            error=exc.message[:500],
+            transient=transient,
+        )
+        return not transient
+    for name, value in to_erp.items():
+        after[name] = (value, value)
+        report.to_erp.append(f"{number} {name}")
+    services.audit.record(
+        subject,
+        "product_sync",
+        "erp_updated",
+        store=store,
+        fields=fields,
+        **{f"{name}_was": pair.values[name][0] or "" for name in to_erp},
+        **{f"{name}_now": value for name, value in to_erp.items()},
+    )
+    return True
 
 
 def _pairs(services: Services, store: str, connection_id: str, items: list[ErpItem]) -> list[_Pair]:

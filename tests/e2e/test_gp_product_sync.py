@@ -200,20 +200,29 @@ class WriteWhileGpIsDown:
 def test_a_gp_write_that_fails_changes_nothing_and_the_next_run_retries_it(
     stack: Stack, company: Company, sba: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sku, product = pair(stack, company, "Harbour Stool", "60.00")
+    stool, stool_product = pair(stack, company, "Harbour Stool", "60.00")
+    bench, bench_product = pair(stack, company, "Harbour Bench", "90.00")
     report_of(sba)
-    merchant_edits(stack, product["id"], name="Harbour Stool, Ash")
+    merchant_edits(stack, stool_product["id"], name="Harbour Stool, Ash")
+    merchant_edits(stack, bench_product["id"], name="Harbour Bench, Ash")
     monkeypatch.setenv("HTTP_MAX_ATTEMPTS", "2")
     settings = check_app_settings(load_settings())
     real = Services(settings).erp_for("gp")
     failing = bootstrap(settings, erp={"gp": WriteWhileGpIsDown(real, gp(stack))}, tables=sba.table_service)
     report = report_of(failing)
-    assert not report.to_erp and len(report.failed) == 1 and report.failed[0].startswith(f"{sku} name:")
-    assert gp_item(stack, company, sku) == ("Harbour Stool", Decimal("60.00"))
-    (audited,) = [row for row in sba.audit.trail(f"product:gp/{sku}") if row.data["outcome"] == "erp_update_failed"]
+    assert not report.to_erp and len(report.failed) == 2
+    first, second = sorted([stool, bench])
+    assert report.failed[0].startswith(f"{first} name:") and "503" in report.failed[0]
+    assert report.failed[1] == f"{second} name: not tried, the ERP is unavailable"  # GP is down: no more tries
+    assert gp_item(stack, company, stool) == ("Harbour Stool", Decimal("60.00"))
+    assert gp_item(stack, company, bench) == ("Harbour Bench", Decimal("90.00"))
+    (audited,) = [row for row in sba.audit.trail(f"product:gp/{first}") if row.data["outcome"] == "erp_update_failed"]
     assert audited.data["transient"] is True
-    assert f"{sku} name" in report_of(sba).to_erp  # the snapshot stayed: the next run writes it
-    assert gp_item(stack, company, sku) == ("Harbour Stool, Ash", Decimal("60.00"))
+
+    retried = report_of(sba)  # the snapshots stayed: the next run writes both
+    assert {f"{stool} name", f"{bench} name"} <= set(retried.to_erp)
+    assert gp_item(stack, company, stool) == ("Harbour Stool, Ash", Decimal("60.00"))
+    assert gp_item(stack, company, bench) == ("Harbour Bench, Ash", Decimal("90.00"))
     real.close()  # type: ignore[attr-defined]
 
 
