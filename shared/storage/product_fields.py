@@ -3,8 +3,8 @@
 PartitionKey ``synced:<connection>:<store>``, RowKey = the ERP item number (percent-encoded): per field
 the value the ERP and the store had when they were last in step (``name_erp``, ``name_woo``, ``price_erp``,
 ``price_woo``); per store too, as a connection may serve several stores, each with its own values.
-PartitionKey ``conflicts:<connection>``, RowKey ``<store>|<item>|<field>``: a field both sides changed since
-then, with both values, until the sides agree again.
+PartitionKey ``conflicts`` (few rows), RowKey ``<connection>|<store>|<item>|<field>``: a field both sides
+changed since then, with both values, until the sides agree again.
 """
 
 from __future__ import annotations
@@ -71,33 +71,31 @@ class ProductFields:
     def conflicts(self, connection: str | None = None) -> list[FieldConflict]:
         """The open conflicts of one connection, or of all of them."""
         rows = (
-            self.table.partition(f"conflicts:{connection}")
+            self.table.query("PartitionKey eq @pk and connection eq @connection", pk=CONFLICTS, connection=connection)
             if connection
-            else self.table.query("PartitionKey ge @lo and PartitionKey lt @hi", lo="conflicts:", hi="conflicts;")
+            else self.table.partition(CONFLICTS)
         )
         return [_conflict(row) for row in rows]
 
     def record_conflict(self, conflict: FieldConflict) -> None:
-        data = conflict.to_dict()
-        data.pop("connection")
-        key = _conflict_key(conflict.store, conflict.item, conflict.field)
-        self.table.upsert(Row(f"conflicts:{conflict.connection}", key, data))
+        self.table.upsert(Row(CONFLICTS, _conflict_key(conflict), conflict.to_dict()))
 
     def clear_conflict(self, conflict: FieldConflict) -> None:
         """Forget a conflict: the sides agree again."""
-        self.table.delete(
-            f"conflicts:{conflict.connection}", _conflict_key(conflict.store, conflict.item, conflict.field)
-        )
+        self.table.delete(CONFLICTS, _conflict_key(conflict))
 
 
-def _conflict_key(store: str, item: str, field: str) -> str:
-    return _key(f"{store}|{item}|{field}")
+CONFLICTS = "conflicts"
+
+
+def _conflict_key(conflict: FieldConflict) -> str:
+    return _key(f"{conflict.connection}|{conflict.store}|{conflict.item}|{conflict.field}")
 
 
 def _conflict(row: Row) -> FieldConflict:
     d = row.data
     return FieldConflict(
-        connection=row.partition.split(":", 1)[1],
+        connection=str(d.get("connection", "")),
         item=str(d.get("item", "")),
         field=str(d.get("field", "")),
         store=str(d.get("store", "")),
