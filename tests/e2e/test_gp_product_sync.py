@@ -8,6 +8,7 @@ to GP refuses to start (the function app's import fails with the reason)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -86,6 +87,20 @@ def merchant_edits(stack: Stack, product_id: int, **fields: Any) -> None:
         store.update_product(store.get_product(product_id), fields)
 
 
+def connector(*args: str) -> str:
+    """The operator CLI as a person runs it (its storage and settings from the environment)."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=REPO,
+        env={**os.environ, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout
+
+
 def report_of(services: Services) -> product_fields.FieldSyncReport:
     (report,) = product_fields.sync_product_fields(services, "main")
     return report
@@ -156,16 +171,11 @@ def test_both_sides_changed_is_a_conflict_and_neither_is_overwritten(
     assert {(c.item, c.field) for c in again.conflicts if c.item == sku} == stored
     audited = [row for row in sba.audit.trail(f"product:gp/{sku}") if row.data["outcome"] == "conflict"]
     assert len(audited) == 2 and gp_item(stack, company, sku) == ("Harbour Table (GP)", Decimal("310.00"))
-    cli = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "conflicts", "--erp", "gp", "--json"],
-        cwd=REPO,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert cli.returncode == 0, cli.stderr
-    assert sku in cli.stdout and "Harbour Table (Woo)" in cli.stdout
+    listed = connector("conflicts", "--erp", "gp", "--json")
+    assert {(c["item"], c["field"]) for c in json.loads(listed) if c["item"] == sku} == stored
+    assert "Harbour Table (Woo)" in listed
+    assert "Product field conflicts (" in connector("conflicts") and sku in connector("conflicts")
+    assert "Product field conflicts: " in connector("status")
 
     # Resolved when the sides agree: the store takes GP's name back, and its price goes back to before.
     merchant_edits(stack, product["id"], name="Harbour Table (GP)", regular_price="300.00")
