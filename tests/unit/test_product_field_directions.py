@@ -22,6 +22,8 @@ from shared.erp.port import item_field_writer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app_settings import APP_SETTINGS
 
+pytestmark = pytest.mark.gp
+
 
 @pytest.fixture
 def gp_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
