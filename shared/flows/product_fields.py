@@ -34,6 +34,7 @@ from shared.flows.catalogue import woo_catalogue
 from shared.flows.product_fields_plan import Action, Synced, decide, name_value, price_value
 from shared.flows.services import Services
 from shared.flows.stock_plan import CONFLICT, item_number_of, map_products, sku_key
+from shared.http import TransientHttpError
 from shared.model import Product
 from shared.storage.product_fields import FieldConflict
 from shared.telemetry import PRODUCT_FIELD_CONFLICT, log_event
@@ -58,9 +59,19 @@ def sync_product_fields(services: Services, store: str | None = None) -> list[Fi
     """The two-way sync for one store or every store whose connection has a two-way field."""
     settings = services.settings
     stores = [store.lower()] if store else list(settings.woo_stores)
-    return [
-        sync_store(services, store_id) for store_id in stores if two_way_fields(settings.connection_of_store(store_id))
-    ]
+    reports: list[FieldSyncReport] = []
+    failure: Exception | None = None
+    for store_id in stores:
+        if not two_way_fields(settings.connection_of_store(store_id)):
+            continue
+        try:
+            reports.append(sync_store(services, store_id))
+        except (TransientHttpError, TransientErpError) as exc:  # one store's outage does not stop the others
+            log.warning("product sync for store %s failed transiently (the next run tries again): %s", store_id, exc)
+            failure = exc
+    if failure is not None and not reports:
+        raise failure
+    return reports
 
 
 @dataclass

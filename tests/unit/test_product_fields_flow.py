@@ -9,10 +9,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from shared.config import Settings
 from shared.erp.port import ErpItem
 from shared.flows import product_fields
 from shared.flows.services import Services, bootstrap
+from shared.http import TransientHttpError
 from tests.fakes import MemoryTables
 
 GP = {
@@ -70,11 +73,14 @@ class CatalogueWoo:
         self.products: dict[int, dict[str, Any]] = {}
         self.batches: list[tuple[str, list[dict[str, Any]]]] = []
         self.refuse: set[int] = set()  # product ids whose batch item answers an error
+        self.down = False  # every read answers 503
 
     def add(self, pid: int, sku: str, name: str, price: str, **fields: Any) -> None:
         self.products[pid] = {"id": pid, "sku": sku, "name": name, "regular_price": price, "type": "simple", **fields}
 
     def list_products(self, **params: Any) -> Iterator[dict[str, Any]]:
+        if self.down:
+            raise TransientHttpError("woo: GET products answered 503", status=503)
         return iter([dict(p) for p in self.products.values() if p["type"] != "variation"])
 
     def list_variations(self, product_id: int) -> list[dict[str, Any]]:
@@ -169,6 +175,22 @@ def test_a_conflict_whose_product_is_gone_is_cleared() -> None:
     assert app.product_fields.conflicts() == []
     outcomes = [row.data["outcome"] for row in app.audit.trail("product:gp/LAMP")]
     assert outcomes == ["conflict", "conflict_resolved"]
+
+
+def test_one_stores_outage_does_not_stop_the_others_and_all_down_is_raised() -> None:
+    erp = CatalogueErp(CHAIR=("Chair", "40.00"))
+    east, west = CatalogueWoo(), CatalogueWoo()
+    east.add(1, "CHAIR", "Chair", "40.00")
+    west.add(7, "CHAIR", "Chair", "40.00")
+    app = services(erp, {"east": east, "west": west})
+    product_fields.sync_product_fields(app)
+    east.down = True
+    west.products[7]["regular_price"] = "42.00"
+    (west_report,) = product_fields.sync_product_fields(app)
+    assert west_report.store == "west" and west_report.to_erp == ["CHAIR price"]
+    west.down = True
+    with pytest.raises(TransientHttpError):
+        product_fields.sync_product_fields(app)
 
 
 def test_nothing_runs_without_a_two_way_field() -> None:
