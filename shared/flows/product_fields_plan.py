@@ -17,6 +17,7 @@ direction (``GP_FIELD``: the ERP is master; ``woo``: the store is; ``both``):
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -72,8 +73,9 @@ def decide(direction: str, last: Synced | None, erp: str | None, woo: str | None
 
 
 def name_value(name: str | None) -> str | None:
-    """A name as compared: stripped; an empty name is no value."""
-    text = (name or "").strip()
+    """A name as compared: HTML entities decoded (WordPress may keep ``&`` in a title as ``&amp;``; not in the
+    facts, so decoded either way), stripped; an empty name is no value."""
+    text = html.unescape(name or "").strip()
     return text or None
 
 

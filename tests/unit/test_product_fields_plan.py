@@ -65,4 +65,5 @@ def test_prices_compare_as_woo_keeps_them() -> None:
 
 def test_names_compare_stripped_and_an_empty_name_is_no_value() -> None:
     assert name_value("  Oak Chair ") == "Oak Chair"
+    assert name_value("Oak &amp; Ash") == "Oak & Ash"  # never "&amp;" into GP
     assert name_value("") is None and name_value("   ") is None and name_value(None) is None
