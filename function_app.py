@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from shared.flows import backfill, erp_events, orders, shipments, stock, subscriptions, webhook_health
+from shared.flows import backfill, erp_events, orders, product_fields, shipments, stock, subscriptions, webhook_health
 from shared.flows.ingress import receive_woo_webhook
 from shared.flows.poison import replay_request
 from shared.flows.reconcile import reconcile_previous_day
@@ -63,6 +63,12 @@ def watch_webhooks(timer: func.TimerRequest) -> None:
 def push_stock_and_prices(timer: func.TimerRequest) -> None:
     """Write changed available-to-sell stock and prices to WooCommerce (delta from the watermarks)."""
     stock.push_stock_and_prices(services())
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 1-59/5 * * * *", run_on_startup=False)
+def sync_product_fields(timer: func.TimerRequest) -> None:
+    """Names and prices both ways where a connection's field direction says so (conflicts reported)."""
+    product_fields.sync_product_fields(services())
 
 
 @app.timer_trigger(arg_name="timer", schedule="0 30 3 * * *", run_on_startup=False)

@@ -184,6 +184,7 @@ var tableNames = [
   'shipments'
   'skumap'
   'storehistory'
+  'productfields'
 ]
 var containerNames = [
   'claim-checks'

@@ -2,7 +2,7 @@
 
 Commands: `status`, `held`, `poison`, `replay`, `backfill --since`, `reconcile --date`, `audit <store/order>`,
 `readiness` (shared/readiness_cli.py), `sku-map list|set|remove|import|export|history|accept`
-(shared/cli_sku_map.py), `release`, `flagged` (shared/cli_anomalies.py).
+(shared/cli_sku_map.py), `release`, `flagged` (shared/cli_anomalies.py), `conflicts` (shared/cli_conflicts.py).
 
 Storage: `--connection-string` (else the `AzureWebJobsStorage` setting), or `--account-name` to sign in
 with DefaultAzureCredential (`az login`, a managed identity...) as `AzureWebJobsStorage__accountName`
@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from shared import cli_anomalies, cli_sku_map, mapping_cli, readiness_cli
+from shared import cli_anomalies, cli_conflicts, cli_sku_map, mapping_cli, readiness_cli
 from shared.config import ConfigError, check_app_settings, load_settings
 from shared.erp.port import ErpError
 from shared.flows.operations import OperationsError, known_store, parse_order_ref, stores_in_scope
@@ -206,6 +206,8 @@ def cmd_status(args: argparse.Namespace, out: Console, err: Console) -> int:
         held_line += f" (oldest {oldest.subject}, waiting {_age(oldest)})"
     out.print(Text(held_line))
     out.print(Text(f"Orders needing attention: {current.attention}"))
+    if current.product_conflicts:
+        out.print(Text(f"Product field conflicts: {current.product_conflicts} (see `connector conflicts`)"))
     if current.poisoned:
         poisoned = _table("Poison messages", "queue", "order", "topic", "why")
         for m in current.poisoned:
@@ -461,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     readiness_cli.add_arguments(add("readiness", readiness_cli.cmd_readiness, readiness_cli.HELP))
     cli_sku_map.register(add, common)
     cli_anomalies.register(add)
+    cli_conflicts.register(add)
     return parser
 
 

@@ -193,6 +193,11 @@ class FoConnection(BaseModel):
 GP_DOCUMENT_NUMBER_LENGTH = 20  # GP's SOP/RM document numbers (SOPNUMBE char(21), DOCNUMBR char(21)); CSTPONBR is 20
 
 
+# Which way a product field flows between an ERP and the store (GP connections: NAME_DIRECTION, PRICE_DIRECTION).
+FieldDirection = Literal["gp", "woo", "both"]
+SYNCED_FIELDS = ("name", "price")  # the product fields a direction can be set for
+
+
 class GpConnection(BaseModel):
     """One Dynamics GP company, on premises: `ERPS__<id>__KIND=gp` and `ERPS__<id>__<FIELD>`.
 
@@ -234,6 +239,15 @@ class GpConnection(BaseModel):
     mapping_file: str = ""  # the connection's mapping (YAML, relative to the app root); "" = the GP default
     max_concurrency: int = 4  # GP has no documented limit: keep the on-premises server comfortable
     ca_bundle: str = ""  # the GP server's (corporate) CA, PEM path or text, added to the system trust
+    # Product sync, per field: `gp` (GP is master: GP → Woo), `woo` (Woo → GP) or `both` (whichever side changed
+    # since the last sync; both changed: a conflict, nothing overwritten). Writing to GP needs the SBA transport.
+    name_direction: FieldDirection = "gp"
+    price_direction: FieldDirection = "gp"
+
+    @field_validator("name_direction", "price_direction", mode="before")
+    @classmethod
+    def _lower_direction(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("sites", mode="before")
     @classmethod
@@ -250,6 +264,11 @@ class GpConnection(BaseModel):
     @property
     def records_payments(self) -> bool:
         return bool(self.checkbook_id)
+
+    @property
+    def field_directions(self) -> dict[str, FieldDirection]:
+        """Product field → its direction (``gp``: GP is master)."""
+        return {"name": self.name_direction, "price": self.price_direction}
 
     @property
     def required(self) -> dict[str, str]:
@@ -502,6 +521,7 @@ def check_connections(settings: Settings) -> None:
                     f"DOCUMENT_NUMBER_PREFIX + a {LONGEST_ORDER_NUMBER}-digit order number is longer than "
                     f"GP's {GP_DOCUMENT_NUMBER_LENGTH} characters: shorten the prefixes"
                 )
+    problems += _direction_problems(settings)
     for connection_id in connections:
         sharing = settings.stores_of(connection_id)
         prefixes = [settings.woo_stores[store].document_prefix.upper() for store in sharing]
@@ -512,6 +532,31 @@ def check_connections(settings: Settings) -> None:
             )
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def _direction_problems(settings: Settings) -> list[str]:
+    """A product field that flows to GP needs the SBA transport: GP Web Services (the legacy WSDL) have
+    CreateSalesItem and CreatePricing but no UpdateSalesItem or UpdatePricing, so SOAP cannot change an item."""
+    problems = []
+    for connection_id, connection in settings.erps.items():
+        if not isinstance(connection, GpConnection) or connection.transport != "soap":
+            continue
+        for field_name, direction in connection.field_directions.items():
+            if direction != "gp":
+                problems.append(
+                    f"ERPS__{connection_id}__{field_name.upper()}_DIRECTION={direction} writes item {field_name}s "
+                    "to GP, but this connection uses GP Web Services (TRANSPORT=soap), whose WSDL has no operation "
+                    "that updates an item or its price (CreateSalesItem/CreatePricing only): set "
+                    f"ERPS__{connection_id}__TRANSPORT=sba, or keep {field_name.upper()}_DIRECTION=gp"
+                )
+    return problems
+
+
+def two_way_fields(connection: object) -> dict[str, FieldDirection]:
+    """The product fields of a connection whose direction is not "ERP is master" (``woo`` or ``both``); empty
+    for every connection kind without directions (BC, F&O: the ERP is master, invariant 4)."""
+    directions: dict[str, FieldDirection] = getattr(connection, "field_directions", {})
+    return {name: direction for name, direction in directions.items() if direction != "gp"}
 
 
 # ---------------------------------------------------------------- Key Vault references

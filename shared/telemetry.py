@@ -23,6 +23,8 @@ STOCK_WRITE_FAILED = "stock_write_failed"
 SKU_CONFLICTS = "sku_conflicts"
 SHIPMENT_NOT_APPLIED = "shipment_not_applied"
 ERP_SUBSCRIPTION_FAILED = "erp_subscription_failed"
+# The two-way product sync: a field changed on both sides since the last sync (nothing overwritten).
+PRODUCT_FIELD_CONFLICT = "product_field_conflict"
 
 
 # The Azure SDK and httpx log every request at INFO (about 30 records per order); each would be billed as

@@ -96,21 +96,22 @@ AppTraces
 ''', eventField, events.reconciliationExceptions, fields.count, fields.store)
 
 // Problems that need a person but stop nothing else: an order to look at, stock or shipment writes to WooCommerce
-// that failed, SKUs mapped twice, BC webhook subscriptions that could not be made (the connector polls instead).
+// that failed, SKUs mapped twice, BC webhook subscriptions that could not be made (the connector polls instead),
+// product fields changed on both sides (the product sync overwrote neither).
 var attentionQuery = format('''
 AppTraces
 | extend event_name = tostring(Properties['{0}'])
-| where event_name in ('{1}', '{2}', '{3}', '{4}', '{5}')
+| where event_name in ('{1}', '{2}', '{3}', '{4}', '{5}', '{6}')
 | summarize occurrences = count() by event_name
-''', eventField, events.orderNeedsAttention, events.stockWriteFailed, events.skuConflicts, events.shipmentNotApplied, events.erpSubscriptionFailed)
+''', eventField, events.orderNeedsAttention, events.stockWriteFailed, events.skuConflicts, events.shipmentNotApplied, events.erpSubscriptionFailed, events.productFieldConflict)
 
 var attentionListQuery = format('''
 AppTraces
 | extend event_name = tostring(Properties['{0}'])
-| where event_name in ('{1}', '{2}', '{3}', '{4}', '{5}')
-| project TimeGenerated, event_name, store = tostring(Properties['{6}']), order_id = tostring(Properties['{7}']), Message
+| where event_name in ('{1}', '{2}', '{3}', '{4}', '{5}', '{6}')
+| project TimeGenerated, event_name, store = tostring(Properties['{7}']), order_id = tostring(Properties['{8}']), Message
 | order by TimeGenerated desc
-''', eventField, events.orderNeedsAttention, events.stockWriteFailed, events.skuConflicts, events.shipmentNotApplied, events.erpSubscriptionFailed, fields.store, fields.order)
+''', eventField, events.orderNeedsAttention, events.stockWriteFailed, events.skuConflicts, events.shipmentNotApplied, events.erpSubscriptionFailed, events.productFieldConflict, fields.store, fields.order)
 
 var functionFailuresQuery = '''
 union

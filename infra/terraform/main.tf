@@ -25,7 +25,7 @@ locals {
   # Queues, tables and containers: keep in step with shared/storage/names.py (tests/infra check it).
   queue_names        = ["woo-events", "erp-events"]
   poison_queue_names = [for q in local.queue_names : "${q}-poison"]
-  table_names        = ["ledger", "audit", "watermarks", "customers", "skus", "shipments", "skumap", "storehistory"]
+  table_names        = ["ledger", "audit", "watermarks", "customers", "skus", "shipments", "skumap", "storehistory", "productfields"]
   container_names    = ["claim-checks", "reports", "erp-slots"]
   # Flex Consumption pulls the code package from here.
   deployment_container_name = "app-package"

@@ -54,7 +54,7 @@ locals {
     attention_query = <<-KQL
       AppTraces
       | extend event_name = tostring(Properties['${local.event_field}'])
-      | where event_name in ('${local.events.orderNeedsAttention}', '${local.events.stockWriteFailed}', '${local.events.skuConflicts}', '${local.events.shipmentNotApplied}', '${local.events.erpSubscriptionFailed}')
+      | where event_name in ('${local.events.orderNeedsAttention}', '${local.events.stockWriteFailed}', '${local.events.skuConflicts}', '${local.events.shipmentNotApplied}', '${local.events.erpSubscriptionFailed}', '${local.events.productFieldConflict}')
       | summarize occurrences = count() by event_name
     KQL
     function_failures_query = <<-KQL
@@ -108,7 +108,7 @@ locals {
     attention_list_query = <<-KQL
       AppTraces
       | extend event_name = tostring(Properties['${local.event_field}'])
-      | where event_name in ('${local.events.orderNeedsAttention}', '${local.events.stockWriteFailed}', '${local.events.skuConflicts}', '${local.events.shipmentNotApplied}', '${local.events.erpSubscriptionFailed}')
+      | where event_name in ('${local.events.orderNeedsAttention}', '${local.events.stockWriteFailed}', '${local.events.skuConflicts}', '${local.events.shipmentNotApplied}', '${local.events.erpSubscriptionFailed}', '${local.events.productFieldConflict}')
       | project TimeGenerated, event_name, store = tostring(Properties['${local.fields.store}']), order_id = tostring(Properties['${local.fields.order}']), Message
       | order by TimeGenerated desc
     KQL

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.gp import sba_shapes as shapes
+from sandbox.gp import warehouse
 from sandbox.gp.posting import BatchAlreadyPosted, BatchNotFound, post_batch
 from sandbox.gp.soap import GpFault, SoapService
 from sandbox.gp.store import Company, GpStore
@@ -109,7 +110,9 @@ class SbaApi:
                 return _error(404, f"{kind} {';'.join(key)} does not exist.", "NotFound")
             return JSONResponse(self._json(company, kind, self.service.read_object(company, kind, tuple(key))))
         if kind == "Item":
-            return _error(405, "Items are read-only here.", "MethodNotAllowed")
+            if method != "PATCH" or key is None:
+                return _error(405, "Items can only be read or changed (PATCH) here.", "MethodNotAllowed")
+            return self._update_item(company, key[0], body)
         if kind == "CashReceipt":
             if method != "POST" or key is not None:
                 return _error(405, "Method not allowed on this resource.", "MethodNotAllowed")
@@ -140,6 +143,27 @@ class SbaApi:
         item_id = (obj.get("Key") or {}).get("Id")
         prices = [p for k, p in company.entities["Pricing"].items() if k[:1] == (item_id,)]
         return shapes.item_json(obj, prices)
+
+    def _update_item(self, company: Company, item_id: str, body: dict[str, Any]) -> Response:
+        """The invented item update (sba_shapes.ItemUpdate): the description, and prices on existing levels."""
+        item = company.entities["Item"].get((item_id,))
+        if item is None:
+            return _error(404, f"Item {item_id} does not exist.", "NotFound")
+        try:
+            update = shapes.ItemUpdate(body)
+        except ValueError as exc:
+            return _error(400, str(exc), "BadRequest")
+        for level, currency, _ in update.prices:
+            if (
+                currency not in (None, company.currency)
+                or (item_id, company.currency, level) not in company.entities["Pricing"]
+            ):
+                return _error(400, f"Item {item_id} has no {currency or company.currency} price on {level}.", "NoPrice")
+        for level, _, price in update.prices:
+            warehouse.set_price(company, item_id, price, level)
+        if update.description is not None:
+            warehouse.rename_item(company, item_id, update.description)
+        return JSONResponse(self._json(company, "Item", self.service.read_object(company, "Item", (item_id,))))
 
     def _receivables(self, method: str, company: Company, key: list[str] | None, body: dict[str, Any]) -> Response:
         if method == "GET" and key is not None:

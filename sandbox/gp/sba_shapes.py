@@ -150,6 +150,29 @@ def item_json(obj: dict[str, Any], prices: list[dict[str, Any]]) -> dict[str, An
     }
 
 
+class ItemUpdate:
+    """INVENTED: what a ``PATCH .../Inventory/Items(<id>)`` body asks (``Description``; ``Prices[]`` of
+    ``{PriceLevel, Currency, Price}``), the same shape as the item GET. GP Web Services cannot do this at all
+    (the WSDL has no UpdateSalesItem/UpdatePricing, facts §2.1 (5)); whether SBA can is unconfirmed."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        unknown = sorted(set(body) - {"Description", "Prices"})
+        if unknown or not body:
+            raise ValueError(f"An item update takes Description and/or Prices (not {', '.join(unknown) or 'nothing'}).")
+        description = body.get("Description")
+        if description is not None and (not isinstance(description, str) or not description.strip()):
+            raise ValueError("Description must be a non-empty string.")
+        self.description: str | None = description
+        self.prices: list[tuple[str, str | None, Decimal]] = []
+        for price in body.get("Prices") or []:
+            if not isinstance(price, dict) or not price.get("PriceLevel") or price.get("Price") is None:
+                raise ValueError("Each price needs PriceLevel and Price.")
+            amount = Decimal(str(price["Price"]))
+            if amount < 0:
+                raise ValueError("A price cannot be negative.")
+            self.prices.append((str(price["PriceLevel"]), price.get("Currency"), amount))
+
+
 # ---- receivables transactions ----------------------------------------------------------------------
 def receivables_json(obj: dict[str, Any], rm_type: str) -> dict[str, Any]:
     distributions = ((obj.get("Distributions") or {}).get("ReceivablesDistribution")) or []

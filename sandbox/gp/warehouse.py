@@ -66,6 +66,15 @@ def set_price(company: Company, item_id: str, price: Decimal, price_level: str |
     item["ModifiedDate"] = item["LastModifiedDate"] = stamp
 
 
+def rename_item(company: Company, item_id: str, description: str) -> None:
+    """A person changes the item card's description (a master-data change: the item is modified)."""
+    item = company.entities["Item"].get((item_id,))
+    if item is None:
+        raise NotFound(f"item {item_id} does not exist")
+    item["Description"] = description
+    item["ModifiedDate"] = item["LastModifiedDate"] = now()
+
+
 def set_hold(company: Company, customer_id: str, on_hold: bool) -> None:
     customer = company.entities["Customer"].get((customer_id,))
     if customer is None:

@@ -9,7 +9,8 @@ Methods are synchronous (the Functions worker runs each invocation on its own th
 This module is the whole contract: a flow calls nothing on an adapter that is not declared here, and
 ``tests/contract/`` runs one suite of cases against every adapter's emulator. ERP events (BC webhook
 notifications, F&O business events) are an optional capability, :class:`ErpEvents`; an ERP without
-them is polled by the timers alone.
+them is polled by the timers alone. Writing item master fields from the store (:class:`ItemFieldWrites`) is
+another, used only where the merchant configured a field to flow to the ERP (GP over SBA).
 
 Errors: every adapter failure is an :class:`ErpError`:
 
@@ -48,6 +49,7 @@ __all__ = [
     "ErpPayment",
     "ErpPort",
     "EventReceipt",
+    "ItemFieldWrites",
     "PaymentPort",
     "PermanentErpError",
     "ReconciliationPort",
@@ -57,6 +59,7 @@ __all__ = [
     "SubscriptionReport",
     "TransientErpError",
     "event_source",
+    "item_field_writer",
 ]
 
 
@@ -374,3 +377,23 @@ class ErpEvents(Protocol):
 def event_source(erp: ErpPort) -> ErpEvents | None:
     """The ERP's event capability, or None when it is only polled."""
     return erp if isinstance(erp, ErpEvents) else None
+
+
+@runtime_checkable
+class ItemFieldWrites(Protocol):
+    """Optional: an ERP that takes item master fields written from the store (the product sync, where the
+    merchant set a field's direction to ``woo`` or ``both``). It relaxes invariant 4 only there."""
+
+    @property
+    def item_fields_writable(self) -> bool:
+        """Whether this connection can write item fields now (GP: over SBA only)."""
+        ...
+
+    def write_item_fields(self, number: str, *, name: str | None = None, unit_price: Decimal | None = None) -> None:
+        """Set the item's name and/or its price (the one the price sync reads) to these values."""
+        ...
+
+
+def item_field_writer(erp: object) -> ItemFieldWrites | None:
+    """The ERP's item-field writing capability, or None when it has none (or not on this connection)."""
+    return erp if isinstance(erp, ItemFieldWrites) and erp.item_fields_writable else None

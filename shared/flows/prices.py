@@ -12,7 +12,9 @@ lists), and writing it would put the product up for free.
 Prices travel with stock in one pass and one batch item per product (:mod:`shared.flows.stock`):
 price changes modify the BC item, so ``items?$filter=lastModifiedDateTime gt …`` (and the item
 webhook) already brings them, and a product whose price and stock change together costs one write.
-``push_prices`` is the same pass without stock, for the CLI. The price rules themselves
+``push_prices`` is the same pass without stock, for the CLI. Where a GP connection makes the price a
+two-way field (``PRICE_DIRECTION`` ``woo``/``both``), the price is the product sync's
+(:mod:`shared.flows.product_fields`) and this pass leaves it. The price rules themselves
 (:func:`~shared.flows.stock_plan.woo_price`) are in the pure planning module.
 """
 

@@ -22,6 +22,7 @@ from shared.storage.connection import StorageAccount
 from shared.storage.customers import CustomerMap
 from shared.storage.ledger import Ledger
 from shared.storage.names import CONTAINERS, ERP_EVENTS_QUEUE, QUEUES, TABLES, WOO_EVENTS_QUEUE
+from shared.storage.product_fields import ProductFields
 from shared.storage.queues import MessageSender, ensure_queues, queue_client
 from shared.storage.shipments import ShipmentLog
 from shared.storage.sku_map import LiveSkuMaps, SkuMapTable
@@ -270,6 +271,10 @@ class Services:
     @cached_property
     def stock_state(self) -> StockState:
         return StockState(self.table_service)
+
+    @cached_property
+    def product_fields(self) -> ProductFields:
+        return ProductFields(self.table_service)
 
     @cached_property
     def shipment_log(self) -> ShipmentLog:

@@ -1,5 +1,6 @@
 """The status an operator checks daily: queues and poison queues, held orders, orders needing
-attention, timers and watermarks (the CLI's ``status``, ``held`` and the ``status`` HTTP function)."""
+attention, product field conflicts, timers and watermarks (the CLI's ``status``, ``held`` and the ``status``
+HTTP function)."""
 
 from __future__ import annotations
 
@@ -133,6 +134,7 @@ TIMERS = (
     "reconcile_stock",
     "renew_erp_subscriptions",
     "retry_held_orders",
+    "sync_product_fields",
     "watch_webhooks",
 )
 
@@ -194,6 +196,7 @@ class Status:
     timers: list[TimerStatus]
     watermarks: dict[str, str]
     poisoned: list[PoisonMessage] = field(default_factory=list)  # up to PEEK_LIMIT per queue, with causes
+    product_conflicts: int = 0  # product fields changed on both sides (shared/flows/product_fields.py)
 
     @property
     def oldest_held(self) -> HeldOrder | None:
@@ -212,6 +215,7 @@ class Status:
                 "oldest_age_hours": oldest.to_dict()["age_hours"] if oldest else None,
             },
             "needs_attention": self.attention,
+            "product_field_conflicts": self.product_conflicts,
             "timers": [t.to_dict() for t in self.timers],
             "watermarks": self.watermarks,
         }
@@ -235,6 +239,7 @@ def status(services: Services, stores: Collection[str] | None = None) -> Status:
         timers=timer_statuses(services),
         watermarks=all_watermarks(services),
         poisoned=poisoned,
+        product_conflicts=sum(1 for c in services.product_fields.conflicts() if stores is None or c.store in stores),
     )
 
 

@@ -39,7 +39,8 @@ items at once, between timer runs.
 A write carries only the product id and the stock/price fields. The connector subscribes to no product
 webhook, so the ``product.updated`` WooCommerce fires for each write (facts §1) never comes back to it.
 Runs are safe to overlap (they write absolute values), at worst once too often. Nothing here writes to
-the ERP (invariant 4).
+the ERP (invariant 4); where a merchant made the price a two-way field, prices are left to the product
+sync (:mod:`shared.flows.product_fields`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
-from shared.config import DEFAULT_CONNECTION
+from shared.config import DEFAULT_CONNECTION, two_way_fields
 from shared.erp.port import ErpItem, TransientErpError
 from shared.flows.catalogue import read_catalogue
 from shared.flows.services import Services
@@ -106,6 +107,12 @@ def open_order_quantities(
     if not (stock and services.settings.stock_subtract_open_orders and any(i.stock_tracked for i in items)):
         return {}
     return services.erp_of(store).open_order_quantities()
+
+
+def erp_owns_prices(services: Services, store: str) -> bool:
+    """Whether this push writes the store's prices: not where the merchant made the price a two-way field
+    (`ERPS__<id>__PRICE_DIRECTION`): then the product sync (:mod:`shared.flows.product_fields`) owns it."""
+    return "price" not in two_way_fields(services.settings.connection_of_store(store))
 
 
 def sku_map_of(services: Services, store: str) -> Mapping[str, str]:
@@ -241,6 +248,7 @@ def push_items(
 ) -> None:
     """Push the values of ``items`` to one store (delta: compared with what was last written)."""
     settings = services.settings
+    prices = prices and erp_owns_prices(services, state.store)
     woo = services.woo(state.store)
     sku_map = sku_map_of(services, state.store)
     on_open_orders = open_order_quantities(services, state.store, items, stock=stock)
@@ -468,6 +476,7 @@ def record_conflicts(services: Services, report: ConflictReport) -> None:
 def reconcile_store(services: Services, store: str, *, stock: bool = True, prices: bool = True) -> PushReport:
     """Compare every SKU with WooCommerce's actual values and correct the differences."""
     settings = services.settings
+    prices = prices and erp_owns_prices(services, store)
     report = PushReport(store, "full")
     state = services.stock_state.load(store)
     catalogue = read_catalogue(services, store, stock=stock)

@@ -17,6 +17,7 @@ STOCK_STATE_TABLE = "skus"  # per store: SKU → Woo product map, last pushed st
 SHIPMENTS_TABLE = "shipments"  # ERP shipments applied to Woo orders (once each)
 SKU_MAP_TABLE = "skumap"  # per ERP connection: Woo SKU → ERP item number (sku_map.py)
 STORE_HISTORY_TABLE = "storehistory"  # per store: running statistics for the anomaly flags (store_history.py)
+PRODUCT_FIELDS_TABLE = "productfields"  # per ERP connection: last-synced product fields, conflicts (product_fields.py)
 TABLES = (
     LEDGER_TABLE,
     AUDIT_TABLE,
@@ -26,6 +27,7 @@ TABLES = (
     SHIPMENTS_TABLE,
     SKU_MAP_TABLE,
     STORE_HISTORY_TABLE,
+    PRODUCT_FIELDS_TABLE,
 )
 
 CLAIM_CHECK_CONTAINER = "claim-checks"

@@ -28,6 +28,7 @@ class Write:
     parent_id: int = 0  # > 0: a variation, written through products/{parent}/variations/batch
     stock: int | None = None
     price: str | None = None
+    name: str | None = None  # the product sync's name write (a two-way or GP-master name)
     manage_stock_on: bool = False
     skus: tuple[str, ...] = ()
 
@@ -36,7 +37,7 @@ class Write:
         return f"products/{self.parent_id}/variations" if self.parent_id else "products"
 
     def payload(self) -> dict[str, Any]:
-        """Only the id and the stock/price fields: nothing else is touched."""
+        """Only the id and the stock/price (and synced name) fields: nothing else is touched."""
         body: dict[str, Any] = {"id": self.product_id}
         if self.manage_stock_on:
             body["manage_stock"] = True
@@ -44,6 +45,8 @@ class Write:
             body["stock_quantity"] = self.stock
         if self.price is not None:
             body["regular_price"] = self.price
+        if self.name is not None:
+            body["name"] = self.name
         return body
 
 

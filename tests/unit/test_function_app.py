@@ -40,6 +40,7 @@ EXPECTED = {
     },
     "handle_erp_event": {"type": "queueTrigger", "queueName": "erp-events", "connection": "AzureWebJobsStorage"},
     "renew_erp_subscriptions": {"type": "timerTrigger", "schedule": "0 20 * * * *", "runOnStartup": False},
+    "sync_product_fields": {"type": "timerTrigger", "schedule": "0 1-59/5 * * * *", "runOnStartup": False},
     "reconcile": {"type": "timerTrigger", "schedule": "0 30 2 * * *", "runOnStartup": False},
     "replay_poison": {"type": "httpTrigger", "route": "ops/replay-poison", "methods": ["POST"], "authLevel": "ADMIN"},
     "status": {"type": "httpTrigger", "route": "status", "methods": ["GET"], "authLevel": "FUNCTION"},

@@ -44,6 +44,8 @@ from shared.http import ApiClient, RetryPolicy
 from shared.model import Customer, HoldReason, Order, Refund, Shipment, credit_memo_number
 
 SOP_BATCH_SOURCE, RM_BATCH_SOURCE, CASH_BATCH_SOURCE = "Sales Entry", "RM_Sales", "RM_Cash"
+# ITEMDESC char(101) in GP's item master (IV00101): GP's table definition, not in the facts file (check on a real GP).
+ITEM_DESCRIPTION_LENGTH = 100
 
 
 def build_transport(settings: Settings, connection: GpConnection) -> GpTransport:
@@ -489,6 +491,25 @@ class GpAdapter:
             "PriceLevelKey": {"Id": self.connection.price_level},
         }
         return gp.price_of(self.transport.get("Pricing", key))
+
+    # ------------------------------------------------------------------- item fields from the store (SBA only)
+    @property
+    def item_fields_writable(self) -> bool:
+        """Only SBA can change an item: the Web Services WSDL has no UpdateSalesItem or UpdatePricing (§2.1 (5))."""
+        return self.transport.name == "sba"
+
+    def write_item_fields(self, number: str, *, name: str | None = None, unit_price: Decimal | None = None) -> None:
+        """The product sync's Woo → GP write: the item's description and/or its price on ``PRICE_LEVEL``."""
+        from shared.erp.gp.sba import SbaTransport
+
+        if not isinstance(self.transport, SbaTransport):
+            raise PermanentErpError("GP Web Services cannot update an item: product fields flow to GP over SBA only")
+        if name is not None and len(name) > ITEM_DESCRIPTION_LENGTH:
+            raise PermanentErpError(
+                f"the name is longer than GP's {ITEM_DESCRIPTION_LENGTH}-character item description",
+                code="name_too_long",
+            )
+        self.transport.update_item(number, description=name, price=unit_price)
 
     def _stock_snapshot(self) -> dict[str, str]:
         return {item.number: str(item.inventory) for item in self.catalog_items() if item.stock_tracked}

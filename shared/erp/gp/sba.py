@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -204,6 +205,14 @@ class SbaTransport:
 
     def post_batch(self, source: str, batch_id: str) -> None:
         post_batch(self.api, self.connection, source, batch_id)
+
+    def update_item(self, item_id: str, *, description: str | None, price: Decimal | None) -> None:
+        """Change an item's description and/or its price on the connection's price level (a guessed PATCH,
+        :func:`~shared.erp.gp.sba_shapes.item_update_to_json`). It sets absolute values, so a retry is safe."""
+        body = shapes.item_update_to_json(
+            description, price, self.connection.price_level, self.connection.local_currency
+        )
+        send(self.api, self.connection, "PATCH", shapes.ITEMS + _key(item_id), json=body, idempotent=True)
 
 
 __all__ = ["SbaTransport", "company_url", "post_batch"]

@@ -144,6 +144,20 @@ def pricing_from_json(body: dict[str, Any], price_level: str, currency: str) -> 
     return None
 
 
+def item_update_to_json(
+    description: str | None, price: Decimal | None, price_level: str, currency: str
+) -> dict[str, Any]:
+    """UNCONFIRMED: a ``PATCH .../Inventory/Items(<id>)`` body changing the item's description and its price on
+    one price level, in the same invented shape as the item GET (``Description``, ``Prices[]``). GP Web Services
+    have no such operation at all (no UpdateSalesItem/UpdatePricing in the WSDL, facts §2.1 (5))."""
+    body: dict[str, Any] = {}
+    if description is not None:
+        body["Description"] = description
+    if price is not None:
+        body["Prices"] = [{"PriceLevel": price_level, "Currency": currency, "Price": float(price)}]
+    return body
+
+
 # ---- receivables transactions ------------------------------------------------------------------------
 def receivables_to_json(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
     rows = ((obj.get("Distributions") or {}).get("ReceivablesDistribution")) or []
