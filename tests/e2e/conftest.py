@@ -1,9 +1,9 @@
 """The whole stack for end-to-end tests: emulators, Azurite, the local host running function_app.
 
-The `stack` fixture is parametrised by ERP kind (`ERP_KINDS`, sandbox/erp_kinds.py: ["bc", "fo"]), one
+The `stack` fixture is parametrised by ERP kind (`ERP_KINDS`, sandbox/erp_kinds.py: ["bc", "fo", "gp"]), one
 stack per kind per session, and each test gets the kind's marker (`-m bc`). A module whose behaviour is
 one ERP's (it drives that ERP's emulator) carries that ERP's marker and runs only with that kind's stack;
-the others are deselected (shown in the summary), so F&O and GP join by being added to the list.
+the others are deselected (shown in the summary), so a new ERP joins by being added to the list.
 """
 
 from __future__ import annotations
