@@ -6,9 +6,8 @@ from __future__ import annotations
 from shared.config import BcConnection
 from shared.erp.bc.mapping import default_mapping
 from shared.erp.bc.schema import bc_target_schema
-from shared.mapping.check import checked
-from shared.mapping.files import APP_ROOT, mapping_path
-from shared.mapping.spec import MappingSpec, load_mapping
+from shared.mapping.files import APP_ROOT, checked_mapping, mapping_path
+from shared.mapping.spec import MappingSpec
 
 __all__ = ["APP_ROOT", "connection_mapping", "mapping_path"]
 
@@ -17,6 +16,4 @@ def connection_mapping(connection: BcConnection, file: str | None = None) -> Map
     """The connection's checked mapping (``file`` instead of its setting, for ``connector mapping check``).
 
     Raises :class:`~shared.mapping.spec.MappingError` naming each problem's line."""
-    chosen = connection.mapping_file if file is None else file
-    spec = load_mapping(mapping_path(chosen)) if chosen else default_mapping()
-    return checked(spec, bc_target_schema(connection.document_kind))
+    return checked_mapping(connection.mapping_file, file, default_mapping, bc_target_schema(connection.document_kind))

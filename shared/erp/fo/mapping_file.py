@@ -8,8 +8,7 @@ from pathlib import Path
 
 from shared.config import FoConnection
 from shared.erp.fo.schema import fo_target_schema
-from shared.mapping.check import checked
-from shared.mapping.files import mapping_path
+from shared.mapping.files import checked_mapping
 from shared.mapping.spec import MappingSpec, load_mapping
 
 __all__ = ["DEFAULT_MAPPING_FILE", "connection_mapping", "default_mapping"]
@@ -28,6 +27,4 @@ def connection_mapping(connection: FoConnection, file: str | None = None) -> Map
     """The connection's checked mapping (``file`` instead of its setting, for ``connector mapping check``).
 
     Raises :class:`~shared.mapping.spec.MappingError` naming each problem's line."""
-    chosen = connection.mapping_file if file is None else file
-    spec = load_mapping(mapping_path(chosen)) if chosen else default_mapping()
-    return checked(spec, fo_target_schema())
+    return checked_mapping(connection.mapping_file, file, default_mapping, fo_target_schema())

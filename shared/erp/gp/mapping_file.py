@@ -10,8 +10,7 @@ from pathlib import Path
 from shared.config import GpConnection
 from shared.erp.gp.mapping import GpMapping
 from shared.erp.gp.schema import gp_target_schema
-from shared.mapping.check import checked
-from shared.mapping.files import mapping_path
+from shared.mapping.files import checked_mapping
 from shared.mapping.spec import MappingSpec, load_mapping
 
 __all__ = ["DEFAULT_MAPPING_FILE", "connection_mapping", "default_mapping", "gp_mapping"]
@@ -30,9 +29,9 @@ def connection_mapping(connection: GpConnection, file: str | None = None) -> Map
     """The connection's checked mapping (``file`` instead of its setting, for ``connector mapping check``).
 
     Raises :class:`~shared.mapping.spec.MappingError` naming each problem's line."""
-    chosen = connection.mapping_file if file is None else file
-    spec = load_mapping(mapping_path(chosen)) if chosen else default_mapping()
-    return checked(spec, gp_target_schema(connection.document_type, connection.transport))
+    return checked_mapping(
+        connection.mapping_file, file, default_mapping, gp_target_schema(connection.document_type, connection.transport)
+    )
 
 
 def gp_mapping(connection: GpConnection) -> GpMapping:
