@@ -11,8 +11,11 @@ store. Then:
 - a test day: a busy day's orders (4× a normal day) with planted anomalies mixed in: huge orders (15-60× the median),
   bulk quantities (40-200 units on a line), new customers' large first orders (6-9×), ship-to
   countries the store never sent to, bursts of orders from one e-mail and to one address (a flag is
-  expected from the 4th order within 24 h), refunds 8-20× the median refund, and customers refunding a
-  third time within the week.
+  expected from the 4th order within 24 h), refunds 8-20× the median refund, customers refunding a
+  third time within the week, and a wave of ordinary-looking refunds (a bad batch: 90 in the day). A
+  wave refund is planted once the week's refunds per order, counted by this generator from the events
+  it made, are 3× the store's rate over the 8 weeks before (the refunds before that are the lead-in,
+  not yet an anomaly, and are expected unflagged).
 
 Precision: flagged events that were planted ÷ flagged events. Recall: planted events flagged ÷ planted.
 """
@@ -25,7 +28,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,11 @@ class Simulated:
     stats: StoreStats = field(default_factory=StoreStats)
     buyers: dict[str, BuyerActivity] = field(default_factory=dict)
     flags: list[tuple[str, str, list[Flag]]] = field(default_factory=list)  # (event id, planted kind, flags)
+    made: Counter[tuple[date, str]] = field(default_factory=Counter)  # (day, "order" / "refund") → events made
+
+    def made_between(self, first: date, last: date) -> tuple[int, int]:
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return sum(self.made[d, "order"] for d in days), sum(self.made[d, "refund"] for d in days)
 
     def order(self, event: str, total: float, quantities: list[int], country: str, email: str, street: str,
               at: datetime, planted: str = "") -> None:  # fmt: skip
@@ -59,7 +67,8 @@ class Simulated:
             Decimal(str(round(total, 2))), "USD", tuple(("Item", Decimal(q)) for q in quantities), country, at, activity
         )
         self.flags.append((event, planted, rules.check_order(facts, self.stats, self.limits)))
-        rules.learn_order(facts, self.stats)
+        rules.learn_order(facts, self.stats, self.limits)
+        self.made[at.date(), "order"] += 1
         for one in activity.values():
             rules.learn_buyer_order(one, at, self.limits)
 
@@ -67,7 +76,8 @@ class Simulated:
         customer = self.buyers.setdefault(buyer_keys(email, "", "", "")["email"], BuyerActivity())
         facts = RefundFacts(Decimal(str(round(amount, 2))), "USD", at, customer)
         self.flags.append((event, planted, rules.check_refund(facts, self.stats, self.limits)))
-        rules.learn_refund(facts.amount, self.stats)
+        rules.learn_refund(facts, self.stats, self.limits)
+        self.made[at.date(), "refund"] += 1
         rules.learn_buyer_refund(customer, at, self.limits)
 
 
@@ -121,7 +131,7 @@ def plant(sim: Simulated, store: Store, day: int) -> None:
     """The test day's anomalies, each a planted event (or several for a burst)."""
     rng = store.rng
     base = START + timedelta(days=day, hours=9)
-    median = sim.stats.order_totals.median
+    median = sim.stats.totals("USD").median
     for n in range(6):
         email, street = store.customers[rng.randrange(len(store.customers))]
         sim.order(f"huge{n}", median * rng.uniform(15, 60), [1, 2], "US", email, street, base, "order_total")
@@ -144,7 +154,7 @@ def plant(sim: Simulated, store: Store, day: int) -> None:
             planted = "address_velocity" if k >= 3 else ""
             email = f"drop{n}-{k}@example.org"
             sim.order(f"drop{n}-{k}", median, [1], "US", email, f"{n} Drop Street", base + timedelta(hours=k), planted)
-    refund_median = sim.stats.refund_amounts.median
+    refund_median = sim.stats.refunds_in("USD").median
     for n in range(4):
         email, _ = store.customers[rng.randrange(len(store.customers))]
         sim.refund(f"bigrefund{n}", refund_median * rng.uniform(8, 20), email, base, "refund")
@@ -153,6 +163,24 @@ def plant(sim: Simulated, store: Store, day: int) -> None:
         for k in range(3):
             planted = "customer_refunds" if k == 2 else ""
             sim.refund(f"serial{n}-{k}", refund_median * 0.5, email, base - timedelta(days=2 * (2 - k)), planted)
+    wave(sim, store, day)
+
+
+WAVE = 90  # refunds of a bad batch in one afternoon
+
+
+def wave(sim: Simulated, store: Store, day: int) -> None:
+    """Ordinary refunds of recent orders, one after another: planted from the one that makes the week's
+    refunds per order 3× the store's rate over the 8 weeks before (counted from the events made)."""
+    today = (START + timedelta(days=day)).date()
+    first = today - timedelta(days=6)
+    for n in range(WAVE):
+        total, email, _ = store.rng.choice(store.orders[-ORDERS_PER_DAY * 7 :])
+        orders, refunds = sim.made_between(first, today)
+        before, refunded = sim.made_between(first - timedelta(days=56), first - timedelta(days=1))
+        planted = "refund_rate" if (refunds + 1) / orders >= 3 * refunded / before else ""
+        at = START + timedelta(days=day, hours=14, minutes=n)
+        sim.refund(f"wave{n}", total * store.rng.choice([1.0, 0.5]), email, at, planted)
 
 
 def scores(flags: list[tuple[str, str, list[Flag]]]) -> dict[str, Any]:
@@ -192,7 +220,7 @@ def run() -> dict[str, Any]:
     return {
         "seed": SEED,
         "history_orders": HISTORY_DAYS * ORDERS_PER_DAY,
-        "median_order_total": round(sim.stats.order_totals.median, 2),
+        "median_order_total": round(sim.stats.totals("USD").median, 2),
         "normal_day": normal,
         "normal_week": {k: week[k] for k in ("events", "flagged", "false_positives", "flag_codes")},
         "test_day": test_day,

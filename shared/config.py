@@ -365,6 +365,10 @@ class Settings(BaseSettings):
     anomaly_refund_ratio: float = Field(default=5.0, gt=1)  # × the store's median refund
     anomaly_customer_refunds: int = Field(default=3, ge=2)  # this many refunds for one customer…
     anomaly_customer_refund_days: float = Field(default=7.0, gt=0)  # …within this many days
+    anomaly_refund_rate_ratio: float = Field(default=3.0, gt=1)  # recent refunds per order × the store's usual rate
+    anomaly_refund_rate_days: int = Field(default=7, ge=1)  # "recent": this many days, today included
+    anomaly_refund_rate_min_refunds: int = Field(default=5, ge=1)  # refunds in those days before the rate is judged
+    anomaly_refund_rate_baseline_days: int = Field(default=56, ge=7)  # "usual": this many days before them
 
     # The app's own public address, for the webhooks it creates: <PUBLIC_BASE_URL>/api/webhooks/woo/<store>?code=<key>
     public_base_url: str = ""

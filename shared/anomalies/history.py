@@ -1,11 +1,12 @@
 """A store's running statistics (no I/O): what is normal for it, kept incrementally.
 
-Each figure is a histogram on a log scale (bins 2^(1/8) ≈ 9 % wide), so a median or a percentile is
-read without keeping, or re-reading, the orders: adding one is a counter increment, and the whole
-history of a store is a few hundred numbers however many orders it has had. Ship-to countries are
-counted by code. Per buyer (an e-mail, or a shipping address: hashed, no personal data stored) the
-times of recent orders and refunds are kept, trimmed to the longest window a rule looks at.
-"""
+Each figure is a histogram on a log scale (bins 2^(1/8) ≈ 9 % wide), so a median or a percentile is read
+without keeping, or re-reading, the orders: adding one is a counter increment, and the whole history of
+a store is a few hundred numbers however many orders it has had. Order totals and refund amounts are
+kept per currency (a multi-currency store's 50 USD and 5,000 JPY are different figures). Ship-to
+countries are counted by code; orders and refunds are counted per day over the last weeks (the store's
+refund rate, recent and usual). Per buyer (an e-mail, or a shipping address: hashed, no personal data
+stored) the times of recent orders and refunds are kept, trimmed to the longest window a rule looks at."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +61,11 @@ class LogHistogram:
     def median(self) -> float:
         return self.quantile(0.5)
 
+    def merge(self, other: LogHistogram) -> None:
+        self.zero += other.zero
+        for index, n in other.bins.items():
+            self.bins[index] = self.bins.get(index, 0) + n
+
     def to_json(self) -> dict[str, Any]:
         return {"bins": {str(k): v for k, v in self.bins.items()}, "zero": self.zero}
 
@@ -69,26 +75,79 @@ class LogHistogram:
         return cls({int(k): int(v) for k, v in dict(data.get("bins", {})).items()}, int(data.get("zero", 0)))
 
 
+def _histograms(data: Any) -> dict[str, LogHistogram]:
+    """Histograms by currency; a single histogram (written before they were kept per currency, its
+    currency unknown) is left out: the store learns its currencies again."""
+    if not isinstance(data, dict) or "bins" in data:
+        return {}
+    return {str(currency): LogHistogram.from_json(h) for currency, h in data.items()}
+
+
 @dataclass
 class StoreStats:
-    """What is normal for one store: order totals, quantities per line, refunds, ship-to countries."""
+    """What is normal for one store (or one shard of it: shards are merged on read): order totals and
+    refund amounts per currency, quantities per line, ship-to countries, and orders and refunds per day
+    (``days``: ISO date → [orders, refunds], the last few weeks only)."""
 
     orders: int = 0
-    order_totals: LogHistogram = field(default_factory=LogHistogram)
+    order_totals: dict[str, LogHistogram] = field(default_factory=dict)
     line_quantities: LogHistogram = field(default_factory=LogHistogram)
     refunds: int = 0
-    refund_amounts: LogHistogram = field(default_factory=LogHistogram)
+    refund_amounts: dict[str, LogHistogram] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
+    days: dict[str, list[int]] = field(default_factory=dict)
+
+    def totals(self, currency: str) -> LogHistogram:
+        """The order totals in ``currency`` (empty when the store has none)."""
+        return self.order_totals.get(currency.upper(), LogHistogram())
+
+    def refunds_in(self, currency: str) -> LogHistogram:
+        return self.refund_amounts.get(currency.upper(), LogHistogram())
+
+    def count_day(self, day: date, *, orders: int = 0, refunds: int = 0, keep_days: int) -> None:
+        """Count an order or refund on its day; days more than ``keep_days`` before the latest are dropped
+        (and an event older than that is not counted by day: it is in the histograms all the same)."""
+        latest = max([date.fromisoformat(d) for d in self.days] + [day])
+        since = latest - timedelta(days=keep_days)
+        self.days = {d: c for d, c in self.days.items() if date.fromisoformat(d) >= since}
+        if day >= since:
+            counts = self.days.setdefault(day.isoformat(), [0, 0])
+            counts[0] += orders
+            counts[1] += refunds
+
+    def between(self, first: date, last: date) -> tuple[int, int]:
+        """(orders, refunds) counted on the days ``first`` … ``last``, both included."""
+        orders = refunds = 0
+        for d, (o, r) in self.days.items():
+            if first <= date.fromisoformat(d) <= last:
+                orders, refunds = orders + o, refunds + r
+        return orders, refunds
+
+    def merge(self, other: StoreStats) -> None:
+        """Add another shard's figures to these."""
+        self.orders += other.orders
+        self.refunds += other.refunds
+        self.line_quantities.merge(other.line_quantities)
+        for mine, theirs in ((self.order_totals, other.order_totals), (self.refund_amounts, other.refund_amounts)):
+            for currency, histogram in theirs.items():
+                mine.setdefault(currency, LogHistogram()).merge(histogram)
+        for country, n in other.countries.items():
+            self.countries[country] = self.countries.get(country, 0) + n
+        for d, (o, r) in other.days.items():
+            counts = self.days.setdefault(d, [0, 0])
+            counts[0] += o
+            counts[1] += r
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "orders": self.orders,
-                "order_totals": self.order_totals.to_json(),
+                "order_totals": {c: h.to_json() for c, h in self.order_totals.items()},
                 "line_quantities": self.line_quantities.to_json(),
                 "refunds": self.refunds,
-                "refund_amounts": self.refund_amounts.to_json(),
+                "refund_amounts": {c: h.to_json() for c, h in self.refund_amounts.items()},
                 "countries": self.countries,
+                "days": self.days,
             },
             separators=(",", ":"),
         )
@@ -100,11 +159,12 @@ class StoreStats:
         data = json.loads(text)
         return cls(
             orders=int(data.get("orders", 0)),
-            order_totals=LogHistogram.from_json(data.get("order_totals")),
+            order_totals=_histograms(data.get("order_totals")),
             line_quantities=LogHistogram.from_json(data.get("line_quantities")),
             refunds=int(data.get("refunds", 0)),
-            refund_amounts=LogHistogram.from_json(data.get("refund_amounts")),
+            refund_amounts=_histograms(data.get("refund_amounts")),
             countries={str(k): int(v) for k, v in dict(data.get("countries", {})).items()},
+            days={str(d): [int(o), int(r)] for d, (o, r) in dict(data.get("days", {})).items()},
         )
 
 

@@ -2,7 +2,8 @@
 
 An order is checked against the history *before* it is learnt, so it never hides itself; nothing is
 flagged until the store has ``min_history`` orders (a new deployment learns first; refund sizes wait
-for ``min_refunds`` refunds). The rules:
+for ``min_refunds`` refunds). Totals and refund sizes are compared with the store's figures in the same
+currency, and only once it has ``min_history`` orders (``min_refunds`` refunds) in that currency. The rules:
 
 - order total ≥ ``order_total_ratio`` × the store's median order total, and above its 99th percentile;
 - a line's quantity ≥ ``quantity_ratio`` × the median quantity per line, and above its 99th percentile;
@@ -11,16 +12,20 @@ for ``min_refunds`` refunds). The rules:
 - the ``velocity_orders``-th order (or more) from one e-mail, or to one shipping address, within
   ``velocity_hours``;
 - a refund ≥ ``refund_ratio`` × the store's median refund (once it has ``min_refunds``);
-- the ``customer_refunds``-th refund (or more) for one customer within ``customer_refund_days``.
+- the ``customer_refunds``-th refund (or more) for one customer within ``customer_refund_days``;
+- the store's refund rate (refunds per order) over the last ``refund_rate_days`` ≥ ``refund_rate_ratio``
+  × its rate over the ``refund_rate_baseline_days`` before them, once the recent days have
+  ``refund_rate_min_refunds`` refunds and the earlier ones ``min_history`` orders (every refund credited
+  while it is so is flagged: a wave of returns, a bad batch, a refund fraud).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from shared.anomalies.history import BuyerActivity, StoreStats
+from shared.anomalies.history import BuyerActivity, LogHistogram, StoreStats
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,20 @@ class Thresholds:
     refund_ratio: float = 5.0
     customer_refunds: int = 3
     customer_refund_days: float = 7.0
+    refund_rate_ratio: float = 3.0
+    refund_rate_days: int = 7
+    refund_rate_min_refunds: int = 5
+    refund_rate_baseline_days: int = 56
 
     @property
     def keep(self) -> timedelta:
         """How long a buyer's order and refund times are kept: the longest window a rule looks at."""
         return max(timedelta(hours=self.velocity_hours), timedelta(days=self.customer_refund_days))
+
+    @property
+    def keep_days(self) -> int:
+        """How many days of order and refund counts a store keeps: the refund rate's two windows."""
+        return self.refund_rate_days + self.refund_rate_baseline_days
 
 
 @dataclass(frozen=True)
@@ -95,13 +109,19 @@ def _window(hours: float) -> str:
     return f"{hours:g} h"
 
 
+def utc_day(at: datetime) -> date:
+    """The UTC day of a time (a naive time is taken as UTC)."""
+    return (at.astimezone(UTC) if at.tzinfo else at).date()
+
+
 def check_order(order: OrderFacts, stats: StoreStats, limits: Thresholds) -> list[Flag]:
     flags: list[Flag] = []
     known = stats.orders >= limits.min_history
     total = float(order.total)
-    median = stats.order_totals.median
-    if known and median > 0:
-        if total >= limits.order_total_ratio * median and total > stats.order_totals.quantile(0.99):
+    totals = stats.totals(order.currency)  # a currency the store has too few orders in is not judged
+    median = totals.median
+    if totals.count >= limits.min_history and median > 0:
+        if total >= limits.order_total_ratio * median and total > totals.quantile(0.99):
             flags.append(
                 Flag(
                     "order_total",
@@ -155,9 +175,10 @@ def check_order(order: OrderFacts, stats: StoreStats, limits: Thresholds) -> lis
 
 def check_refund(refund: RefundFacts, stats: StoreStats, limits: Thresholds) -> list[Flag]:
     flags: list[Flag] = []
-    median = stats.refund_amounts.median
+    amounts = stats.refunds_in(refund.currency)
+    median = amounts.median
     amount = float(refund.amount)
-    if stats.refunds >= limits.min_refunds and median > 0 and amount >= limits.refund_ratio * median:
+    if amounts.count >= limits.min_refunds and median > 0 and amount >= limits.refund_ratio * median:
         flags.append(
             Flag(
                 "refund",
@@ -174,13 +195,39 @@ def check_refund(refund: RefundFacts, stats: StoreStats, limits: Thresholds) -> 
                     f"{ordinal(count)} refund for this customer {_window(limits.customer_refund_days * 24)}",
                 )
             )
+    rate = refund_rate(utc_day(refund.at), stats, limits)
+    if rate is not None:
+        flags.append(Flag("refund_rate", rate))
     return flags
 
 
-def learn_order(order: OrderFacts, stats: StoreStats) -> None:
+def refund_rate(day: date, stats: StoreStats, limits: Thresholds) -> str | None:
+    """The reason, when the store's refunds per order over the recent days (with this refund) are
+    ``refund_rate_ratio`` × its usual rate or more; ``None`` when not, or too little is known."""
+    first = day - timedelta(days=limits.refund_rate_days - 1)
+    orders, refunds = stats.between(first, day)
+    refunds += 1  # this refund
+    before, refunded = stats.between(
+        first - timedelta(days=limits.refund_rate_baseline_days), first - timedelta(days=1)
+    )
+    if refunds < limits.refund_rate_min_refunds or before < limits.min_history:
+        return None
+    usual = max(refunded, 1) / before  # never zero: a store that never refunded is judged as if once
+    recent = refunds / max(orders, 1)
+    if recent < limits.refund_rate_ratio * usual:
+        return None
+    days = "this week" if limits.refund_rate_days == 7 else f"in the last {limits.refund_rate_days} days"
+    return (
+        f"refunds are {times(recent, usual)} the store's usual rate {days} "
+        f"({refunds} for {orders} orders; usually {100 * usual:.1f} per 100)"
+    )
+
+
+def learn_order(order: OrderFacts, stats: StoreStats, limits: Thresholds) -> None:
     """Add the order to the store's history (after it was checked)."""
     stats.orders += 1
-    stats.order_totals.add(order.total)
+    stats.order_totals.setdefault(order.currency.upper(), LogHistogram()).add(order.total)
+    stats.count_day(utc_day(order.at), orders=1, keep_days=limits.keep_days)
     for _, quantity in order.quantities:
         stats.line_quantities.add(quantity)
     if order.country:
@@ -193,9 +240,10 @@ def learn_buyer_order(activity: BuyerActivity, at: datetime, limits: Thresholds)
     activity.trim(at, limits.keep)
 
 
-def learn_refund(amount: Decimal, stats: StoreStats) -> None:
+def learn_refund(refund: RefundFacts, stats: StoreStats, limits: Thresholds) -> None:
     stats.refunds += 1
-    stats.refund_amounts.add(amount)
+    stats.refund_amounts.setdefault(refund.currency.upper(), LogHistogram()).add(refund.amount)
+    stats.count_day(utc_day(refund.at), refunds=1, keep_days=limits.keep_days)
 
 
 def learn_buyer_refund(activity: BuyerActivity, at: datetime, limits: Thresholds) -> None:

@@ -10,7 +10,8 @@
 - ``off``: nothing is checked or learnt.
 
 The history is learnt as orders post and refunds are credited (never by re-reading orders): three table
-rows read per order before posting, and the same three updated after.
+requests per order before posting (one query for the store's statistics shards, the e-mail's and the
+address's rows) and three read-modify-writes after (one statistics shard, the two buyer rows).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def thresholds(settings: Settings) -> Thresholds:
         refund_ratio=settings.anomaly_refund_ratio,
         customer_refunds=settings.anomaly_customer_refunds,
         customer_refund_days=settings.anomaly_customer_refund_days,
+        refund_rate_ratio=settings.anomaly_refund_rate_ratio,
+        refund_rate_days=settings.anomaly_refund_rate_days,
+        refund_rate_min_refunds=settings.anomaly_refund_rate_min_refunds,
+        refund_rate_baseline_days=settings.anomaly_refund_rate_baseline_days,
     )
 
 
@@ -145,7 +150,7 @@ def learn_order(order: Order, services: Services) -> None:
             services.store_history.update_buyer(
                 order.store, key, lambda a: rules.learn_buyer_order(a, facts.at, limits)
             )
-        services.store_history.update_stats(order.store, lambda stats: rules.learn_order(facts, stats))
+        services.store_history.update_stats(order.store, lambda stats: rules.learn_order(facts, stats, limits))
     except (AzureError, WriteConflict) as exc:
         log.warning("store history not updated for an order: %s", type(exc).__name__)
 
@@ -173,7 +178,7 @@ def refund_credited(order: Order, refund: Refund, entry: LedgerEntry, services: 
             services.store_history.update_buyer(
                 order.store, email_key, lambda a: rules.learn_buyer_refund(a, at, limits)
             )
-        services.store_history.update_stats(order.store, lambda stats: rules.learn_refund(refund.amount, stats))
+        services.store_history.update_stats(order.store, lambda stats: rules.learn_refund(facts, stats, limits))
     except (AzureError, WriteConflict) as exc:
         log.warning("store history not updated for a refund: %s", type(exc).__name__)
     return entry

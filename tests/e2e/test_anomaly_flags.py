@@ -25,8 +25,8 @@ def test_a_huge_order_posts_and_is_flagged_and_every_posted_order_is_learnt(stac
     usual = StoreStats()
     for n in range(60):  # a store whose orders are around 100
         facts = OrderFacts(Decimal(90 + n % 20), "USD", (("Side Panel", Decimal(1)),), "US", datetime.now(UTC))
-        rules.learn_order(facts, usual)
-    app.store_history.update_stats("main", lambda stats: stats.__dict__.update(usual.__dict__))
+        rules.learn_order(facts, usual, rules.Thresholds())
+    app.store_history.replace_stats("main", usual)
 
     order = stack.woo.place_order([("1920-S", 20)], pay=True, email="bulk.buyer@example.com")
 

@@ -1,5 +1,5 @@
-"""The store history on Azurite: concurrent updates all land (ETag-guarded), and `connector release`
-and `connector flagged` on real storage."""
+"""The store history on Azurite: concurrent updates all land (ETag-guarded, the store's statistics
+sharded), and `connector release` and `connector flagged` on real storage."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from shared.flows.services import Services
 from shared.model import HoldCode
 from shared.storage.ledger import LedgerEntry, OrderState
 from shared.storage.names import LEDGER_TABLE, STORE_HISTORY_TABLE, WOO_EVENTS_QUEUE
+from shared.storage.store_history import SHARDS, stats_partition
 
 pytestmark = pytest.mark.integration
 
@@ -34,28 +35,60 @@ def storage(storage_env: str) -> Iterator[str]:
     tables = TableServiceClient.from_connection_string(storage_env)
     for name in (STORE_HISTORY_TABLE, LEDGER_TABLE):
         client = tables.get_table_client(name)
-        for entity in client.query_entities("PartitionKey eq @pk", parameters={"pk": STORE}):
-            client.delete_entity(entity["PartitionKey"], entity["RowKey"])
+        for partition in (STORE, stats_partition(STORE)):
+            for entity in client.query_entities("PartitionKey eq @pk", parameters={"pk": partition}):
+                client.delete_entity(entity["PartitionKey"], entity["RowKey"])
     QueueServiceClient.from_connection_string(storage_env).get_queue_client(WOO_EVENTS_QUEUE).clear_messages()
     yield storage_env
 
 
-def test_concurrent_orders_of_one_store_are_all_learnt(storage: str) -> None:
+def test_eight_workers_learning_orders_of_one_store_at_once_count_every_order(storage: str) -> None:
+    """Every queue worker posting an order of the store writes its statistics: none may be lost."""
     at = datetime(2026, 12, 1, tzinfo=UTC)
+    limits = rules.Thresholds()
+    workers, each = 8, 12
+    start = threading.Barrier(workers)
+    failures: list[str] = []
 
-    def learn(count: int) -> None:
+    def learn(worker: int) -> None:
         history = Services(Settings()).store_history  # one per worker, as instances are
-        for n in range(count):
+        start.wait(timeout=60)
+        for n in range(each):
             facts = OrderFacts(Decimal(20 + n), "USD", (("Mug", Decimal(1)),), "US", at)
-            history.update_stats(STORE, lambda stats, f=facts: rules.learn_order(f, stats))
+            refund = rules.RefundFacts(Decimal(5), "USD", at, None)
+            try:
+                history.update_stats(STORE, lambda stats, f=facts: rules.learn_order(f, stats, limits))
+                if n % 4 == worker % 4:
+                    history.update_stats(STORE, lambda stats, r=refund: rules.learn_refund(r, stats, limits))
+            except Exception as exc:  # a lost update is the failure this test is about
+                failures.append(type(exc).__name__)
 
-    workers = [threading.Thread(target=learn, args=(15,)) for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
+    threads = [threading.Thread(target=learn, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert failures == [] and not any(thread.is_alive() for thread in threads)
     stats = Services(Settings()).store_history.stats(STORE)
-    assert stats.orders == 45 and stats.order_totals.count == 45 and stats.countries == {"US": 45}
+    orders = workers * each
+    assert stats.orders == orders and stats.totals("USD").count == orders and stats.countries == {"US": orders}
+    assert stats.refunds == orders // 4 and stats.days == {"2026-12-01": [orders, orders // 4]}
+    shards = TableServiceClient.from_connection_string(storage).get_table_client(STORE_HISTORY_TABLE)
+    rows = list(shards.query_entities("PartitionKey eq @pk", parameters={"pk": stats_partition(STORE)}))
+    assert 1 < len(rows) <= SHARDS  # spread over the shards, read back in one query
+
+
+def test_replacing_a_stores_statistics_leaves_one_shard(storage: str) -> None:
+    history = Services(Settings()).store_history
+    limits = rules.Thresholds()
+    for _n in range(20):
+        facts = OrderFacts(Decimal(20), "USD", (), "US", datetime(2026, 12, 1, tzinfo=UTC))
+        history.update_stats(STORE, lambda stats, f=facts: rules.learn_order(f, stats, limits))
+    seeded = history.stats(STORE)
+    assert seeded.orders == 20
+    seeded.orders = 5
+    history.replace_stats(STORE, seeded)
+    assert history.stats(STORE).orders == 5
 
 
 def test_release_and_flagged_on_real_storage(storage: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,6 +25,7 @@ from tests.fakes import FakeErp
 from tests.unit.test_order_flows import STORE, App, order_payload
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+LIMITS = Thresholds()
 
 # ------------------------------------------------------------------------------ statistics
 
@@ -46,7 +47,10 @@ def test_a_log_histogram_reads_the_median_and_percentiles_within_a_bin() -> None
 def test_the_store_stats_stay_small_however_many_orders() -> None:
     stats = StoreStats()
     for n in range(20_000):
-        rules.learn_order(OrderFacts(Decimal(10 + n % 500), "USD", (("x", Decimal(1 + n % 7)),), "US", NOW), stats)
+        at = NOW - timedelta(minutes=n)
+        rules.learn_order(
+            OrderFacts(Decimal(10 + n % 500), "USD", (("x", Decimal(1 + n % 7)),), "US", at), stats, LIMITS
+        )
     text = stats.to_json()
     assert StoreStats.from_json(text).orders == 20_000 and len(text) < 4000  # one table cell (64 KiB) holds it
 
@@ -66,7 +70,7 @@ def history(orders: int = 100, total: str = "50", country: str = "US") -> StoreS
     stats = StoreStats()
     for n in range(orders):
         amount = Decimal(total) * Decimal(0.8 + 0.4 * (n % 10) / 10)
-        rules.learn_order(OrderFacts(amount, "USD", (("Mug", Decimal(1 + n % 2)),), country, NOW), stats)
+        rules.learn_order(OrderFacts(amount, "USD", (("Mug", Decimal(1 + n % 2)),), country, NOW), stats, LIMITS)
     return stats
 
 
@@ -118,7 +122,7 @@ def test_ordinals_read_as_words_then_numbers() -> None:
 def test_a_large_refund_and_a_third_refund_for_a_customer_this_week() -> None:
     stats = history()
     for n in range(20):
-        rules.learn_refund(Decimal(20 + n), stats)
+        rules.learn_refund(RefundFacts(Decimal(20 + n), "USD", NOW, None), stats, LIMITS)
     [big] = rules.check_refund(RefundFacts(Decimal("400"), "USD", NOW, None), stats, Thresholds())
     assert big.reason.startswith("refund of 400.00 USD is 1") and big.reason.endswith("× the store's median refund")
     customer = BuyerActivity()
@@ -126,6 +130,80 @@ def test_a_large_refund_and_a_third_refund_for_a_customer_this_week() -> None:
         rules.learn_buyer_refund(customer, NOW - timedelta(days=days), Thresholds())
     [third] = rules.check_refund(RefundFacts(Decimal("25"), "USD", NOW, customer), stats, Thresholds())
     assert third.reason == "third refund for this customer this week"
+
+
+def test_the_refund_rate_of_the_week_far_above_the_stores_usual_rate_is_flagged() -> None:
+    stats, limits = StoreStats(), Thresholds()
+    for day in range(7, 63):  # eight weeks before this one: 20 orders a day, one refund every other day
+        at = NOW - timedelta(days=day)
+        for _n in range(20):
+            rules.learn_order(OrderFacts(Decimal(50), "USD", (), "US", at), stats, limits)
+        if day % 2:
+            rules.learn_refund(RefundFacts(Decimal(30), "USD", at, None), stats, limits)
+    for day in range(7):  # this week: as many orders, and refunds coming in
+        for _n in range(20):
+            rules.learn_order(OrderFacts(Decimal(50), "USD", (), "US", NOW - timedelta(days=day)), stats, limits)
+    usual = RefundFacts(Decimal(30), "USD", NOW, None)
+    for _n in range(10):  # 2.5 per 100 usually; 11 for 140 orders is 3.1×, the first over 3×
+        assert rules.check_refund(usual, stats, limits) == []
+        rules.learn_refund(usual, stats, limits)
+    [flag] = rules.check_refund(usual, stats, limits)
+    assert flag == rules.Flag(
+        "refund_rate", "refunds are 3.1× the store's usual rate this week (11 for 140 orders; usually 2.5 per 100)"
+    )
+    assert rules.check_refund(usual, stats, Thresholds(refund_rate_ratio=4)) == []
+    assert rules.check_refund(usual, stats, Thresholds(refund_rate_min_refunds=12)) == []
+    # Nine weeks on, the wave has left the window: no flag; and days older than both windows are not kept.
+    later = RefundFacts(Decimal(30), "USD", NOW + timedelta(days=64), None)
+    rules.learn_order(OrderFacts(Decimal(50), "USD", (), "US", later.at), stats, limits)
+    assert rules.check_refund(later, stats, limits) == [] and len(stats.days) == 1
+
+
+def test_a_store_without_enough_earlier_orders_has_no_usual_refund_rate() -> None:
+    stats, limits = StoreStats(), Thresholds()
+    for _n in range(100):  # all this week: nothing to compare with
+        rules.learn_order(OrderFacts(Decimal(50), "USD", (), "US", NOW), stats, limits)
+    for _n in range(30):
+        rules.learn_refund(RefundFacts(Decimal(30), "USD", NOW, None), stats, limits)
+    assert [f.code for f in rules.check_refund(RefundFacts(Decimal(30), "USD", NOW, None), stats, limits)] == []
+
+
+def test_totals_and_refund_sizes_are_judged_per_currency() -> None:
+    stats, limits = StoreStats(), Thresholds()
+    for n in range(100):  # a store selling in euros (~50) and yen (~7,000)
+        rules.learn_order(OrderFacts(Decimal(45 + n % 10), "EUR", (), "DE", NOW), stats, limits)
+        rules.learn_order(OrderFacts(Decimal(6500 + 100 * (n % 10)), "JPY", (), "JP", NOW), stats, limits)
+        rules.learn_refund(RefundFacts(Decimal(20 + n % 5), "EUR", NOW, None), stats, limits)
+        rules.learn_refund(RefundFacts(Decimal(3000 + n % 5), "JPY", NOW, None), stats, limits)
+    yen = OrderFacts(Decimal(7000), "JPY", (), "JP", NOW, {"email": BuyerActivity()})
+    assert rules.check_order(yen, stats, limits) == []  # 140× the euro median, but an ordinary yen order
+    [huge] = rules.check_order(OrderFacts(Decimal(2500), "eur", (), "DE", NOW), stats, limits)
+    assert huge.code == "order_total" and huge.reason.startswith("order total 5")  # the euro median, ~47
+    assert rules.check_refund(RefundFacts(Decimal(3000), "JPY", NOW, None), stats, limits) == []
+    [big] = rules.check_refund(RefundFacts(Decimal(3000), "EUR", NOW, None), stats, limits)
+    assert big.code == "refund"
+    # A currency the store has too few orders in is not judged on size (it learns it first).
+    assert rules.check_order(OrderFacts(Decimal(90000), "GBP", (), "DE", NOW), stats, limits) == []
+    again = StoreStats.from_json(stats.to_json())
+    assert again == stats and set(again.order_totals) == {"EUR", "JPY"}
+
+
+def test_shards_merge_into_the_stores_figures_and_old_single_histograms_are_dropped() -> None:
+    limits, one, two, whole = Thresholds(), StoreStats(), StoreStats(), StoreStats()
+    for n in range(60):
+        facts = OrderFacts(Decimal(10 + n), "USD", (("Mug", Decimal(1 + n % 3)),), "US" if n % 4 else "CA", NOW)
+        rules.learn_order(facts, one if n % 2 else two, limits)
+        rules.learn_order(facts, whole, limits)
+        refund = RefundFacts(Decimal(5 + n), "USD", NOW - timedelta(days=n % 3), None)
+        rules.learn_refund(refund, two if n % 3 else one, limits)
+        rules.learn_refund(refund, whole, limits)
+    merged = StoreStats()
+    merged.merge(one)
+    merged.merge(two)
+    assert merged == whole
+    legacy = '{"orders":3,"order_totals":{"bins":{"40":3},"zero":0},"refunds":0,"refund_amounts":{"bins":{},"zero":0}}'
+    read = StoreStats.from_json(legacy)
+    assert read.orders == 3 and read.order_totals == {} and read.refund_amounts == {}
 
 
 # ------------------------------------------------------------------------------ a generated history
@@ -137,6 +215,7 @@ def test_planted_anomalies_are_found_and_a_normal_day_flags_nothing() -> None:
     test_day = result["test_day"]
     assert test_day["recall"] >= 0.95 and test_day["precision"] >= 0.9
     assert all(kind["flagged"] == kind["planted"] for kind in test_day["by_kind"].values())
+    assert test_day["by_kind"]["refund_rate"]["planted"] >= 30  # the wave, after its lead-in
     assert result["normal_week"]["flagged"] <= 0.01 * result["normal_week"]["events"]
 
 
@@ -147,10 +226,10 @@ def seeded(app: App, orders: int = 20, refunds: int = 0) -> None:
     """A store whose orders are ~2 (order 727 is 29.35: far above)."""
     stats = StoreStats()
     for n in range(orders):
-        rules.learn_order(OrderFacts(Decimal("2.00") + Decimal(n % 5) / 10, "USD", (), "US", NOW), stats)
+        rules.learn_order(OrderFacts(Decimal("2.00") + Decimal(n % 5) / 10, "USD", (), "US", NOW), stats, LIMITS)
     for n in range(refunds):
-        rules.learn_refund(Decimal("1.00") + Decimal(n % 3) / 10, stats)
-    app.services.store_history.update_stats(STORE, lambda current: current.__dict__.update(stats.__dict__))
+        rules.learn_refund(RefundFacts(Decimal("1.00") + Decimal(n % 3) / 10, "USD", NOW, None), stats, LIMITS)
+    app.services.store_history.replace_stats(STORE, stats)
 
 
 def test_flag_mode_posts_the_order_and_marks_it_for_a_person(caplog: pytest.LogCaptureFixture) -> None:
