@@ -296,3 +296,29 @@ def test_a_large_refund_is_flagged_never_held() -> None:
     assert entry.refunds_posted == "901"
     assert entry.anomaly.startswith("unusual refund 901: refund of 10.00 USD is") and entry.attention == ""
     assert app.services.store_history.stats(STORE).refunds == 11
+
+
+def test_a_refund_in_a_week_of_many_refunds_is_flagged_through_the_refund_flow() -> None:
+    app = App(FakeErp(items=["WOO-93", "Bar3"]))
+    limits, stats = Thresholds(), StoreStats()
+    refunded_on = datetime(2017, 3, 23, 10, tzinfo=UTC)
+    for day in range(1, 63):  # 10 orders a day for nine weeks, a refund a week, then 6 refunds this week
+        at = refunded_on - timedelta(days=day)
+        for _ in range(10):
+            rules.learn_order(OrderFacts(Decimal(20), "USD", (), "US", at), stats, limits)
+        if day % 7 == 0 or day < 7:
+            rules.learn_refund(RefundFacts(Decimal(10), "USD", at, None), stats, limits)
+    app.services.store_history.replace_stats(STORE, stats)
+    app.deliver(order_payload())
+    refund = {"id": 901, "reason": "damaged", "amount": "10.00", "refunded_payment": True,
+              "date_created_gmt": "2017-03-23T10:00:00", "line_items": [], "shipping_lines": [], "fee_lines": []}  # fmt: skip
+    app.woo.refunds[727] = [refund]
+    refunded = order_payload(date_modified_gmt="2017-03-23T10:00:01")
+    refunded["refunds"] = [{"id": 901, "reason": "damaged", "total": "-10.00"}]
+    app.deliver(refunded)
+    entry = app.entry()
+    assert entry.refunds_posted == "901" and entry.state == OrderState.POSTED  # flagged, never held
+    assert entry.anomaly == (
+        "unusual refund 901: refunds are 8.0× the store's usual rate this week (7 for 61 orders; usually 1.4 per 100)"
+    )
+    assert app.services.store_history.stats(STORE).days["2017-03-23"] == [0, 1]  # learnt on its day
