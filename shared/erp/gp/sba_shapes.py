@@ -225,6 +225,7 @@ def cash_receipt_from_json(body: dict[str, Any]) -> dict[str, Any]:
     return {
         "Key": {"Id": body.get("ReceiptNumber")},
         "CustomerKey": {"Id": body.get("CustomerId")},
+        "Date": _date(body.get("ReceiptDate")),
         "Amount": _money(body.get("Amount")),
         "Description": body.get("Description"),
         "TransactionState": body.get("Status"),
