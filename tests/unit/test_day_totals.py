@@ -6,7 +6,8 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from shared.flows.day_totals import DayTotals, format_money
+from shared.erp.port import ErpPayment
+from shared.flows.day_totals import NOT_READ, NOT_RECORDED, DayTotals, format_money
 from shared.flows.reconcile_classify import classify_stock, explained_by_lag
 from shared.flows.report import Report, render_html
 
@@ -36,6 +37,43 @@ def test_orders_refunds_documents_and_credit_memos_add_up_per_currency() -> None
     summary = totals.summary()
     assert summary["USD"]["gross"] == "200.00 USD"
     assert summary["JPY"]["gross"] == "3,666 JPY"
+
+
+def test_payments_are_compared_with_the_gross_sales_per_currency() -> None:
+    totals = DayTotals()
+    totals.add_order(woo_order("120.00"), [Decimal("120.00")])
+    totals.add_order(woo_order("80.00"), [Decimal("80.00")])
+    totals.add_order(woo_order("3666", "JPY"), [Decimal("3666")])
+    totals.add_payments(
+        [
+            ErpPayment("p1", "J1", Decimal("120.00"), "1001", "USD"),
+            ErpPayment("p2", "J2", Decimal("3666"), "1003", "JPY"),
+        ]
+    )
+    totals.add_refund("EUR", Decimal("5.00"), [])  # a currency seen after the payments were read
+    usd, jpy = totals.by_currency["USD"], totals.by_currency["JPY"]
+    assert (usd.payments, usd.payments_total, usd.payment_difference) == (1, Decimal("120.00"), Decimal("80.00"))
+    assert (jpy.payments, jpy.payment_difference) == (1, Decimal(0))
+    summary = totals.summary()
+    assert summary["USD"]["payments_total"] == "120.00 USD"
+    assert summary["USD"]["payment_difference"] == "80.00 USD"
+    assert summary["JPY"]["payments_total"] == "3,666 JPY"
+    assert (summary["EUR"]["payments"], summary["EUR"]["payments_total"]) == ("0", "0.00 EUR")  # read: none, zero
+
+
+def test_a_connection_that_records_no_payments_says_so_not_zero() -> None:
+    report = Report(day=date(2026, 5, 1), stores=("main",), generated_at=datetime(2026, 5, 2, 2, 30, tzinfo=UTC))
+    report.totals.add_order(woo_order("100.00"), [Decimal("100.00")])
+    report.totals.payments_unrecorded("bc-main")
+    summary = report.totals.summary()["USD"]
+    assert (summary["payments"], summary["payments_total"], summary["payment_difference"]) == (NOT_RECORDED,) * 3
+    page = render_html(report)
+    assert "ERP payments recorded" in page and NOT_RECORDED in page
+    assert "The ERP connection bc-main records no payments" in page
+    failed = DayTotals()
+    failed.add_order(woo_order("100.00"), [])
+    failed.payments_unread("bc-main")
+    assert failed.summary()["USD"]["payments_total"] == NOT_READ
 
 
 def test_money_is_fixed_point_with_the_currency() -> None:

@@ -334,7 +334,8 @@ class BcAdapter:
                 ("customers", {"$filter": expression, "$select": "number,currencyCode"})
                 for expression in any_of_within("number", numbers)
             ]
-            currencies = {str(c.get("number")): str(c.get("currencyCode") or "") for c in self.client.batch_get(lookups)}
+            customers = self.client.batch_get(lookups)
+            currencies = {str(c.get("number")): str(c.get("currencyCode") or "") for c in customers}
         local = self.connection.local_currency
         return [
             replace(_payment(row), currency_code=(currencies.get(str(row.get("customerNumber"))) or local).upper())
@@ -342,7 +343,8 @@ class BcAdapter:
         ]
 
     def currencies(self) -> set[str]:
-        """The ``currencies`` entity's codes and the local currency (LCY has no row: documents in it carry a blank code)."""
+        """The ``currencies`` entity's codes and the local currency (LCY has no row: documents in it carry a blank
+        code)."""
         rows = self.client.iter_rows("currencies", {"$select": "code"})
         return {str(row.get("code") or "").upper() for row in rows} - {""} | {self.connection.local_currency.upper()}
 
