@@ -182,7 +182,7 @@ def reconcile_day(
             pending = unposted.get(store, set()) | {order for held_store, order in held_keys if held_store == store}
             _guarded(store, "stock", add, partial(_check_stock, services, store, report, add, pending))
         for connection in indexes:
-            _guarded(connection, "payments", add, partial(_read_payments, services, connection, day, report))
+            _guarded(connection, "payments", add, partial(read_payments, services, connection, day, report))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
         _write_blobs(services, report, spool)
@@ -204,7 +204,7 @@ def _posted_statuses(services: Services, stores: Sequence[str]) -> tuple[str, ..
     return tuple(statuses)
 
 
-def _read_payments(services: Services, connection: str, day: date, report: Report) -> None:
+def read_payments(services: Services, connection: str, day: date, report: Report) -> None:
     """The connection's payments dated that day into the day's totals, or that it records none."""
     if not services.settings.connection(connection).records_payments:
         report.totals.payments_unrecorded(connection)
