@@ -187,7 +187,8 @@ class FakeErp:
 
     def payments_between(self, first_day: date, last_day: date) -> list[ErpPayment]:
         self._call("payments_between")
-        return [p for n, p in self.payments.items() if first_day <= self.payment_days[n] <= last_day]
+        days = self.payment_days
+        return [p for n, p in self.payments.items() if n in days and first_day <= days[n] <= last_day]
 
     def currencies(self) -> set[str] | None:
         self._call("currencies")

@@ -5,8 +5,8 @@ The order decision reuses the code the order flow runs: the paid statuses, :func
 required_item_keys` and :func:`~shared.erp.rules.resolve_lines` (the line holds every adapter applies),
 the blocked-customer hold and :func:`~shared.erp.rules.expected_total`. So readiness cannot say "post"
 where the connector would hold. An order currency the ERP has not set up (``ErpPort.currencies``) would hold;
-where the ERP cannot list its currencies (GP over SBA) a foreign currency is reported as something to
-confirm, never guessed.
+where an adapter cannot list the ERP's currencies (``currencies()`` is None) a foreign currency is reported as
+something to confirm, never guessed.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ KINDS: dict[FindingKind, KindInfo] = {
         "Currency to confirm in the ERP",
         False,
         "Orders in a currency other than the ERP's local one: the ERP must have it set up (with exchange "
-        "rates) or they are held. This connection cannot list the ERP's currencies (GP over SBA), so confirm it.",
+        "rates) or they are held. This connection cannot list the ERP's currencies, so confirm it.",
         "The ERP's currencies page (BC: Currencies, with exchange rates); the connection's LOCAL_CURRENCY.",
         "#2980b9",
     ),

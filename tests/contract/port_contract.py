@@ -416,6 +416,21 @@ class ErpPortContract:
             impatient_erp.create_customer(buyer())
         assert write.value.ambiguous
 
+    def test_the_reconciliation_and_readiness_reads_fail_transiently_when_the_erp_is_down(
+        self, impatient_erp: Erp, probe: ErpProbe
+    ):
+        """The day's payments and the currencies go through the same client: a timeout or a 503 is transient."""
+        day = datetime.now(UTC).date()
+        probe.inject(Fault.TIMEOUT)
+        with pytest.raises(TransientErpError):
+            impatient_erp.payments_between(day, day)
+        probe.clear_faults()
+        probe.inject(Fault.UNAVAILABLE, retry_after=1)
+        for read in (lambda: impatient_erp.payments_between(day, day), impatient_erp.currencies):
+            with pytest.raises(TransientErpError) as down:
+                read()
+            assert down.value.retry_after == 1
+
     def test_an_expired_token_is_reacquired_once(self, erp: Erp, probe: ErpProbe):
         assert erp.find_sales_document("T-4") is None  # a token is cached now
         before = probe.request_log()

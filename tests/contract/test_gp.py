@@ -130,10 +130,6 @@ class TestGpSba(GpContract):
         assert erp.list_shipments_since(EPOCH) == []
         assert not erp.get_sales_document(document).shipped
 
-    def test_the_erps_currencies_are_listed(self, erp: GpAdapter, probe: GpProbe) -> None:
-        """SBA has no currency resource (facts §1.1): the adapter says it cannot tell, never an empty set."""
-        assert erp.currencies() is None
-
     def test_a_shipment_without_tracking_has_none(
         self, erp: GpAdapter, probe: GpProbe, gp_emulator: GpEmulator
     ) -> None:

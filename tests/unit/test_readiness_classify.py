@@ -129,7 +129,7 @@ def test_a_currency_the_erp_has_set_up_is_ready() -> None:
 
 
 def test_a_currency_is_to_confirm_only_where_the_erp_cannot_list_them() -> None:
-    verdict, findings = decide(order(currency="EUR"))  # erp_currencies None: GP over SBA
+    verdict, findings = decide(order(currency="EUR"))  # erp_currencies None: the adapter cannot tell
     assert verdict.action == Action.POST
     assert [(f.kind, f.info.blocking) for f in findings.all()] == [(FindingKind.CURRENCY_TO_CONFIRM, False)]
 

@@ -440,8 +440,8 @@ class GpAdapter:
         return found
 
     def currencies(self) -> set[str] | None:
-        """The currencies set up in GP (``GetCurrencyList``: the Web Services WSDL), the functional one included;
-        None over SBA, which has no currency resource (facts §1.1)."""
+        """The currencies set up in GP, the functional one included: ``GetCurrencyList`` (the Web Services WSDL),
+        or over SBA the Admin area's currencies (dynamics.md §3.1; path and body guessed in ``sba_shapes``)."""
         if not self.transport.supports("Currency"):
             return None
         rows = self.transport.list("Currency", {})
