@@ -463,8 +463,19 @@ class FoAdapter:
         return _payment(found[0]) if found else None
 
     def payments_between(self, first_day: date, last_day: date) -> list[ErpPayment]:
-        """The payment lines the adapter wrote (credit lines on the customer payment journal, facts §2.4)
-        dated in the range, posted or not; refunds (debit lines) are not payments."""
+        """The payment lines the adapter wrote (credit lines in its ``WooCommerce <day>`` journals of
+        ``PAYMENT_JOURNAL``, facts §2.4) dated in the range, posted or not; refunds (debit lines) are not
+        payments, and lines finance entered in other journals are not the connector's."""
+        name = self.connection.payment_journal
+        if not name:
+            return []
+        headers = self.client.iter_rows(
+            "CustomerPaymentJournalHeaders",
+            {"$filter": f"JournalName eq {odata_string(name)}", "$select": "JournalBatchNumber,Description"},
+        )
+        ours = {
+            str(h["JournalBatchNumber"]) for h in headers if str(h.get("Description") or "").startswith("WooCommerce ")
+        }
         end = last_day + timedelta(days=1)
         params = {
             "$filter": f"TransactionDate ge {first_day.isoformat()} and TransactionDate lt {end.isoformat()}"
@@ -472,7 +483,8 @@ class FoAdapter:
             "$select": "dataAreaId,JournalBatchNumber,LineNumber,PaymentReference,CreditAmount,CurrencyCode",
         }
         local = self.connection.local_currency
-        return [_payment(row, local) for row in self.client.iter_rows("CustomerPaymentJournalLines", params)]
+        rows = self.client.iter_rows("CustomerPaymentJournalLines", params)
+        return [_payment(row, local) for row in rows if str(row.get("JournalBatchNumber")) in ours]
 
     def currencies(self) -> set[str]:
         """The currencies F&O has (``Currencies``, one table for all legal entities: guesses.CURRENCIES) and the
