@@ -44,7 +44,8 @@ class FakeErp:
 
     def __init__(self, *, items: Sequence[str] = (), currencies: Sequence[str] = ("USD",)) -> None:
         self.items: dict[str, ErpItem] = {sku: ErpItem(number=sku, id=f"item-{sku}") for sku in items}
-        self.currencies = set(currencies)
+        self.currency_codes = set(currencies)
+        self.payment_days: dict[str, date] = {}  # external number -> the day a payment is dated
         self.customers: dict[str, ErpCustomer] = {}
         self.documents: dict[str, ErpDocument] = {}  # by external document number
         self.credit_memos: dict[str, ErpDocument] = {}
@@ -107,7 +108,7 @@ class FakeErp:
         current = self.customers.get(customer.number, customer)  # a cached match may not know it is blocked
         if current.blocked:
             holds.append(HoldReason.blocked_customer(current.number, current.blocked_reason))
-        if order.currency not in self.currencies:
+        if order.currency not in self.currency_codes:
             holds.append(HoldReason.currency_not_set_up(order.currency))
         for line in order.lines:
             if (line.sku or "") not in self.items:
@@ -163,8 +164,9 @@ class FakeErp:
         number = order.external_number
         if number in self.payments:
             raise AssertionError(f"a second payment for {number}")
-        payment = ErpPayment(f"pay-{number}", document.number, amount, number)
+        payment = ErpPayment(f"pay-{number}", document.number, amount, number, order.currency)
         self.payments[number] = payment
+        self.payment_days[number] = (order.paid_at or order.created_at).date()
         return self._answer("record_payment", payment)
 
     def find_payment(self, external_document_number: str) -> ErpPayment | None:
@@ -182,6 +184,15 @@ class FakeErp:
         self._call("document_totals")
         pool = self.credit_memos if kind == DocumentKind.CREDIT_MEMO else self.documents
         return iter([(n, d.total_including_tax) for n, d in pool.items() if d.kind == kind])
+
+    def payments_between(self, first_day: date, last_day: date) -> list[ErpPayment]:
+        self._call("payments_between")
+        days = self.payment_days
+        return [p for n, p in self.payments.items() if n in days and first_day <= days[n] <= last_day]
+
+    def currencies(self) -> set[str] | None:
+        self._call("currencies")
+        return set(self.currency_codes)
 
     # -- catalogue, stock, shipments
 

@@ -161,6 +161,17 @@ ENTITY_SETS: tuple[EntitySet, ...] = (
         False,
         writable=False,
     ),
+    # Currencies (table Currency, entity CurrencyEntity): shared by all legal entities, so no dataAreaId; set
+    # name, key and property names UNCONFIRMED (no CDM extract, not in facts). Read-only here, listed only.
+    EntitySet(
+        "Currencies",
+        "Currency",
+        "CurrencyEntity",
+        ("CurrencyCode",),
+        False,
+        writable=False,
+        extra_props=("CurrencyCode", "Name", "Symbol"),
+    ),
     # Posted packing slip lines (table CustPackingSlipTrans, facts §2.7): no CDM entity was found, so the set
     # name, key and property names are ours; read-only (the warehouse simulator writes them)
     EntitySet(
@@ -182,6 +193,9 @@ ENTITY_SETS: tuple[EntitySet, ...] = (
         ),
     ),
 )
+
+# Entity sets shared by all legal entities (no dataAreaId; cross-company and a dataAreaId filter mean nothing).
+GLOBAL_SETS = frozenset({"Currencies"})
 
 # First-level navigation properties (names UNCONFIRMED except the header's SalesOrderLines, dynamics.md §2.2):
 # type -> nav name -> (target set, [(own property, target property)], collection?)

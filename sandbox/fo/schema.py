@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from sandbox.fo.guesses import ENTITY_SETS, ENUMS, NAMESPACE, NAVIGATIONS, EntitySet, property_type
+from sandbox.fo.guesses import ENTITY_SETS, ENUMS, GLOBAL_SETS, NAMESPACE, NAVIGATIONS, EntitySet, property_type
 from sandbox.odata.schema import EntityType, Prop, Schema
 
 REFERENCE_DIR = Path(
@@ -39,7 +39,8 @@ def load_schema(reference: Path = REFERENCE_DIR) -> Schema:
     types: dict[str, EntityType] = {}
     for entity_set in ENTITY_SETS:
         et = EntityType(entity_set.type_name, namespace=NAMESPACE)
-        et.props["dataAreaId"] = Prop("dataAreaId", "Edm.String", 4, False)
+        if entity_set.name not in GLOBAL_SETS:
+            et.props["dataAreaId"] = Prop("dataAreaId", "Edm.String", 4, False)
         rows = fields.get(entity_set.aot, [])
         names = [(str(r["name"]), bool(r["isNullable"])) for r in rows] or [(n, True) for n in entity_set.extra_props]
         for name, nullable in names:

@@ -69,6 +69,8 @@ class Service:
             raise FoError(405, f"The requested resource does not support http method '{call.method}'.")
         if rest:
             raise not_found(f"{call.root}/{call.path}")
+        if entity_set in guesses.GLOBAL_SETS:
+            raise FoError(405, f"The emulator lists '{entity_set}' only; it does not address one by key.")
         key = self._key(entity_set, key_text)
         company = self._company_of_key(call, key)
         record = self._find(company, entity_set, key, call)
@@ -146,7 +148,10 @@ class Service:
         etype = self.store.etype(meta.type_name)
         cross = call.query.get("cross-company", "").lower() == "true"
         companies = list(self.store.companies.values()) if cross else [self._company(self.default_company)]
-        records = [r for c in companies for r in self.store.rows(c, entity_set)]
+        if entity_set in guesses.GLOBAL_SETS:
+            records = self._global_rows(entity_set)
+        else:
+            records = [r for c in companies for r in self.store.rows(c, entity_set)]
         query = {k: v for k, v in call.query.items() if k != "cross-company"}
         if "$filter" in query:
             node = parse_fo_filter(query.pop("$filter"), etype, self.store.schema)
@@ -180,6 +185,15 @@ class Service:
                 nxt["cross-company"] = "true"
             body["@odata.nextLink"] = f"{call.root}/{entity_set}?{urlencode(nxt)}"
         return body
+
+    def _global_rows(self, entity_set: str) -> list[Record]:
+        """The rows of a set shared by all legal entities, computed: ``Currencies`` is every legal entity's
+        accounting currency and the currencies set up (the emulator keeps them per legal entity; F&O has one
+        table, so a currency set up for one is listed for all, as in F&O)."""
+        if entity_set != "Currencies":
+            raise not_found(entity_set)
+        codes = sorted({code for c in self.store.companies.values() for code in (c.currency, *c.currencies)})
+        return [{"id": f"Currencies|{code}", "CurrencyCode": code, "Name": code, "Symbol": ""} for code in codes]
 
     def _entity(
         self,

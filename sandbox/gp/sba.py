@@ -102,6 +102,11 @@ class SbaApi:
             return _error(400, f"The key needs {parts} part(s) separated by ';'.", "BadKey")
         if kind == "Receivables":
             return self._receivables(method, company, key, body)
+        if kind == "Currency":  # the company's functional currency and the ones set up; read-only
+            if method != "GET" or key is not None:
+                return _error(405, "Currencies can only be listed here.", "MethodNotAllowed")
+            codes = sorted({company.currency, *company.foreign_currencies})
+            return JSONResponse({"value": [shapes.currency_json(code) for code in codes]})
         if method == "GET" and key is None:
             objects = [self.service.read_object(company, kind, k) for k in list(company.entities[kind])]
             return JSONResponse({"value": [self._json(company, kind, o) for o in objects]})

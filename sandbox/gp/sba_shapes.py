@@ -27,6 +27,7 @@ RESOURCES: dict[str, tuple[str, int]] = {
     "Microsoft/Dynamics/GP/Inventory/Items": ("Item", 1),
     "Microsoft/Dynamics/GP/Sales/ReceivablesTransactions": ("Receivables", 2),
     "Microsoft/Dynamics/GP/Sales/CashReceipts": ("CashReceipt", 1),
+    "Microsoft/Dynamics/GP/Admin/Currencies": ("Currency", 1),  # RTM area Admin has currencies (dynamics.md §3.1)
 }
 RM_TYPES = {"Invoice": "ReceivablesInvoice", "CreditMemo": "ReceivablesCreditMemo", "Return": "ReceivablesReturn"}
 
@@ -239,6 +240,11 @@ def receivables_object(body: dict[str, Any], currency: str) -> dict[str, Any]:
 
 
 # ---- cash receipts ---------------------------------------------------------------------------------
+def currency_json(iso_code: str) -> dict[str, Any]:
+    """INVENTED body of a set-up currency (GP's own currency id is the ISO code in the emulator)."""
+    return {"CurrencyId": iso_code, "IsoCode": iso_code, "Description": iso_code}
+
+
 def cash_receipt_json(obj: dict[str, Any]) -> dict[str, Any]:
     return {
         "ReceiptNumber": _id(obj.get("Key")),

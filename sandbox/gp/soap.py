@@ -102,6 +102,8 @@ class SoapService:
             return lambda company, params: self._get(company, read_kind, params)
         if operation == "GetInventoriedItemByKey":
             return lambda company, params: self._get(company, "Item", params)
+        if operation == "GetCurrencyList":
+            return self._currencies
         m = re.fullmatch(r"Get(\w+)List", operation)
         if m and (m.group(1) in READABLE or m.group(1) == "SalesDocument"):
             list_kind = m.group(1)
@@ -312,6 +314,19 @@ class SoapService:
             addresses = [a for k, a in company.entities["CustomerAddress"].items() if k[:1] == key_tuple(obj["Key"])]
             obj = {**obj, "Addresses": {"CustomerAddress": addresses} if addresses else None}
         return _tagged(kind, obj)
+
+    def _currencies(self, company: Company, params: dict[str, Any]) -> dict[str, Any]:
+        """``GetCurrencyList``: the company's functional currency and the ones set up for it (``Currency``
+        objects, WSDL: key ``ISOCode``, ``Id``, ``Description``); criteria on ``ISOCode``/``Id`` only."""
+        criteria = params.get("criteria") or {}
+        unknown = {k for k, v in criteria.items() if v is not None and k not in (*crit.IGNORED, "ISOCode", "Id")}
+        if unknown:
+            raise GpFault(f"The emulator does not evaluate the criterion {sorted(unknown)[0]}.", validation=False)
+        codes = sorted({company.currency, *company.foreign_currencies})
+        objects = [{"Key": {"ISOCode": code}, "Id": code, "Description": code} for code in codes]
+        wanted = {k: v for k, v in criteria.items() if k in ("ISOCode", "Id") and v is not None}
+        found = [o for o in objects if all(crit.matches({"Name": o["Id"]}, {"Name": r}) for r in wanted.values())]
+        return {"Currency": found}
 
     def _list(self, company: Company, operation: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         kinds = list(SOP_KINDS) if kind == "SalesDocument" else [kind]

@@ -180,6 +180,9 @@ class ErpPayment:
     document_number: str
     amount: Decimal
     external_document_number: str = ""
+    currency_code: str = ""
+    """ISO code of the payment's currency; adapters fill in the connection's local currency where the ERP leaves
+    it blank. "" only where an ERP read (a single payment's) does not say."""
 
 
 # ---------------------------------------------------------------------------------- ERP events
@@ -299,6 +302,17 @@ class ReconciliationPort(Protocol):
 
     def document_totals(self, kind: DocumentKind, first_day: date, last_day: date) -> Iterator[tuple[str, Decimal]]:
         """(external document number, total including tax) of every document of ``kind`` dated in the range."""
+        ...
+
+    def payments_between(self, first_day: date, last_day: date) -> list[ErpPayment]:
+        """The customer payments the connector records (payment journal lines, cash receipts) dated in the
+        range, each with its amount and currency; empty where none are. Whether the connection records
+        payments at all is its setting (``records_payments``), not this read's answer."""
+        ...
+
+    def currencies(self) -> set[str] | None:
+        """ISO codes of the currencies the ERP has set up (its local currency included), read-only; None where
+        the ERP cannot tell (then a currency is only known to be missing when an order in it is held)."""
         ...
 
 

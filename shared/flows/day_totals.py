@@ -1,19 +1,22 @@
 """The day's totals side by side, per currency, for the daily reconciliation report (no I/O).
 
 WooCommerce: the paid orders created that day (count, gross sales, tax, shipping, fees, discounts) and the
-refunds made that day. The ERP: the sales documents of those orders and their totals, and the credit
-memos of those refunds. The differences are Woo minus ERP. Filled from the pages the reconciliation
-checks anyway (threads: one lock), so it costs no extra call.
+refunds made that day. The ERP: the sales documents of those orders and their totals, the credit memos of
+those refunds, and the payments the connector recorded dated that day (one read per ERP connection). The
+differences are Woo minus ERP. Orders and refunds are filled from the pages the reconciliation checks anyway
+(threads: one lock), so they cost no extra call. A connection that records no payments (no payment journal or
+checkbook) is said to, never shown as zero.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from shared.erp.port import ErpPayment
 from shared.model import currency_places, round_money, to_money
 
 ORDER_TOTAL_FIELDS = "total_tax,shipping_total,discount_total,fee_lines"
@@ -35,6 +38,11 @@ class CurrencyTotals:
     documents_total: Decimal = Decimal(0)
     credit_memos: int = 0
     credit_memos_total: Decimal = Decimal(0)
+    payments: int = 0
+    payments_total: Decimal = Decimal(0)
+    payments_read: bool = False
+    """Whether the ERP's payments were read (a connection records them and answered); else the payment
+    figures are not shown as numbers."""
 
     @property
     def sales_difference(self) -> Decimal:
@@ -45,6 +53,11 @@ class CurrencyTotals:
     @property
     def refund_difference(self) -> Decimal:
         return self.refunded - self.credit_memos_total
+
+    @property
+    def payment_difference(self) -> Decimal:
+        """Woo gross sales of the paid orders minus the payments recorded in the ERP that day."""
+        return self.gross - self.payments_total
 
 
 # (attribute, column heading, is money): the report's columns, in order, in the reader's words.
@@ -63,19 +76,51 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("credit_memos", "ERP credit memos", False),
     ("credit_memos_total", "ERP credit memos' total", True),
     ("refund_difference", "Difference: refunded − credit memos", True),
+    ("payments", "ERP payments recorded", False),
+    ("payments_total", "ERP payments' total", True),
+    ("payment_difference", "Difference: gross sales − ERP payments", True),
 )
+PAYMENT_COLUMNS = frozenset({"payments", "payments_total", "payment_difference"})
+NOT_RECORDED = "not recorded in the ERP"
+NOT_READ = "could not be read"
 
 
 @dataclass
 class DayTotals:
     by_currency: dict[str, CurrencyTotals] = field(default_factory=dict)
+    payments_read: bool = False
+    """At least one ERP connection records payments and its payments of the day were read."""
+    payments_not_recorded: list[str] = field(default_factory=list)
+    """ERP connections that record no payments (no payment journal / checkbook)."""
+    payments_failed: list[str] = field(default_factory=list)
+    """ERP connections whose payments could not be read (the report has a check_failed row for each)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _of(self, currency: str) -> CurrencyTotals:
         code = (currency or "?").strip().upper()
         if code not in self.by_currency:
-            self.by_currency[code] = CurrencyTotals(code)
+            self.by_currency[code] = CurrencyTotals(code, payments_read=self.payments_read)
         return self.by_currency[code]
+
+    def add_payments(self, payments: Iterable[ErpPayment]) -> None:
+        """A connection's payments of the day (it records them and answered): from now on every currency's
+        payment figures are numbers, zero where no payment was recorded."""
+        with self._lock:
+            self.payments_read = True
+            for row in self.by_currency.values():
+                row.payments_read = True
+            for payment in payments:
+                row = self._of(payment.currency_code)
+                row.payments += 1
+                row.payments_total += payment.amount
+
+    def payments_unrecorded(self, connection: str) -> None:
+        with self._lock:
+            self.payments_not_recorded.append(connection)
+
+    def payments_unread(self, connection: str) -> None:
+        with self._lock:
+            self.payments_failed.append(connection)
 
     def add_order(self, order: Mapping[str, Any], document_totals: Sequence[Decimal]) -> None:
         """A paid order of the day and the totals of the ERP documents carrying its number (usually one)."""
@@ -103,11 +148,21 @@ class DayTotals:
         return [self.by_currency[code] for code in sorted(self.by_currency)]
 
     def summary(self) -> dict[str, dict[str, str]]:
-        """JSON-ready: money as fixed-point text (never ``1E+2``), counts as numbers in text."""
-        return {row.currency: {name: cell(row, name, money) for name, _, money in COLUMNS} for row in self.rows()}
+        """JSON-ready: money as fixed-point text (never ``1E+2``), counts as numbers in text; payment figures
+        that were not read say why instead."""
+        return {
+            row.currency: {name: cell(row, name, money, self.unread_text()) for name, _, money in COLUMNS}
+            for row in self.rows()
+        }
+
+    def unread_text(self) -> str:
+        """What a payment cell says when no payment was read: not recorded, or could not be read."""
+        return NOT_READ if self.payments_failed else NOT_RECORDED
 
 
-def cell(row: CurrencyTotals, name: str, is_money: bool) -> str:
+def cell(row: CurrencyTotals, name: str, is_money: bool, unread: str = NOT_RECORDED) -> str:
+    if name in PAYMENT_COLUMNS and not row.payments_read:
+        return unread
     value = getattr(row, name)
     return format_money(value, row.currency) if is_money else str(value)
 

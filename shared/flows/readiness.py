@@ -13,7 +13,7 @@ The one exception is opt-in: ``check_write`` sends a write request that cannot c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -195,6 +195,9 @@ def _check_store(
         return
     summary.products = len(products)
     erp = services.erp_of(store)
+    currencies = erp.currencies()
+    if currencies is not None:
+        rules = replace(rules, erp_currencies=frozenset(code.upper() for code in currencies))
     step("ERP items", 0)
     items = {item.number: item for item in erp.catalog_items()}
     summary.erp_items = len(items)

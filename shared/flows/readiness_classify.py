@@ -4,8 +4,9 @@ in the store's catalogue, settings and webhooks would hold or fail orders once i
 The order decision reuses the code the order flow runs: the paid statuses, :func:`shared.erp.rules.
 required_item_keys` and :func:`~shared.erp.rules.resolve_lines` (the line holds every adapter applies),
 the blocked-customer hold and :func:`~shared.erp.rules.expected_total`. So readiness cannot say "post"
-where the connector would hold. What the port cannot answer read-only (whether the ERP has a currency set
-up) is reported as something to confirm, never guessed.
+where the connector would hold. An order currency the ERP has not set up (``ErpPort.currencies``) would hold;
+where an adapter cannot list the ERP's currencies (``currencies()`` is None) a foreign currency is reported as
+something to confirm, never guessed.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class FindingKind(StrEnum):
     CHARGE_WITHOUT_MAPPING = "charge_without_mapping"
     WEBHOOK = "webhook"
     KEY_PERMISSIONS = "key_permissions"
+    CURRENCY_NOT_SET_UP = "currency_not_set_up"
     CURRENCY_TO_CONFIRM = "currency_to_confirm"
     TAX_CLASS_WITHOUT_MAPPING = "tax_class_without_mapping"
     SEVERAL_CUSTOMERS = "several_customers"
@@ -143,11 +145,19 @@ KINDS: dict[FindingKind, KindInfo] = {
         "manage_woocommerce capability (a shop manager or administrator).",
         "#1b2631",
     ),
+    FindingKind.CURRENCY_NOT_SET_UP: KindInfo(
+        "Currency not set up in the ERP",
+        True,
+        "Orders in a currency the ERP does not have: they would be held until it is set up.",
+        "Set the currency up in the ERP (BC: Currencies, with exchange rates; F&O: General ledger › Currencies; "
+        "GP: Multicurrency setup and access for the company), or check the connection's LOCAL_CURRENCY.",
+        "#8e44ad",
+    ),
     FindingKind.CURRENCY_TO_CONFIRM: KindInfo(
         "Currency to confirm in the ERP",
         False,
         "Orders in a currency other than the ERP's local one: the ERP must have it set up (with exchange "
-        "rates) or they are held. The ERP port cannot list currencies read-only, so confirm it.",
+        "rates) or they are held. This connection cannot list the ERP's currencies, so confirm it.",
         "The ERP's currencies page (BC: Currencies, with exchange rates); the connection's LOCAL_CURRENCY.",
         "#2980b9",
     ),
@@ -237,6 +247,8 @@ class ConnectionRules:
     shipping_number: str | None = None
     fee_number: str | None = None
     total_tolerance: Decimal = Decimal("0.01")
+    erp_currencies: frozenset[str] | None = None
+    """The currencies the ERP has set up (``ErpPort.currencies``); None: it cannot tell."""
 
     @property
     def max_length(self) -> int:
@@ -287,6 +299,7 @@ _HOLD_KINDS: dict[HoldCode, FindingKind] = {
     HoldCode.SHARED_VARIATION_SKU: FindingKind.SHARED_SKU,
     HoldCode.SKU_TOO_LONG: FindingKind.SKU_TOO_LONG,
     HoldCode.BLOCKED_CUSTOMER: FindingKind.BLOCKED_CUSTOMER,
+    HoldCode.CURRENCY_NOT_SET_UP: FindingKind.CURRENCY_NOT_SET_UP,
 }
 
 
@@ -331,7 +344,8 @@ def classify_order(
         ended = order.status in ("cancelled", "refunded", "trash")
         why = f"{order.status}: nothing to post" if ended else f"status {order.status}: not paid (yet)"
         return verdict(Action.SKIP, f"status_{order.status}", why)
-    if order.currency.strip().upper() != rules.local_currency.strip().upper():
+    currency = order.currency.strip().upper()
+    if rules.erp_currencies is None and currency != rules.local_currency.strip().upper():
         findings.add(
             FindingKind.CURRENCY_TO_CONFIRM,
             order.store,
@@ -349,6 +363,8 @@ def classify_order(
     if not holds:  # the adapter checks the customer before the lines (shared/erp/*/adapter.py)
         _, line_holds = resolve_lines(order, items, rules.sku_map, parent_skus, rules.max_length)
         holds.extend(line_holds)
+    if rules.erp_currencies is not None and currency not in rules.erp_currencies:
+        holds.append(HoldReason.currency_not_set_up(currency))  # the ERP refuses the customer or the document
     reasons: list[str] = []
     for hold in holds:
         kind = _HOLD_KINDS.get(hold.code)

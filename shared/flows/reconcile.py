@@ -181,6 +181,8 @@ def reconcile_day(
             _guarded(store, "credit memo totals", add, partial(check_credit_memo_totals, services, store, day, add))
             pending = unposted.get(store, set()) | {order for held_store, order in held_keys if held_store == store}
             _guarded(store, "stock", add, partial(_check_stock, services, store, report, add, pending))
+        for connection in indexes:
+            _guarded(connection, "payments", add, partial(read_payments, services, connection, day, report))
         _guarded("", "poison queues", add, partial(_check_poison, services, scoped, add))
         report.csv_blob, report.html_blob = report_blob_names(day, scoped)
         _write_blobs(services, report, spool)
@@ -200,6 +202,19 @@ def _posted_statuses(services: Services, stores: Sequence[str]) -> tuple[str, ..
             if status not in statuses:
                 statuses.append(status)
     return tuple(statuses)
+
+
+def read_payments(services: Services, connection: str, day: date, report: Report) -> None:
+    """The connection's payments dated that day into the day's totals, or that it records none."""
+    if not services.settings.connection(connection).records_payments:
+        report.totals.payments_unrecorded(connection)
+        return
+    try:
+        payments = services.erp_for(connection).payments_between(day, day)
+    except CHECK_ERRORS:
+        report.totals.payments_unread(connection)
+        raise
+    report.totals.add_payments(payments)
 
 
 def _index_or_empty(services: Services, connection: str, day: date) -> DocumentIndex:

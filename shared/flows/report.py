@@ -303,8 +303,9 @@ def totals_html(report: Report) -> str:
     out = ["<h2>The day's totals</h2>", '<table class="totals"><tr><th></th>']
     out.extend(f"<th>{e(row.currency)}</th>" for row in rows)
     out.append("</tr>")
+    unread = report.totals.unread_text()
     for name, heading, is_money in COLUMNS:
-        cells = "".join(_cell(cell(row, name, is_money), True) for row in rows)
+        cells = "".join(_cell(cell(row, name, is_money, unread), True) for row in rows)
         out.append(f"<tr><th>{e(heading)}</th>{cells}</tr>")
     out.append("</table>")
     statuses = " or ".join(report.paid_statuses)
@@ -313,9 +314,29 @@ def totals_html(report: Report) -> str:
         "and those refunded since; refunds are those made that day. The ERP figures are the sales documents and "
         "credit memos carrying those orders' and refunds' numbers. An order whose ERP total differs from its "
         f"WooCommerce total by more than {e(str(report.tolerance))} is listed below as a total mismatch. "
-        "Payments are not compared here (the ERP is asked about them order by order, when the order is posted).</p>"
+        "ERP payments are the payments the connector recorded in the ERP dated that day (the payment journal lines "
+        "finance has not posted yet in Business Central; payment journal lines in Finance & Operations; cash "
+        "receipts in GP), compared with the day's gross sales: an order paid on another day than it was placed "
+        "shows on the day it was paid.</p>"
     )
+    out.append(_payments_note(report))
     return "".join(out)
+
+
+def _payments_note(report: Report) -> str:
+    """Which ERP connections record no payments, or could not be read: their payments are not in the figures."""
+    e = html.escape
+    notes = []
+    if report.totals.payments_not_recorded:
+        names = ", ".join(report.totals.payments_not_recorded)
+        notes.append(
+            f"The ERP connection {e(names)} records no payments (no customer payment journal or checkbook is set "
+            "for it), so its payments cannot be compared."
+        )
+    if report.totals.payments_failed:
+        names = ", ".join(report.totals.payments_failed)
+        notes.append(f"The payments of {e(names)} could not be read: see the check_failed row below.")
+    return f'<p class="note">{" ".join(notes)}</p>' if notes else ""
 
 
 def render_html(report: Report) -> str:

@@ -416,6 +416,21 @@ class ErpPortContract:
             impatient_erp.create_customer(buyer())
         assert write.value.ambiguous
 
+    def test_the_reconciliation_and_readiness_reads_fail_transiently_when_the_erp_is_down(
+        self, impatient_erp: Erp, probe: ErpProbe
+    ):
+        """The day's payments and the currencies go through the same client: a timeout or a 503 is transient."""
+        day = datetime.now(UTC).date()
+        probe.inject(Fault.TIMEOUT)
+        with pytest.raises(TransientErpError):
+            impatient_erp.payments_between(day, day)
+        probe.clear_faults()
+        probe.inject(Fault.UNAVAILABLE, retry_after=1)
+        for read in (lambda: impatient_erp.payments_between(day, day), impatient_erp.currencies):
+            with pytest.raises(TransientErpError) as down:
+                read()
+            assert down.value.retry_after == 1
+
     def test_an_expired_token_is_reacquired_once(self, erp: Erp, probe: ErpProbe):
         assert erp.find_sales_document("T-4") is None  # a token is cached now
         before = probe.request_log()
@@ -461,3 +476,27 @@ class ErpPortContract:
         assert payment.external_document_number == external_number(placed)
         found = erp.find_payment(external_number(placed))
         assert found is not None and (found.id, found.amount) == (payment.id, payment.amount)
+
+    def test_the_days_payments_are_listed_with_their_currency(self, erp: Erp, probe: ErpProbe):
+        placed, document = self.post(erp, probe, [("PAY-2", 2, "6.00")])
+        day = (placed.paid_at or placed.created_at).astimezone(UTC).date()
+        assert erp.payments_between(day, day) == []
+        payment = erp.record_payment(placed, document, placed.total)
+        listed = erp.payments_between(day, day)
+        assert [(p.id, p.external_document_number, p.amount, p.currency_code) for p in listed] == [
+            (payment.id, external_number(placed), Decimal(12), "USD")
+        ]
+        next_day = day.replace(year=day.year + 1)
+        assert erp.payments_between(next_day, next_day) == []
+        assert erp.payments_between(day.replace(year=day.year - 1), day) == listed
+
+    # ------------------------------------------------------------------------------------- currencies
+
+    def test_the_erps_currencies_are_listed(self, erp: Erp, probe: ErpProbe):
+        """Read-only: the local currency and the ones set up; one set up or removed shows at the next read."""
+        currencies = erp.currencies()
+        assert currencies is not None and "USD" in currencies and "ISK" not in currencies
+        probe.set_up_currency("ISK")
+        assert "ISK" in (erp.currencies() or set())
+        probe.remove_currency("ISK")
+        assert "ISK" not in (erp.currencies() or set())

@@ -219,7 +219,7 @@ def plant(woo: WooEmulator, probe: ErpProbe) -> dict[str, int]:
     ids["tax_class"] = pay(woo, "BOOK")["id"]
     ids["blocked"] = pay(woo, "DESK", email="blocked@example.com")["id"]
     ids["fee"] = pay(woo, "DESK", fees=[{"name": "Gift wrap", "total": "2.00"}])["id"]
-    ids["currency"] = pay(woo, "DESK", currency="EUR")["id"]
+    ids["currency"] = pay(woo, "DESK", currency="CHF")["id"]  # no kind's new company has CHF
     ids["several"] = pay(woo, "DESK", email="dup@example.com", phone="+1 555 0100")["id"]
     ids["totals"] = pay(woo, "DESK")["id"]
     with woo.store.lock:  # a plugin that changed the total after checkout
@@ -291,20 +291,20 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
         "blocked_customer": (1, 1),
         "charge_without_mapping": (1, 1),
         "webhook": (2, 0),
-        "currency_to_confirm": (1, 1),
+        "currency_not_set_up": (1, 1),  # every kind's connection lists its currencies (GP over SOAP here)
         "tax_class_without_mapping": (1, 1),
         "several_customers": (1, 1),
         "totals_do_not_add_up": (1, 1),
         "stock_differs": (1, 0),
     }
-    orders = {"post": 5, "hold": 4, "fail": 1, "skip": 1}
+    orders = {"post": 4, "hold": 5, "fail": 1, "skip": 1}
     if planted.kind == "gp":
         # GP takes freight and fees as document amounts (no charge number to map) and the document's tax amount
         # (no tax classes to map); its item numbers have 30 characters, so the long SKU is simply unknown.
         for kind in ("charge_without_mapping", "tax_class_without_mapping", "sku_too_long"):
             del expected[kind]
         expected["unknown_sku"] = (2, 2)
-        orders = {"post": 6, "hold": 4, "fail": 0, "skip": 1}
+        orders = {"post": 5, "hold": 5, "fail": 0, "skip": 1}
     assert summary["orders"] == orders
     assert {kind: (f["count"], f["orders"]) for kind, f in findings.items()} == expected
 
@@ -315,6 +315,7 @@ def test_planted_store_gives_each_finding_and_writes_nothing(
     assert by_kind["stock_differs"]["subject"] == "LAMP"
     assert "WooCommerce shows 10, the ERP has 7" in by_kind["stock_differs"]["detail"]
     assert by_kind["several_customers"]["subject"] == "DUP-MAIL / DUP-PHONE"
+    assert by_kind["currency_not_set_up"]["subject"] == "CHF"  # the ERP has no CHF: the order would be held
     webhooks = sorted(row["detail"] for row in rows if row["kind"] == "webhook")
     assert webhooks == ["no order.deleted webhook", "the order.updated webhook is disabled, not active"]
     html = (tmp_path / "report.html").read_text()
@@ -370,14 +371,14 @@ def test_the_report_opens_in_headless_chromium(planted: PlantedRun, tmp_path: Pa
     body = re.sub(r"<style>.*?</style>", " ", dom, flags=re.S)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))  # what the page shows
     if planted.kind == "gp":  # no charge_without_mapping on GP (freight is a document amount)
-        assert "Not ready: 4 of 11 orders would be held or fail, and 8 finding(s) block go-live." in text
-        assert "ready: 6 (54.5%)" in text
-        assert len(re.findall(r'<rect class="bar"', dom)) == 5  # ready, 3 held reasons, skipped
-    else:
         assert "Not ready: 5 of 11 orders would be held or fail, and 9 finding(s) block go-live." in text
-        assert "ready: 5 (45.5%)" in text  # the chart's share of ready orders
-        assert len(re.findall(r'<rect class="bar"', dom)) == 7  # ready, 5 held or failing reasons, skipped
-    assert "707.00 USD" in text and "100.00 EUR" in text  # the order totals per currency
+        assert "ready: 5 (45.5%)" in text
+        assert len(re.findall(r'<rect class="bar"', dom)) == 6  # ready, 4 held reasons, skipped
+    else:
+        assert "Not ready: 6 of 11 orders would be held or fail, and 10 finding(s) block go-live." in text
+        assert "ready: 4 (36.4%)" in text  # the chart's share of ready orders
+        assert len(re.findall(r'<rect class="bar"', dom)) == 8  # ready, 6 held or failing reasons, skipped
+    assert "707.00 USD" in text and "100.00 CHF" in text  # the order totals per currency
     assert not re.search(r"\b\d+(\.\d+)?[eE][+-]?\d+\b", text), "a number in scientific notation"
 
 
@@ -398,6 +399,8 @@ def test_clean_store_is_ready(
         woo.create_webhook(topic, hook_url(), ping=False)
     pay(woo, "DESK", shipping=[{"method_id": "flat_rate", "method_title": "Flat", "total": "5.00"}])
     pay(woo, "DESK", email="repeat@example.com")
+    probe.set_up_currency("SEK")  # set up in the ERP: an order in it is ready, not "to confirm"
+    pay(woo, "DESK", email="krona@example.com", currency="SEK")
 
     for key, value in settings_for(erp, woo, company_settings).items():
         monkeypatch.setenv(key, value)
@@ -407,7 +410,7 @@ def test_clean_store_is_ready(
     assert code == 0, printed
     assert "Ready: every order would post" in printed
     html = (tmp_path / "report.html").read_text()
-    assert "Ready: all 2 orders would post" in html and "No findings." in html
+    assert "Ready: all 3 orders would post" in html and "No findings." in html
 
 
 def test_read_only_key_is_a_finding_with_check_write(

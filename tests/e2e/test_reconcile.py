@@ -32,6 +32,7 @@ from sandbox.woo import WooEmulator
 from shared.config import WooStoreSettings
 from shared.events import WooEvent
 from shared.flows import orders
+from shared.flows.day_totals import NOT_RECORDED
 from shared.flows.reconcile import reconcile_day
 from shared.flows.report import ExceptionKind, ReconciliationException, Report
 from shared.flows.services import Services
@@ -84,7 +85,22 @@ def by_order(report: Report, kind: ExceptionKind) -> dict[str, ReconciliationExc
     return {row.order: row for row in rows(report, kind)}
 
 
-def test_planted_problems_are_in_the_report(stack: Stack, app: Services) -> None:
+@pytest.fixture
+def payments_recorded(app: Services) -> Iterator[None]:
+    """Woo payments recorded on BC's CASHRCPT customer payment journal while the test runs."""
+    app.settings.bc_payment_journal = app.erp.payment_journal = "CASHRCPT"
+    try:
+        yield
+    finally:
+        app.settings.bc_payment_journal = app.erp.payment_journal = ""
+
+
+def payment_recorded(app: Services, order: dict) -> bool:
+    entry = app.ledger.get("main", order["id"])
+    return entry is not None and entry.payment_state == "recorded"
+
+
+def test_planted_problems_are_in_the_report(stack: Stack, app: Services, payments_recorded: None) -> None:
     stack.woo.add_product("Recon Unknown", "RECON-UNKNOWN", "20.00", stock_quantity=5, manage_stock=True)
     drift = stack.woo.add_product("Recon Drift", "RECON-DRIFT", "15.00", stock_quantity=10, manage_stock=True)
     stack.bc.add_item("RECON-DRIFT", "Recon Drift", 15, inventory=10)
@@ -93,6 +109,7 @@ def test_planted_problems_are_in_the_report(stack: Stack, app: Services) -> None
         mismatch = stack.woo.place_order([("1900-S", 1)], pay=True, email="recon-mismatch@example.com")
         on_hold = stack.woo.place_order([("RECON-UNKNOWN", 1)], pay=True, email="recon-held@example.com")
         wait_for(lambda: posted(app, clean) and posted(app, mismatch) and held(app, on_hold))
+        wait_for(lambda: payment_recorded(app, clean) and payment_recorded(app, mismatch))
         credited = stack.woo.refund_order(mismatch["id"], amount="5.00", reason="Goodwill", api_refund=False)
         wait_for(lambda: str(credited["id"]) in app.ledger.get("main", mismatch["id"]).refunds_posted)
         with webhooks_paused(stack.woo):
@@ -148,6 +165,12 @@ def test_planted_problems_are_in_the_report(stack: Stack, app: Services) -> None
     paid = [clean, mismatch, on_hold, missing]
     assert usd.gross == sum(Decimal(order["total"]) for order in paid)
     assert usd.refunded == Decimal("8.00") and usd.refund_difference == Decimal("3.00")
+    # Payments: the two posted orders' payments are on the journal, dated the day; the held and the missed
+    # order were paid in Woo and have none in BC.
+    assert (usd.payments, usd.payments_total) == (2, Decimal(clean["total"]) + Decimal(mismatch["total"]))
+    assert usd.payment_difference == Decimal(on_hold["total"]) + Decimal(missing["total"])
+    summary = report.summary()["totals"]["USD"]
+    assert summary["payments"] == "2" and summary["payments_total"].endswith(" USD")
 
     container = app.blobs.get_container_client(REPORTS_CONTAINER)
     assert report.csv_blob == "reconciliation/2021-03-02.csv"
@@ -158,6 +181,7 @@ def test_planted_problems_are_in_the_report(stack: Stack, app: Services) -> None
     ).items()
     page = container.download_blob(report.html_blob).readall().decode()
     assert "<svg" in page and page.count('class="bar"') == len(report.counts)
+    assert "ERP payments recorded" in page and "Difference: gross sales − ERP payments" in page
 
     # The CLI prints the same summary (a real process, with the app settings in its environment).
     env = {**os.environ, **stack.settings, "COLUMNS": "200", "PYTHONPATH": str(REPO)}
@@ -216,6 +240,9 @@ def test_a_clean_day_reports_nothing_and_says_so(stack: Stack, outlet: tuple[Woo
     container = services.blobs.get_container_client(REPORTS_CONTAINER)
     page = container.download_blob(report.html_blob).readall().decode()
     assert "Clean day: no exceptions" in page and "<svg" not in page
+    # No payment journal on this connection: the payment figures say so, never a zero.
+    assert report.totals.summary()["USD"]["payments_total"] == NOT_RECORDED
+    assert "records no payments" in page
     csv_text = container.download_blob(report.csv_blob).readall().decode()
     assert csv_text.strip() == "kind,store,order,sku,woo_value,erp_value,difference,detail"
 

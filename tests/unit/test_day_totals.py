@@ -6,7 +6,10 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from shared.flows.day_totals import DayTotals, format_money
+import pytest
+
+from shared.erp.port import ErpPayment
+from shared.flows.day_totals import NOT_READ, NOT_RECORDED, DayTotals, format_money
 from shared.flows.reconcile_classify import classify_stock, explained_by_lag
 from shared.flows.report import Report, render_html
 
@@ -36,6 +39,43 @@ def test_orders_refunds_documents_and_credit_memos_add_up_per_currency() -> None
     summary = totals.summary()
     assert summary["USD"]["gross"] == "200.00 USD"
     assert summary["JPY"]["gross"] == "3,666 JPY"
+
+
+def test_payments_are_compared_with_the_gross_sales_per_currency() -> None:
+    totals = DayTotals()
+    totals.add_order(woo_order("120.00"), [Decimal("120.00")])
+    totals.add_order(woo_order("80.00"), [Decimal("80.00")])
+    totals.add_order(woo_order("3666", "JPY"), [Decimal("3666")])
+    totals.add_payments(
+        [
+            ErpPayment("p1", "J1", Decimal("120.00"), "1001", "USD"),
+            ErpPayment("p2", "J2", Decimal("3666"), "1003", "JPY"),
+        ]
+    )
+    totals.add_refund("EUR", Decimal("5.00"), [])  # a currency seen after the payments were read
+    usd, jpy = totals.by_currency["USD"], totals.by_currency["JPY"]
+    assert (usd.payments, usd.payments_total, usd.payment_difference) == (1, Decimal("120.00"), Decimal("80.00"))
+    assert (jpy.payments, jpy.payment_difference) == (1, Decimal(0))
+    summary = totals.summary()
+    assert summary["USD"]["payments_total"] == "120.00 USD"
+    assert summary["USD"]["payment_difference"] == "80.00 USD"
+    assert summary["JPY"]["payments_total"] == "3,666 JPY"
+    assert (summary["EUR"]["payments"], summary["EUR"]["payments_total"]) == ("0", "0.00 EUR")  # read: none, zero
+
+
+def test_a_connection_that_records_no_payments_says_so_not_zero() -> None:
+    report = Report(day=date(2026, 5, 1), stores=("main",), generated_at=datetime(2026, 5, 2, 2, 30, tzinfo=UTC))
+    report.totals.add_order(woo_order("100.00"), [Decimal("100.00")])
+    report.totals.payments_unrecorded("bc-main")
+    summary = report.totals.summary()["USD"]
+    assert (summary["payments"], summary["payments_total"], summary["payment_difference"]) == (NOT_RECORDED,) * 3
+    page = render_html(report)
+    assert "ERP payments recorded" in page and NOT_RECORDED in page
+    assert "The ERP connection bc-main records no payments" in page
+    failed = DayTotals()
+    failed.add_order(woo_order("100.00"), [])
+    failed.payments_unread("bc-main")
+    assert failed.summary()["USD"]["payments_total"] == NOT_READ
 
 
 def test_money_is_fixed_point_with_the_currency() -> None:
@@ -96,3 +136,38 @@ def test_exception_amounts_show_their_currency_in_the_page_and_stay_numbers_in_t
     page = render_html(report)
     assert '<td class="num">3,666 JPY</td><td class="num">100 JPY</td><td class="num">-3,566 JPY</td>' in page
     assert render_csv([row]).splitlines()[1].split(",")[4:7] == ["3666", "100", "-3566"]  # never 1E+2
+
+
+def test_the_reconciliation_reads_each_connections_payments_or_says_why_not() -> None:
+    from shared.config import Settings
+    from shared.erp.port import TransientErpError
+    from shared.flows.reconcile import read_payments
+    from shared.flows.services import bootstrap
+    from tests.fakes import FakeErp
+
+    recorded, failing = FakeErp(), FakeErp()
+    recorded.payments["1001"] = ErpPayment("p1", "J1", Decimal("40.00"), "1001", "EUR")
+    recorded.payment_days["1001"] = date(2026, 5, 1)
+    recorded.payments["0999"] = ErpPayment("p0", "J0", Decimal("9.00"), "0999", "EUR")
+    recorded.payment_days["0999"] = date(2026, 4, 30)  # another day: not in this day's totals
+    failing.fail_next.append(TransientErpError("BC is down", status=503))
+    config = Settings.model_validate(
+        {
+            "erps": {
+                "pays": {"kind": "bc", "company_id": "c1", "payment_journal": "CASHRCPT"},
+                "down": {"kind": "bc", "company_id": "c2", "payment_journal": "CASHRCPT"},
+                "quiet": {"kind": "bc", "company_id": "c3"},
+            }
+        }
+    )
+    app = bootstrap(config, erp={"pays": recorded, "down": failing, "quiet": FakeErp()})
+    report = Report(day=date(2026, 5, 1), stores=("main",), generated_at=datetime(2026, 5, 2, 2, 30, tzinfo=UTC))
+    read_payments(app, "pays", report.day, report)
+    read_payments(app, "quiet", report.day, report)
+    with pytest.raises(TransientErpError):  # reconcile_day's guard turns it into a check_failed row
+        read_payments(app, "down", report.day, report)
+    eur = report.totals.by_currency["EUR"]
+    assert (eur.payments, eur.payments_total) == (1, Decimal("40.00"))
+    assert (report.totals.payments_not_recorded, report.totals.payments_failed) == (["quiet"], ["down"])
+    page = render_html(report)
+    assert "The ERP connection quiet records no payments" in page and "The payments of down could not be read" in page

@@ -111,6 +111,29 @@ def test_totals_that_do_not_add_up_and_a_foreign_currency_are_findings() -> None
     assert "add up to 29.35 EUR, the order total is 30.35 EUR" in kinds[FindingKind.TOTALS_DO_NOT_ADD_UP].detail
 
 
+def test_a_currency_the_erp_has_not_set_up_holds_and_blocks() -> None:
+    rules = ConnectionRules(**{**vars(RULES), "erp_currencies": frozenset({"USD", "GBP"})})
+    verdict, findings = decide(order(currency="EUR"), rules)
+    assert (verdict.action, verdict.reason) == (Action.HOLD, "currency_not_set_up")
+    (finding,) = findings.all()
+    assert (finding.kind, finding.subject, finding.orders, finding.info.blocking) == (
+        FindingKind.CURRENCY_NOT_SET_UP, "EUR", {727}, True,
+    )  # fmt: skip
+
+
+def test_a_currency_the_erp_has_set_up_is_ready() -> None:
+    rules = ConnectionRules(**{**vars(RULES), "erp_currencies": frozenset({"USD", "EUR"})})
+    verdict, findings = decide(order(currency="EUR"), rules)
+    assert (verdict.action, verdict.reason) == (Action.POST, "ready")
+    assert findings.all() == []
+
+
+def test_a_currency_is_to_confirm_only_where_the_erp_cannot_list_them() -> None:
+    verdict, findings = decide(order(currency="EUR"))  # erp_currencies None: the adapter cannot tell
+    assert verdict.action == Action.POST
+    assert [(f.kind, f.info.blocking) for f in findings.all()] == [(FindingKind.CURRENCY_TO_CONFIRM, False)]
+
+
 def test_webhooks_missing_disabled_or_elsewhere() -> None:
     url = "https://app.example.net/api/webhooks/woo/main?code=k"
     hooks = [

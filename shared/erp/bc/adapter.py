@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -312,6 +313,40 @@ class BcAdapter:
         if document.kind == DocumentKind.SALES_INVOICE and document.shipped:
             body["appliesToInvoiceNumber"] = document.number
         return _payment(self.client.call("POST", self._journal_path(), json=json_ready(body)))
+
+    def payments_between(self, first_day: date, last_day: date) -> list[ErpPayment]:
+        """The lines on the payment journal dated (``postingDate``) in the range: the ones the adapter recorded
+        and finance has not posted yet (posted lines leave the journal); empty when no journal is set.
+
+        A line has no currency of its own in API v2.0: it is its customer's (``currencyCode``, blank for the
+        local one), read for all of them in one ``$batch``."""
+        if not self.payment_journal:
+            return []
+        params = {
+            "$filter": f"postingDate ge {first_day.isoformat()} and postingDate le {last_day.isoformat()}",
+            "$select": "id,customerNumber,documentNumber,externalDocumentNumber,amount",
+        }
+        rows = list(self.client.iter_rows(self._journal_path(), params))
+        numbers = sorted({str(row.get("customerNumber") or "") for row in rows} - {""})
+        currencies: dict[str, str] = {}
+        if numbers:
+            lookups = [
+                ("customers", {"$filter": expression, "$select": "number,currencyCode"})
+                for expression in any_of_within("number", numbers)
+            ]
+            customers = self.client.batch_get(lookups)
+            currencies = {str(c.get("number")): str(c.get("currencyCode") or "") for c in customers}
+        local = self.connection.local_currency
+        return [
+            replace(_payment(row), currency_code=(currencies.get(str(row.get("customerNumber"))) or local).upper())
+            for row in rows
+        ]
+
+    def currencies(self) -> set[str]:
+        """The ``currencies`` entity's codes and the local currency (LCY has no row: documents in it carry a blank
+        code)."""
+        rows = self.client.iter_rows("currencies", {"$select": "code"})
+        return {str(row.get("code") or "").upper() for row in rows} - {""} | {self.connection.local_currency.upper()}
 
     # -------------------------------------------------------------- items
 

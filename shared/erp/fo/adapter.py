@@ -462,6 +462,37 @@ class FoAdapter:
         found = self.client.get_all("CustomerPaymentJournalLines", params)
         return _payment(found[0]) if found else None
 
+    def payments_between(self, first_day: date, last_day: date) -> list[ErpPayment]:
+        """The payment lines the adapter wrote (credit lines in its ``WooCommerce <day>`` journals of
+        ``PAYMENT_JOURNAL``, facts §2.4) dated in the range, posted or not; refunds (debit lines) are not
+        payments, and lines finance entered in other journals are not the connector's."""
+        name = self.connection.payment_journal
+        if not name:
+            return []
+        headers = self.client.iter_rows(
+            "CustomerPaymentJournalHeaders",
+            {"$filter": f"JournalName eq {odata_string(name)}", "$select": "JournalBatchNumber,Description"},
+        )
+        ours = {
+            str(h["JournalBatchNumber"]) for h in headers if str(h.get("Description") or "").startswith("WooCommerce ")
+        }
+        end = last_day + timedelta(days=1)
+        params = {
+            "$filter": f"TransactionDate ge {first_day.isoformat()} and TransactionDate lt {end.isoformat()}"
+            " and CreditAmount gt 0",
+            "$select": "dataAreaId,JournalBatchNumber,LineNumber,PaymentReference,CreditAmount,CurrencyCode",
+        }
+        local = self.connection.local_currency
+        rows = self.client.iter_rows("CustomerPaymentJournalLines", params)
+        return [_payment(row, local) for row in rows if str(row.get("JournalBatchNumber")) in ours]
+
+    def currencies(self) -> set[str]:
+        """The currencies F&O has (``Currencies``, one table for all legal entities: guesses.CURRENCIES) and the
+        connection's local currency; exchange rates are not checked."""
+        rows = self.client.iter_rows(guesses.CURRENCIES, {"$select": "CurrencyCode"}, shared=True)
+        codes = {str(row.get("CurrencyCode") or "").strip().upper() for row in rows}
+        return codes - {""} | {self.connection.local_currency.upper()}
+
     # -------------------------------------------------------------- reconciliation reads
 
     def find_documents(self, kind: DocumentKind, external_document_numbers: Sequence[str]) -> list[ErpDocument]:
@@ -614,12 +645,13 @@ class FoAdapter:
         return SubscriptionReport(configured=notification_url is not None)
 
 
-def _payment(data: Mapping[str, Any]) -> ErpPayment:
+def _payment(data: Mapping[str, Any], local_currency: str = "") -> ErpPayment:
     return ErpPayment(
         id=journal_line_id(data),
         document_number=str(data.get("JournalBatchNumber") or ""),
         amount=Decimal(str(data.get("CreditAmount") or 0)),
         external_document_number=str(data.get("PaymentReference") or ""),
+        currency_code=str(data.get("CurrencyCode") or local_currency).upper(),
     )
 
 

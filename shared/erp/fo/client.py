@@ -106,11 +106,13 @@ class FoClient:
         return list(self.iter_rows(entity_set, params))
 
     def iter_rows(
-        self, entity_set: str, params: Mapping[str, str], *, page_size: int = MAX_PAGE
+        self, entity_set: str, params: Mapping[str, str], *, page_size: int = MAX_PAGE, shared: bool = False
     ) -> Iterator[dict[str, Any]]:
-        """Every row, following ``@odata.nextLink`` verbatim; one page in memory at a time."""
+        """Every row, following ``@odata.nextLink`` verbatim; one page in memory at a time. ``shared``: the
+        entity is one for all legal entities (no ``dataAreaId``), so the query is not scoped to one."""
         headers = {"Prefer": f"odata.maxpagesize={min(page_size, MAX_PAGE)}"}
-        page = self.call("GET", entity_set, params=self.scoped(params), headers=headers) or {}
+        query = dict(params) if shared else self.scoped(params)
+        page = self.call("GET", entity_set, params=query, headers=headers) or {}
         while True:
             yield from page.get("value", [])
             link = page.get("@odata.nextLink")

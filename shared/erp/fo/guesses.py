@@ -16,6 +16,7 @@ RETURN_ORDER_HEADERS = "ReturnOrderHeaders"
 RETURN_ORDER_LINES = "ReturnOrderLines"
 SALES_INVOICE_HEADERS = "SalesInvoiceHeadersV2"  # key InvoiceNumber
 PACKING_SLIP_TRACKING = "SalesPackingSlipTrackingInformation"  # facts §2.7: public name UNCONFIRMED
+CURRENCIES = "Currencies"  # CurrencyEntity, key CurrencyCode, shared by all legal entities (no dataAreaId)
 PACKING_SLIP_LINES = "SalesPackingSlipLines"  # no CDM entity for packing slip lines: name and fields ours
 
 # ---- enum types and members (facts §1.3: literals must be type-qualified)

@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -418,6 +419,34 @@ class GpAdapter:
             return None
         found = self.transport.get("CashReceipt", {"Id": number})
         return gp.erp_payment(found, external_document_number) if found is not None else None
+
+    def payments_between(self, first_day: dt.date, last_day: dt.date) -> list[ErpPayment]:
+        """The cash receipts the adapter recorded (numbered ``<prefix><order>-P``) dated in the range, posted
+        or not (``CashReceiptCriteria.Date``; the summary carries key, currency and amount: the WSDL)."""
+        if not self.connection.checkbook_id:
+            return []
+        criteria = {
+            "Date": {"From": gp.gp_date(first_day), "To": gp.gp_date(last_day) + dt.timedelta(days=1, microseconds=-1)}
+        }
+        prefix = self.connection.document_number_prefix.upper()
+        found: list[ErpPayment] = []
+        for row in self.transport.list("CashReceipt", criteria):
+            number = gp.gp_id(row.get("Key"))
+            if not (number.startswith(prefix) and number.endswith("-P")):
+                continue  # a receipt entered in GP, not one of ours
+            currency = str((row.get("CurrencyKey") or {}).get("ISOCode") or "").strip()
+            payment = gp.erp_payment(row, number[len(prefix) : -len("-P")])
+            found.append(replace(payment, currency_code=(currency or self.connection.local_currency).upper()))
+        return found
+
+    def currencies(self) -> set[str] | None:
+        """The currencies set up in GP, the functional one included: ``GetCurrencyList`` (the Web Services WSDL),
+        or over SBA the Admin area's currencies (dynamics.md §3.1; path and body guessed in ``sba_shapes``)."""
+        if not self.transport.supports("Currency"):
+            return None
+        rows = self.transport.list("Currency", {})
+        codes = {str((row.get("Key") or {}).get("ISOCode") or "").strip().upper() for row in rows}
+        return codes - {""} | {self.connection.local_currency.upper()}
 
     # ---------------------------------------------------------------------------------- reconciliation
     def _kind_of(self, kind: DocumentKind) -> str:

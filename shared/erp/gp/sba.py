@@ -28,7 +28,7 @@ from shared.http import ApiClient, CallLimiter, PermanentHttpError, TransientHtt
 
 CUSTOM_ACTION_HEADER = "GP-Custom-Action"
 POSTING = "PostingServices/System/Batches"
-KINDS = frozenset({"Customer", "CustomerAddress", "Item", "Pricing", "CashReceipt", *shapes.RM_TYPES})
+KINDS = frozenset({"Customer", "CustomerAddress", "Item", "Pricing", "CashReceipt", "Currency", *shapes.RM_TYPES})
 
 
 def company_url(connection: GpConnection) -> str:
@@ -169,7 +169,7 @@ class SbaTransport:
 
     def list(self, kind: str, criteria: Criteria) -> list[GpObject]:
         keyed = _single_key(criteria)
-        if keyed is not None and kind in KINDS - {"CustomerAddress", "Pricing"}:
+        if keyed is not None and kind in KINDS - {"CustomerAddress", "Pricing", "Currency"}:
             found = self.get(kind, {"Id": keyed})  # one keyed GET instead of the whole list
             return [found] if found is not None and matches(found, criteria) else []
         if kind == "Customer":
@@ -182,6 +182,8 @@ class SbaTransport:
         elif kind == "CashReceipt":
             bodies = (self._json("GET", shapes.CASH_RECEIPTS) or {}).get("value", [])
             rows = [shapes.cash_receipt_from_json(b) for b in bodies]
+        elif kind == "Currency":
+            rows = [shapes.currency_from_json(b) for b in (self._json("GET", shapes.CURRENCIES) or {}).get("value", [])]
         else:
             raise PermanentErpError(f"GP's SBA has no {kind} list: use the SOAP transport for it")
         return [row for row in rows if matches(row, criteria)]

@@ -19,6 +19,7 @@ CUSTOMER_ADDRESSES = "Microsoft/Dynamics/GP/Sales/CustomerAddresses"
 ITEMS = "Microsoft/Dynamics/GP/Inventory/Items"
 RECEIVABLES = "Microsoft/Dynamics/GP/Sales/ReceivablesTransactions"
 CASH_RECEIPTS = "Microsoft/Dynamics/GP/Sales/CashReceipts"  # not in the RTM resource list (§1.1) either
+CURRENCIES = "Microsoft/Dynamics/GP/Admin/Currencies"  # the RTM area Admin has currencies (dynamics.md §3.1)
 RM_TYPES = {"ReceivablesInvoice": "Invoice", "ReceivablesCreditMemo": "CreditMemo"}
 
 
@@ -221,10 +222,16 @@ def cash_receipt_to_json(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def currency_from_json(body: dict[str, Any]) -> dict[str, Any]:
+    """A set-up currency as Web Services' ``Currency`` (``Key.ISOCode``); the body's names are guesses."""
+    return {"Key": {"ISOCode": body.get("IsoCode")}, "Id": body.get("CurrencyId")}
+
+
 def cash_receipt_from_json(body: dict[str, Any]) -> dict[str, Any]:
     return {
         "Key": {"Id": body.get("ReceiptNumber")},
         "CustomerKey": {"Id": body.get("CustomerId")},
+        "Date": _date(body.get("ReceiptDate")),
         "Amount": _money(body.get("Amount")),
         "Description": body.get("Description"),
         "TransactionState": body.get("Status"),

@@ -59,6 +59,7 @@ KINDS = frozenset(
         "ReceivablesInvoice",
         "ReceivablesCreditMemo",
         "CashReceipt",
+        "Currency",
         "Item",
         "Pricing",
     }

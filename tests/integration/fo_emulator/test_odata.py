@@ -429,3 +429,30 @@ def test_the_entities_a_mapping_writes_refuse_unknown_and_read_only_properties(
     customer = {"dataAreaId": company, "CustomerGroupId": "30", "PartyType": "Person"}
     assert client.post("CustomersV3", json={**customer, "FullPrimaryAddress": "x"}).status_code == 400
     assert client.post("CustomersV3", json={**customer, "TaxExemptNumber": "DE1"}).status_code == 201
+
+
+# ---- Currencies: one table for all legal entities (guesses.py: set name, key and fields UNCONFIRMED) -------------
+
+
+def test_currencies_list_every_legal_entitys_currencies_without_a_data_area(
+    client: httpx.Client, control: httpx.Client, company: str
+) -> None:
+    def codes() -> set[str]:
+        response = client.get("Currencies", params={"$select": "CurrencyCode"})
+        response.raise_for_status()
+        rows = response.json()["value"]
+        assert all("dataAreaId" not in row for row in rows)  # shared by all legal entities
+        return {row["CurrencyCode"] for row in rows}
+
+    assert "USD" in codes() and "ISK" not in codes()  # every legal entity's accounting currency is listed
+    seed(control, company, currencies=["ISK"])
+    assert "ISK" in codes()  # set up in one legal entity: F&O has one Currency table
+    control.delete("currencies", params={"code": "ISK", "dataAreaId": company}).raise_for_status()
+    assert "ISK" not in codes()
+
+
+def test_currencies_are_read_only_and_have_no_company_scope(client: httpx.Client) -> None:
+    scoped = client.get("Currencies", params={"$filter": "dataAreaId eq 'usmf'"})
+    assert scoped.status_code == 400  # no such property on a shared entity
+    assert client.post("Currencies", json={"CurrencyCode": "XTS"}).status_code == 405
+    assert client.get("Currencies('USD')").status_code == 405  # the emulator lists them only

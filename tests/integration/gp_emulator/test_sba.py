@@ -178,3 +178,14 @@ def test_a_batch_id_is_reused_after_posting(gp: GpEmulator, company: Company) ->
             "/_sandbox/batches/post", json={"companyId": company.id, "source": "RM_Sales", "number": "WOORM"}
         )
     assert posted.json() == {"posted": 1}  # only the new document: the first is not posted twice
+
+
+def test_the_admin_currencies_are_the_functional_one_and_the_ones_set_up(gp: GpEmulator, company: Company) -> None:
+    """The Admin area's currencies (dynamics.md §3.1); the path and body are the project's guess (sba_shapes)."""
+    url = company_url(gp, company) + "/Microsoft/Dynamics/GP/Admin/Currencies"
+    with ntlm_client(gp) as client:
+        assert [c["IsoCode"] for c in client.get(url).json()["value"]] == [company.currency]
+        company.foreign_currencies.add("JPY")
+        assert [c["IsoCode"] for c in client.get(url).json()["value"]] == sorted({company.currency, "JPY"})
+        assert client.post(url, json={"IsoCode": "XTS"}).status_code == 405  # listed only
+        assert client.get(url + "(JPY)").status_code == 405

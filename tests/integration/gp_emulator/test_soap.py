@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -388,3 +389,20 @@ def test_a_customer_in_a_currency_not_set_up_is_refused(soap: Client, company: C
     company.foreign_currencies.add("JPY")
     create(soap, company, "Customer", {"Key": {"Id": "YEN0001"}, "Name": "Yen", "CurrencyKey": {"ISOCode": "JPY"}})
     assert soap.service.GetCustomerByKey({"Id": "YEN0001"}, context(soap, company)).CurrencyKey.ISOCode == "JPY"
+
+
+def test_the_currency_list_is_the_functional_currency_and_the_ones_set_up(soap: Client, company: Company) -> None:
+    """``GetCurrencyList(CurrencyCriteria)`` returns ``Currency`` objects keyed by ISO code (legacy WSDL)."""
+    ctx = context(soap, company)
+
+    def codes(**criteria: Any) -> list[str]:
+        return [c.Key.ISOCode for c in soap.service.GetCurrencyList(criteria, ctx) or []]
+
+    assert codes() == [company.currency]
+    company.foreign_currencies.add("JPY")
+    assert codes() == sorted({company.currency, "JPY"})
+    assert codes(ISOCode=like(soap, EqualValue="jpy")) == ["JPY"]  # GP's case-insensitive collation
+    between = soap.get_type(f"{{{GP_NS}}}BetweenRestrictionOfNullableOfDateTime")
+    with pytest.raises(SoapFault) as refused:  # a criterion the emulator does not evaluate is refused, never ignored
+        codes(LastModifiedDate=between(From=datetime(2020, 1, 1)))
+    assert "LastModifiedDate" in str(refused.value.message)
