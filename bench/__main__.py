@@ -1,6 +1,7 @@
 """`python -m bench [--only NAME ...] [--quick] [--out PATH]`: run the benchmarks, write JSON, print tables.
 
-Benchmarks (in this order): coldstart, ingress, pipeline, fo_pipeline (F&O's ERP calls per order), stock,
+Benchmarks (in this order): coldstart, ingress, pipeline, fo_pipeline (F&O's ERP calls per order), gp_calls
+(GP's calls per order, both transports), stock,
 reconcile, cost. `cost` uses the
 pipeline figures of this run, or of the results file when the pipeline is not run. Results of
 benchmarks not run are kept from the existing file (each section carries its own time stamp), so
@@ -23,7 +24,7 @@ from rich.console import Console
 
 from bench.common import RESULTS, git_commit, machine, now_iso
 
-NAMES = ("coldstart", "ingress", "pipeline", "fo_pipeline", "stock", "reconcile", "cost")
+NAMES = ("coldstart", "ingress", "pipeline", "fo_pipeline", "gp_calls", "stock", "reconcile", "cost")
 
 
 def _runner(name: str) -> Callable[..., dict[str, Any]]:

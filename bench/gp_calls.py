@@ -1,4 +1,4 @@
-"""GP calls per order: `python -m bench.gp_calls` → bench/results/gp-calls.json (not part of `python -m bench`).
+"""GP calls per order: `python -m bench --only gp_calls` (in bench/results/latest.json).
 
 The GP adapter against the GP emulator (NTLM, the real legacy WSDL), over each transport: a known customer's
 orders (the flows cache customer matches, so this is the steady state) and new buyers (match by e-mail then
@@ -9,13 +9,12 @@ not the NTLM handshake's legs (one per connection, kept alive).
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bench.common import RESULTS, git_commit, now_iso
+from bench.common import git_commit, now_iso
 from sandbox.gp import GpEmulator
 from sandbox.gp.probe import GpProbe
 from shared.config import GpConnection, Settings
@@ -110,9 +109,3 @@ def run(quick: bool = False) -> dict[str, Any]:
         return {"timestamp": now_iso(), "commit": git_commit(), **{t: _measure(gp, t, orders) for t in ("soap", "sba")}}
     finally:
         gp.stop()
-
-
-if __name__ == "__main__":
-    results = run()
-    (RESULTS / "gp-calls.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))

@@ -53,6 +53,27 @@ def fo_pipeline_rows(result: Mapping[str, Any] | None) -> list[tuple[str, str, s
     return rows
 
 
+def gp_calls_rows(result: Mapping[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """GP's calls per order on each transport, against the floor of two (GP's creates answer nothing: the
+    document is read back)."""
+    if not result:
+        return []
+    rows = []
+    for transport in ("soap", "sba"):
+        figures = result.get(transport)
+        if figures:
+            for buyer in ("known_customer", "new_buyer"):
+                rows.append(
+                    (
+                        "gp_calls",
+                        f"GP calls per order ({transport}, {buyer.replace('_', ' ')})",
+                        _fmt(figures[f"calls_per_order_{buyer}"], 2),
+                        "2 (create, read back)",
+                    )
+                )
+    return rows
+
+
 def summary_rows(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """(benchmark, measure, value, floor / baseline) rows: the headline figures of every benchmark."""
     rows: list[tuple[str, str, str, str]] = []
@@ -71,6 +92,7 @@ def summary_rows(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]
                 )
             )
     rows += fo_pipeline_rows(_result(document, "fo_pipeline"))
+    rows += gp_calls_rows(_result(document, "gp_calls"))
     pipeline = _result(document, "pipeline")
     if pipeline:
         burst, paced = pipeline["burst"], pipeline["paced"]
