@@ -223,7 +223,6 @@ class ApiClient:
             "verify": verify if isinstance(verify, bool | ssl.SSLContext) else tls_context(_bundles(verify)),
             "headers": dict(headers or {}),
         }
-        self._per_thread = connection_per_thread
         self._thread = threading.local()
         self._clients: list[httpx.Client] = []
         self._clients_lock = threading.Lock()
