@@ -5,6 +5,7 @@ the tokens Entra issued). Each ERP's probe adds its own master data, warehouse a
 from __future__ import annotations
 
 import ssl
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, ClassVar
@@ -19,7 +20,7 @@ TIMEOUT_HANG_SECONDS = 10.0  # how long a TIMEOUT fault holds a request: longer 
 FAULT_STATUS = {Fault.THROTTLED: 429, Fault.UNAVAILABLE: 503, Fault.SERVER_ERROR: 500, Fault.UNAUTHORIZED: 401}
 
 
-class EntraEmulatorProbe:
+class EntraEmulatorProbe(ABC):
     """The control API of an ERP emulator (``<erp_url>/_sandbox/``) and of its Entra ID emulator."""
 
     # Retry-After a THROTTLED fault sends when the caller names none (None: none, as BC on 429).
@@ -38,6 +39,16 @@ class EntraEmulatorProbe:
     def close(self) -> None:
         self._erp.close()
         self._entra.close()
+
+    @abstractmethod
+    def _company(self, **body: Any) -> dict[str, Any]:
+        """``body`` scoped to the probe's company (each emulator names its company key)."""
+
+    def remove_currency(self, code: str) -> None:
+        response = self._erp.delete("currencies", params=self._company(code=code))
+        response.raise_for_status()
+        if not response.json().get("deleted"):
+            raise KeyError(f"currency {code} is not set up")
 
     def _post(self, path: str, body: Mapping[str, Any], client: httpx.Client | None = None) -> Any:
         response = (client or self._erp).post(path, json=dict(body))

@@ -74,12 +74,6 @@ class BcProbe(EntraEmulatorProbe):
     def set_up_currency(self, code: str) -> None:
         self._post("seed", self._company(currencies=[{"code": code, "display_name": code}]))
 
-    def remove_currency(self, code: str) -> None:
-        response = self._erp.delete("currencies", params={"code": code, "companyId": self.company_id})
-        response.raise_for_status()
-        if not response.json().get("deleted"):
-            raise KeyError(f"currency {code} is not set up")
-
     # ------------------------------------------------------------------------------------------ warehouse
 
     def ship(

@@ -77,12 +77,6 @@ class FoProbe(EntraEmulatorProbe):
     def set_up_currency(self, code: str) -> None:
         self._post("seed", self._company(currencies=[code]))
 
-    def remove_currency(self, code: str) -> None:
-        response = self._erp.delete("currencies", params={"code": code, "dataAreaId": self.data_area_id})
-        response.raise_for_status()
-        if not response.json().get("deleted"):
-            raise KeyError(f"currency {code} is not set up")
-
     # ---- warehouse --------------------------------------------------------------------------------------------
     def ship(
         self,
